@@ -1,0 +1,104 @@
+//! Command-line types. Cargo runs `cargo-distroless distroless <cmd>` for
+//! `cargo distroless <cmd>`; the extra word is dropped before clap sees it, so
+//! both spellings take the same arguments.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Write a Dockerfile that builds your project and runs it, non-root, on the
+/// smallest correct gcr.io/distroless image.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-distroless",
+    bin_name = "cargo distroless",
+    version,
+    about
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Detect the project and write `Dockerfile` and `.dockerignore` at its root.
+    Init(InitArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct InitArgs {
+    /// The project directory (default: the current one).
+    pub path: Option<PathBuf>,
+
+    /// Path to Cargo.toml, instead of PATH/Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Package only the binaries of this workspace member (repeatable).
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Package only this binary (repeatable); the first named becomes the
+    /// default stage unless a package's `default-run` is among them.
+    #[arg(long = "bin", value_name = "NAME")]
+    pub bins: Vec<String>,
+
+    /// Replace existing files even when they differ from what would be written.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the Dockerfile to standard output and write nothing.
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Rust version of the builder image, X.Y or X.Y.Z (a numeric channel in
+    /// rust-toolchain.toml takes precedence; never below `rust-version`).
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub rust_version: Option<String>,
+}
+
+/// Parses the process arguments.
+pub fn parse() -> Cli {
+    Cli::parse_from(strip_cargo_word(std::env::args_os()))
+}
+
+/// Drops the `distroless` that cargo inserts when it runs us as a subcommand.
+pub fn strip_cargo_word(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    if args.get(1).is_some_and(|a| a == "distroless") {
+        args.remove(1);
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cargo_word_is_optional() {
+        let via_cargo =
+            strip_cargo_word(["cargo-distroless", "distroless", "init"].map(OsString::from));
+        let direct = strip_cargo_word(["cargo-distroless", "init"].map(OsString::from));
+        assert_eq!(via_cargo, direct);
+    }
+
+    #[test]
+    fn bins_and_packages_repeat() {
+        let cli = Cli::parse_from([
+            "x", "init", "--bin", "a", "--bin", "b", "-p", "p1", "-p", "p2",
+        ]);
+        let Command::Init(args) = cli.command;
+        assert_eq!(args.bins, ["a", "b"]);
+        assert_eq!(args.packages, ["p1", "p2"]);
+    }
+}

@@ -1,0 +1,338 @@
+//! Per-project settings: `[package.metadata.distroless]` of a member and
+//! `[workspace.metadata.distroless]` (defaults for every member).
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use crate::error::fail;
+use crate::project::relative_slash;
+
+/// Where the application's working directory is in every image.
+pub const APP_DIR: &str = "/app";
+
+/// The keys a `distroless` table may hold. Unknown keys are errors, so a typo
+/// never silently drops a setting.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Ports the service listens on, for `EXPOSE`.
+    pub port: Option<Ports>,
+    /// Environment variables set in the image.
+    pub env: Option<BTreeMap<String, EnvValue>>,
+    /// Files and folders, relative to the manifest's folder, copied into the
+    /// image's working directory at the same relative path.
+    pub include: Option<Vec<String>>,
+    /// Default arguments: the `CMD` list.
+    pub args: Option<Vec<String>>,
+}
+
+/// One port or several.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a port number (1-65535) or a list of port numbers"
+)]
+pub enum Ports {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+/// An environment value; numbers and booleans are taken as their text.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "a string, number or boolean")]
+pub enum EnvValue {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl EnvValue {
+    fn text(&self) -> String {
+        match self {
+            EnvValue::Text(s) => s.clone(),
+            EnvValue::Integer(i) => i.to_string(),
+            EnvValue::Float(f) => f.to_string(),
+            EnvValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Where a `Config` was read from, for messages and for resolving paths.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    /// The TOML table, e.g. `[package.metadata.distroless]`.
+    pub table: &'static str,
+    /// The manifest, as shown to the user.
+    pub file: &'a str,
+    /// The manifest's folder relative to the build context ("" at the root).
+    pub dir: &'a str,
+}
+
+impl Config {
+    /// Reads the `distroless` key of a cargo `metadata` value; absent means
+    /// default.
+    pub fn from_metadata(metadata: &serde_json::Value, origin: &Origin) -> Result<Config> {
+        let Some(value) = metadata.get("distroless") else {
+            return Ok(Config::default());
+        };
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            let path = err.path().to_string();
+            let at = if path == "." { String::new() } else { format!(" at `{path}`") };
+            fail(
+                format!(
+                    "invalid {} in {}{at}: {}",
+                    origin.table,
+                    origin.file,
+                    err.inner()
+                ),
+                "the keys are `port`, `env`, `include` and `args`; see the README's Configuration section",
+            )
+        })
+    }
+}
+
+/// An `include` entry resolved against the build context.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Include {
+    /// Path in the build context, with forward slashes.
+    pub src: String,
+    /// Absolute path in the image.
+    pub dest: String,
+}
+
+/// The settings of one package after merging, validated and resolved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    pub ports: Vec<u16>,
+    pub env: BTreeMap<String, String>,
+    pub include: Vec<Include>,
+    pub args: Vec<String>,
+}
+
+/// Merges a member's table over the workspace's: a key the member sets
+/// replaces the workspace's, except `env`, whose variables are merged.
+/// `context` is the build context on disk, used to check `include` paths.
+pub fn settings(
+    workspace: Option<(&Config, &Origin)>,
+    member: (&Config, &Origin),
+    context: &Path,
+) -> Result<Settings> {
+    let (mcfg, morigin) = member;
+    let pick = |f: fn(&Config) -> bool| -> Option<(&Config, &Origin)> {
+        if f(mcfg) {
+            Some((mcfg, morigin))
+        } else {
+            workspace.filter(|(w, _)| f(w))
+        }
+    };
+
+    let mut out = Settings::default();
+    if let Some((cfg, origin)) = pick(|c| c.port.is_some()) {
+        out.ports = ports(cfg.port.as_ref(), origin)?;
+    }
+    for (cfg, origin) in workspace.into_iter().chain([(mcfg, morigin)]) {
+        for (key, value) in cfg.env.iter().flatten() {
+            check_env_name(key, origin)?;
+            out.env.insert(key.clone(), value.text());
+        }
+    }
+    if let Some((cfg, origin)) = pick(|c| c.include.is_some()) {
+        for path in cfg.include.iter().flatten() {
+            out.include.push(include(path, origin, context)?);
+        }
+    }
+    if let Some((cfg, _)) = pick(|c| c.args.is_some()) {
+        out.args = cfg.args.clone().unwrap_or_default();
+    }
+    Ok(out)
+}
+
+fn ports(ports: Option<&Ports>, origin: &Origin) -> Result<Vec<u16>> {
+    let mut list = match ports {
+        Some(Ports::One(p)) => vec![*p],
+        Some(Ports::Many(ps)) => ps.clone(),
+        None => vec![],
+    };
+    if list.contains(&0) {
+        return Err(fail(
+            format!(
+                "invalid `port` in {} of {}: 0 is not a port",
+                origin.table, origin.file
+            ),
+            "use the port the service listens on, 1-65535",
+        ));
+    }
+    list.sort_unstable();
+    list.dedup();
+    Ok(list)
+}
+
+fn check_env_name(key: &str, origin: &Origin) -> Result<()> {
+    let mut chars = key.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            format!(
+                "invalid `env` name `{key}` in {} of {}",
+                origin.table, origin.file
+            ),
+            "environment variable names are letters, digits and `_`, not starting with a digit",
+        ))
+    }
+}
+
+fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
+    let bad = |why: &str, hint: &str| {
+        fail(
+            format!(
+                "invalid `include` entry `{path}` in {} of {}: {why}",
+                origin.table, origin.file
+            ),
+            hint.to_string(),
+        )
+    };
+    let p = Path::new(path);
+    if path.trim().is_empty() {
+        return Err(bad(
+            "it is empty",
+            "name a file or folder next to the manifest",
+        ));
+    }
+    if p.is_absolute()
+        || p.components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(bad(
+            "it must be a plain relative path inside the manifest's folder",
+            "to copy files from elsewhere in the workspace, list them in [workspace.metadata.distroless] of the workspace root's Cargo.toml",
+        ));
+    }
+    let rel = relative_slash(&Path::new("/").join(p), Path::new("/")).unwrap_or_default();
+    let src = if origin.dir.is_empty() {
+        rel.clone()
+    } else {
+        format!("{}/{rel}", origin.dir)
+    };
+    if !context.join(&src).exists() {
+        return Err(bad(
+            &format!("`{src}` does not exist"),
+            "paths are relative to the folder of the Cargo.toml that lists them",
+        ));
+    }
+    Ok(Include {
+        dest: format!("{APP_DIR}/{rel}"),
+        src,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::format;
+
+    const WS: Origin = Origin {
+        table: "[workspace.metadata.distroless]",
+        file: "Cargo.toml",
+        dir: "",
+    };
+    const MEMBER: Origin = Origin {
+        table: "[package.metadata.distroless]",
+        file: "crates/api/Cargo.toml",
+        dir: "crates/api",
+    };
+
+    fn parse(json: serde_json::Value, origin: &Origin) -> Result<Config> {
+        Config::from_metadata(&serde_json::json!({ "distroless": json }), origin)
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let err = parse(serde_json::json!({"prot": 80}), &MEMBER).unwrap_err();
+        let text = format(&err);
+        assert!(text.contains("unknown field `prot`"), "{text}");
+        assert!(text.contains("crates/api/Cargo.toml"), "{text}");
+        assert!(text.contains("hint:"), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let err = parse(serde_json::json!({"args": "serve"}), &MEMBER).unwrap_err();
+        assert!(format(&err).contains("at `args`"), "{}", format(&err));
+        let err = parse(serde_json::json!({"port": "80"}), &MEMBER).unwrap_err();
+        assert!(format(&err).contains("port number"), "{}", format(&err));
+    }
+
+    #[test]
+    fn absent_table_is_default() {
+        assert_eq!(
+            Config::from_metadata(&serde_json::Value::Null, &WS).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn member_overrides_workspace_and_env_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("crates/api/static")).unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        let ws = parse(
+            serde_json::json!({"port": [9000, 8080, 9000], "env": {"A": "ws", "B": 1}, "include": ["config.toml"], "args": ["x"]}),
+            &WS,
+        )
+        .unwrap();
+        let member = parse(
+            serde_json::json!({"env": {"A": "member"}, "include": ["static"]}),
+            &MEMBER,
+        )
+        .unwrap();
+        let s = settings(Some((&ws, &WS)), (&member, &MEMBER), dir.path()).unwrap();
+        assert_eq!(s.ports, [8080, 9000]);
+        assert_eq!(s.env["A"], "member");
+        assert_eq!(s.env["B"], "1");
+        assert_eq!(
+            s.include,
+            [Include {
+                src: "crates/api/static".into(),
+                dest: "/app/static".into()
+            }]
+        );
+        assert_eq!(s.args, ["x"]);
+    }
+
+    #[test]
+    fn include_must_exist_and_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = parse(serde_json::json!({"include": ["missing"]}), &MEMBER).unwrap();
+        let err = settings(None, (&cfg, &MEMBER), dir.path()).unwrap_err();
+        assert!(
+            format(&err).contains("`crates/api/missing` does not exist"),
+            "{}",
+            format(&err)
+        );
+        let cfg = parse(serde_json::json!({"include": ["../x"]}), &MEMBER).unwrap();
+        let err = settings(None, (&cfg, &MEMBER), dir.path()).unwrap_err();
+        assert!(
+            format(&err).contains("plain relative path"),
+            "{}",
+            format(&err)
+        );
+    }
+
+    #[test]
+    fn bad_env_name_and_zero_port_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = parse(serde_json::json!({"env": {"1X": "a"}}), &WS).unwrap();
+        assert!(settings(None, (&cfg, &WS), dir.path()).is_err());
+        let cfg = parse(serde_json::json!({"port": 0}), &WS).unwrap();
+        assert!(settings(None, (&cfg, &WS), dir.path()).is_err());
+    }
+}

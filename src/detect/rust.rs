@@ -1,0 +1,311 @@
+//! Rust projects, read through `cargo metadata --no-deps`: no network, no
+//! dependency downloads, no change to Cargo.lock.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use cargo_metadata::{Metadata, MetadataCommand, Package, TargetKind};
+
+use super::{Detected, Detection, Detector};
+use crate::config::{self, Config, Origin, Settings};
+use crate::error::{WithHint, fail};
+use crate::project::{Project, relative_slash};
+
+/// Finds a Cargo project at the folder (or the given manifest).
+#[derive(Debug, Default)]
+pub struct RustDetector {
+    pub manifest_path: Option<PathBuf>,
+}
+
+/// A workspace (or single package) as the plan needs it.
+#[derive(Debug, Clone)]
+pub struct RustProject {
+    /// The workspace root: the build context and where files are written.
+    pub root: PathBuf,
+    /// The root package's name; `None` for a virtual manifest.
+    pub root_package: Option<String>,
+    /// What to call the project: the root package, else the root folder.
+    pub name: String,
+    /// Every workspace member, sorted by name.
+    pub packages: Vec<RustPackage>,
+    /// Whether `Cargo.lock` exists at the root, which makes builds `--locked`.
+    pub lockfile: bool,
+    /// A toolchain file at the root, if any.
+    pub toolchain: Option<Toolchain>,
+}
+
+/// One workspace member.
+#[derive(Debug, Clone)]
+pub struct RustPackage {
+    pub name: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    /// Folder relative to the root ("" for the root package).
+    pub dir: String,
+    /// Manifest path relative to the root, for messages.
+    pub manifest: String,
+    /// Binary targets, sorted by name.
+    pub bins: Vec<Bin>,
+    pub build_script: bool,
+    /// Path dependencies, as folders relative to the root.
+    pub path_deps: Vec<String>,
+    pub default_run: Option<String>,
+    /// `rust-version`, as (major, minor, patch).
+    pub rust_version: Option<(u64, u64, u64)>,
+    /// Its `distroless` settings, merged over the workspace's.
+    pub settings: Settings,
+}
+
+/// A binary target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bin {
+    pub name: String,
+    pub required_features: Vec<String>,
+}
+
+/// The channel a `rust-toolchain[.toml]` file pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// The file name at the root.
+    pub file: String,
+    pub channel: String,
+}
+
+impl Detector for RustDetector {
+    fn ecosystem(&self) -> &'static str {
+        "Rust"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "Cargo.toml"
+    }
+
+    fn detect(&self, project: &Project) -> Detection {
+        let manifest = match &self.manifest_path {
+            Some(path) if !path.is_file() => {
+                return Detection::Broken(fail(
+                    format!("--manifest-path {}: no such file", path.display()),
+                    "point --manifest-path at a Cargo.toml",
+                ));
+            }
+            Some(path) => path.clone(),
+            None if project.exists("Cargo.toml") => project.path("Cargo.toml"),
+            None => return Detection::Missing,
+        };
+        match read(&manifest) {
+            Ok(found) => Detection::Found(Detected::Rust(found)),
+            Err(err) => Detection::Broken(err),
+        }
+    }
+}
+
+/// The cargo to run: the one that ran us (`$CARGO`), else the one on PATH.
+fn cargo_path() -> Result<PathBuf> {
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        return Ok(PathBuf::from(cargo));
+    }
+    which::which("cargo").map_err(|_| {
+        fail(
+            "cargo was not found on PATH; it is needed to read the project's metadata",
+            "install Rust with rustup (https://rustup.rs) or add cargo's folder to PATH",
+        )
+    })
+}
+
+fn metadata(manifest: &Path) -> Result<Metadata> {
+    let cargo = cargo_path()?;
+    MetadataCommand::new()
+        .cargo_path(&cargo)
+        .manifest_path(manifest)
+        .no_deps()
+        .exec()
+        .map_err(|err| match err {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                let text = stderr.trim().trim_start_matches("error: ").to_string();
+                anyhow::anyhow!(text)
+            }
+            other => anyhow::Error::new(other),
+        })
+        .with_context(|| format!("cannot read the Cargo project at {}", manifest.display()))
+        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
+}
+
+/// Reads the project behind a manifest.
+pub fn read(manifest: &Path) -> Result<RustProject> {
+    let meta = metadata(manifest)?;
+    let root = meta.workspace_root.clone().into_std_path_buf();
+    let ws_origin = Origin {
+        table: "[workspace.metadata.distroless]",
+        file: "Cargo.toml",
+        dir: "",
+    };
+    let ws_config = Config::from_metadata(&meta.workspace_metadata, &ws_origin)?;
+
+    let mut packages = meta
+        .workspace_packages()
+        .into_iter()
+        .map(|p| package(p, &root, (&ws_config, &ws_origin)))
+        .collect::<Result<Vec<_>>>()?;
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let project = Project::new(&root);
+    let root_package = meta.root_package().map(|p| p.name.to_string());
+    let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(RustProject {
+        name: root_package
+            .clone()
+            .or(folder)
+            .unwrap_or_else(|| "app".into()),
+        root_package,
+        packages,
+        lockfile: project.exists("Cargo.lock"),
+        toolchain: toolchain(&project)?,
+        root,
+    })
+}
+
+fn package(p: &Package, root: &Path, workspace: (&Config, &Origin)) -> Result<RustPackage> {
+    let manifest_dir = p
+        .manifest_path
+        .parent()
+        .map(|d| d.as_std_path())
+        .unwrap_or(root);
+    let dir = relative_slash(manifest_dir, root).unwrap_or_default();
+    let manifest = if dir.is_empty() {
+        "Cargo.toml".to_string()
+    } else {
+        format!("{dir}/Cargo.toml")
+    };
+
+    let origin = Origin {
+        table: "[package.metadata.distroless]",
+        file: &manifest,
+        dir: &dir,
+    };
+    let config = Config::from_metadata(&p.metadata, &origin)?;
+    let settings = config::settings(Some(workspace), (&config, &origin), root)?;
+
+    let mut bins: Vec<Bin> = p
+        .targets
+        .iter()
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
+        .map(|t| Bin {
+            name: t.name.clone(),
+            required_features: t.required_features.clone(),
+        })
+        .collect();
+    bins.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut path_deps = Vec::new();
+    for dep in &p.dependencies {
+        let Some(path) = &dep.path else { continue };
+        let Some(rel) = relative_slash(path.as_std_path(), root) else {
+            return Err(fail(
+                format!(
+                    "{manifest}: path dependency `{}` at {path} lies outside the workspace root {}, so a container build cannot see it",
+                    dep.name,
+                    root.display()
+                ),
+                "move the crate inside the workspace (or make it a workspace member), or depend on it by version or git",
+            ));
+        };
+        if !path_deps.contains(&rel) {
+            path_deps.push(rel);
+        }
+    }
+    path_deps.sort();
+
+    Ok(RustPackage {
+        name: p.name.to_string(),
+        version: p.version.to_string(),
+        description: p.description.clone(),
+        license: p.license.clone(),
+        repository: p.repository.clone(),
+        dir,
+        manifest,
+        bins,
+        build_script: p
+            .targets
+            .iter()
+            .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
+        path_deps,
+        default_run: p.default_run.clone(),
+        rust_version: p.rust_version.as_ref().map(|v| (v.major, v.minor, v.patch)),
+        settings,
+    })
+}
+
+/// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both
+/// exist, and so do we.
+fn toolchain(project: &Project) -> Result<Option<Toolchain>> {
+    for file in ["rust-toolchain", "rust-toolchain.toml"] {
+        let Some(text) = project.read_optional(file)? else {
+            continue;
+        };
+        let channel = parse_toolchain(&text, file.ends_with(".toml")).map_err(|why| {
+            fail(
+                format!("{}: {why}", project.path(file).display()),
+                "write `[toolchain]` with `channel = \"1.95\"` (or a plain channel name in `rust-toolchain`)",
+            )
+        })?;
+        return Ok(Some(Toolchain {
+            file: file.to_string(),
+            channel,
+        }));
+    }
+    Ok(None)
+}
+
+/// The channel in a toolchain file: TOML with `[toolchain] channel`, or (in
+/// the legacy `rust-toolchain`) a bare channel name.
+fn parse_toolchain(text: &str, toml_only: bool) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        toolchain: Section,
+    }
+    #[derive(serde::Deserialize)]
+    struct Section {
+        channel: Option<String>,
+    }
+    let trimmed = text.trim();
+    if !toml_only
+        && !trimmed.is_empty()
+        && !trimmed.contains('\n')
+        && !trimmed.contains('=')
+        && !trimmed.starts_with('[')
+    {
+        return Ok(trimmed.to_string());
+    }
+    let file: File =
+        toml::from_str(text).map_err(|e| format!("not a valid toolchain file: {}", e.message()))?;
+    file.toolchain
+        .channel
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| "[toolchain] has no `channel`".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolchain_files_in_both_forms() {
+        assert_eq!(parse_toolchain("1.85.0\n", false).unwrap(), "1.85.0");
+        assert_eq!(
+            parse_toolchain(
+                "[toolchain]\nchannel = \"1.90\"\ncomponents = [\"clippy\"]\n",
+                true
+            )
+            .unwrap(),
+            "1.90"
+        );
+        assert_eq!(
+            parse_toolchain("[toolchain]\nchannel = \"stable\"\n", false).unwrap(),
+            "stable"
+        );
+        assert!(parse_toolchain("[toolchain]\nprofile = \"minimal\"\n", true).is_err());
+        assert!(parse_toolchain("[toolchain\n", true).is_err());
+    }
+}

@@ -1,0 +1,869 @@
+//! Detection + options + catalogue → one `Plan`: the documented context every
+//! template sees. Pure: no I/O, so every decision is unit-tested here.
+
+use serde::Serialize;
+
+use crate::config::{APP_DIR, Include};
+use crate::detect::rust::{RustPackage, RustProject};
+use crate::error::fail;
+use crate::images::{self, NONROOT_UID, Variant};
+
+/// The render context: everything a template may use. Field names are the
+/// contract with user templates; `cargo distroless templates` lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// About the tool that wrote the file.
+    pub generator: Generator,
+    /// `rust` (more ecosystems later); picks the main template.
+    pub ecosystem: &'static str,
+    /// A short name for the project: the root package, else the root folder
+    /// (lowercased to be a valid image name).
+    pub project: String,
+    /// The stage that compiles.
+    pub builder: Builder,
+    /// The distroless image every final stage starts from.
+    pub runtime: Runtime,
+    /// How the Rust build runs.
+    pub rust: RustBuild,
+    /// One final stage each; the default (built without `--target`) is last.
+    pub binaries: Vec<Binary>,
+    /// `.dockerignore` sections.
+    pub dockerignore: Vec<IgnoreSection>,
+    /// Paths re-admitted after the ignore rules, because `include` needs them.
+    pub dockerignore_keep: Vec<String>,
+    /// Facts worth a comment at the top of the Dockerfile.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Generator {
+    /// `cargo-distroless`.
+    pub name: &'static str,
+    /// The command that regenerates the files.
+    pub command: &'static str,
+    /// Where per-repository template overrides live.
+    pub templates_dir: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Builder {
+    /// e.g. `rust:1.95-slim-trixie`.
+    pub image: String,
+    /// The stage name, `builder` unless a binary is called that.
+    pub stage: String,
+    /// Where the build context is copied.
+    pub workdir: &'static str,
+    /// Folder in the builder stage where finished binaries are gathered.
+    pub out_dir: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Runtime {
+    /// e.g. `gcr.io/distroless/cc-debian13:nonroot`.
+    pub image: String,
+    /// The distroless family, e.g. `cc`.
+    pub family: &'static str,
+    /// e.g. `debian13`.
+    pub distro: &'static str,
+    /// `65532:65532`, the image's nonroot user.
+    pub user: String,
+    /// The application's working directory.
+    pub workdir: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RustBuild {
+    /// The builder's Rust version, e.g. `1.95`.
+    pub version: String,
+    /// Why that version.
+    pub version_source: String,
+    /// Whether Cargo.lock exists, so the build is `--locked`.
+    pub locked: bool,
+    /// The cargo profile.
+    pub profile: &'static str,
+    /// The full `cargo build` command line.
+    pub build_command: String,
+    /// Where cargo leaves the binaries, relative to the builder's workdir.
+    pub artifact_dir: String,
+    /// Cache-mount id of the target directory, unique to the project.
+    pub target_cache_id: String,
+    /// Packages with a build script (they run in the builder).
+    pub build_scripts: Vec<String>,
+    /// The toolchain file kept out of the build context, if any: the builder
+    /// image already is that toolchain, and rustup would otherwise fetch it.
+    pub toolchain_file: Option<String>,
+}
+
+/// One binary and its final stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Binary {
+    pub name: String,
+    /// The stage name (`docker build --target <stage>`).
+    pub stage: String,
+    pub package: String,
+    /// Where the binary lives in the image.
+    pub path: String,
+    /// Whether this is the last stage, the one built by default.
+    pub default: bool,
+    pub ports: Vec<u16>,
+    pub env: Vec<EnvVar>,
+    pub include: Vec<Include>,
+    /// The `CMD` list.
+    pub args: Vec<String>,
+    /// OCI labels from the package metadata.
+    pub labels: Vec<Label>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Label {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IgnoreSection {
+    pub comment: String,
+    pub patterns: Vec<String>,
+}
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub packages: Vec<String>,
+    pub bins: Vec<String>,
+    pub rust_version: Option<String>,
+}
+
+/// A plan and the warnings to show while making it.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    pub warnings: Vec<String>,
+}
+
+/// Plans the Dockerfile for a Rust project.
+pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
+    let mut warnings = Vec::new();
+    let selected = select(project, opts, &mut warnings)?;
+    let distro =
+        images::distro(images::DEFAULT_DISTRO).expect("default distro is in the catalogue");
+    let family = images::runtime("cc").expect("cc is in the catalogue");
+
+    let (version, version_source) = rust_version(project, &selected, opts, &mut warnings)?;
+
+    let stages: Vec<String> = selected.iter().map(|s| stage_name(&s.bin)).collect();
+    for (i, stage) in stages.iter().enumerate() {
+        if let Some(j) = stages[..i].iter().position(|s| s == stage) {
+            return Err(fail(
+                format!(
+                    "binaries `{}` and `{}` would both be the stage `{stage}`",
+                    selected[j].bin, selected[i].bin
+                ),
+                "pick one with --bin, or rename one of them",
+            ));
+        }
+    }
+    let builder_stage = (0..)
+        .map(|i| {
+            if i == 0 {
+                "builder".to_string()
+            } else {
+                format!("builder-{i}")
+            }
+        })
+        .find(|n| !stages.contains(n))
+        .expect("an unused stage name exists");
+
+    let mut notes = Vec::new();
+    if !project.lockfile {
+        warnings.push(
+            "no Cargo.lock: the image build resolves dependencies afresh each time; run `cargo generate-lockfile` and commit Cargo.lock for reproducible builds".into(),
+        );
+        notes.push(
+            "No Cargo.lock: dependencies are resolved afresh at build time (not --locked).".into(),
+        );
+    }
+
+    let mut build_command = String::from("cargo build --release");
+    if project.lockfile {
+        build_command.push_str(" --locked");
+    }
+    let mut features: Vec<String> = Vec::new();
+    let mut seen_packages: Vec<&str> = Vec::new();
+    for s in &selected {
+        if !seen_packages.contains(&s.package.name.as_str()) {
+            seen_packages.push(&s.package.name);
+        }
+        for f in &s.required_features {
+            let f = format!("{}/{f}", s.package.name);
+            if !features.contains(&f) {
+                features.push(f);
+            }
+        }
+    }
+    seen_packages.sort_unstable();
+    for p in &seen_packages {
+        build_command.push_str(&format!(" --package {p}"));
+    }
+    let mut bin_names: Vec<&str> = selected.iter().map(|s| s.bin.as_str()).collect();
+    bin_names.sort_unstable();
+    for b in &bin_names {
+        build_command.push_str(&format!(" --bin {b}"));
+    }
+    if !features.is_empty() {
+        features.sort();
+        build_command.push_str(&format!(" --features {}", features.join(",")));
+    }
+
+    let build_scripts: Vec<String> = project
+        .packages
+        .iter()
+        .filter(|p| p.build_script)
+        .map(|p| p.name.clone())
+        .collect();
+
+    let project_name = crate::plan::stage_name(&project.name);
+
+    let binaries = selected
+        .iter()
+        .zip(&stages)
+        .enumerate()
+        .map(|(i, (s, stage))| binary(s, stage, i + 1 == selected.len()))
+        .collect();
+
+    let mut keep: Vec<String> = selected
+        .iter()
+        .flat_map(|s| s.package.settings.include.iter().map(|inc| inc.src.clone()))
+        .collect();
+    keep.sort();
+    keep.dedup();
+
+    let plan = Plan {
+        generator: Generator {
+            name: "cargo-distroless",
+            command: "cargo distroless init",
+            templates_dir: ".distroless/templates",
+        },
+        ecosystem: "rust",
+        project: project_name.clone(),
+        builder: Builder {
+            image: images::rust_builder(&version, distro, true),
+            stage: builder_stage,
+            workdir: "/build",
+            out_dir: "/out",
+        },
+        runtime: Runtime {
+            image: images::runtime_image(family, distro, Variant::Nonroot),
+            family: family.name,
+            distro: distro.id,
+            user: format!("{NONROOT_UID}:{NONROOT_UID}"),
+            workdir: APP_DIR,
+        },
+        rust: RustBuild {
+            version,
+            version_source,
+            locked: project.lockfile,
+            profile: "release",
+            build_command,
+            artifact_dir: "target/release".into(),
+            target_cache_id: format!("{project_name}-target"),
+            build_scripts,
+            toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
+        },
+        binaries,
+        dockerignore: dockerignore(project),
+        dockerignore_keep: keep,
+        notes,
+    };
+    Ok(Planned { plan, warnings })
+}
+
+/// A binary chosen for the image, with its package.
+struct Selected<'a> {
+    bin: String,
+    package: &'a RustPackage,
+    required_features: Vec<String>,
+}
+
+/// Picks the binaries to package, default last.
+fn select<'a>(
+    project: &'a RustProject,
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<Selected<'a>>> {
+    for name in &opts.packages {
+        if !project.packages.iter().any(|p| &p.name == name) {
+            let members: Vec<&str> = project.packages.iter().map(|p| p.name.as_str()).collect();
+            return Err(fail(
+                format!(
+                    "no workspace member named `{name}` in {}",
+                    project.root.join("Cargo.toml").display()
+                ),
+                format!("the members are: {}", members.join(", ")),
+            ));
+        }
+    }
+    let in_scope: Vec<&RustPackage> = project
+        .packages
+        .iter()
+        .filter(|p| opts.packages.is_empty() || opts.packages.contains(&p.name))
+        .collect();
+    let all: Vec<(&RustPackage, &crate::detect::rust::Bin)> = in_scope
+        .iter()
+        .flat_map(|p| p.bins.iter().map(move |b| (*p, b)))
+        .collect();
+
+    if all.is_empty() {
+        let manifests: Vec<&str> = in_scope.iter().map(|p| p.manifest.as_str()).collect();
+        return Err(fail(
+            format!(
+                "no binary target to containerise in {}: {} only a library",
+                manifests.join(", "),
+                if manifests.len() == 1 {
+                    "it builds"
+                } else {
+                    "they build"
+                }
+            ),
+            "add src/main.rs (or a [[bin]] target) to the package that should run in the image, or pass -p for a member that has one",
+        ));
+    }
+
+    // Same name in two packages: cargo would overwrite one with the other.
+    for (i, (p, b)) in all.iter().enumerate() {
+        if let Some((q, _)) = all[..i].iter().find(|(_, c)| c.name == b.name) {
+            return Err(fail(
+                format!(
+                    "the binary name `{}` is used by both `{}` and `{}`",
+                    b.name, q.name, p.name
+                ),
+                "rename one of them, or choose one package with -p",
+            ));
+        }
+    }
+
+    let mut chosen: Vec<Selected> = Vec::new();
+    if opts.bins.is_empty() {
+        for (p, b) in &all {
+            if b.required_features.is_empty() {
+                chosen.push(Selected {
+                    bin: b.name.clone(),
+                    package: p,
+                    required_features: vec![],
+                });
+            } else {
+                warnings.push(format!(
+                    "skipping binary `{}`: it requires the features {}; pass --bin {} to include it",
+                    b.name,
+                    b.required_features.join(", "),
+                    b.name
+                ));
+            }
+        }
+        if chosen.is_empty() {
+            return Err(fail(
+                "every binary requires features that are not enabled by default",
+                "name the binaries to package with --bin",
+            ));
+        }
+    } else {
+        for name in &opts.bins {
+            let Some((p, b)) = all.iter().find(|(_, b)| &b.name == name) else {
+                let names: Vec<&str> = all.iter().map(|(_, b)| b.name.as_str()).collect();
+                return Err(fail(
+                    format!(
+                        "no binary named `{name}` in {}",
+                        project.root.join("Cargo.toml").display()
+                    ),
+                    format!("the binaries are: {}", names.join(", ")),
+                ));
+            };
+            if !chosen.iter().any(|s| &s.bin == name) {
+                chosen.push(Selected {
+                    bin: b.name.clone(),
+                    package: p,
+                    required_features: b.required_features.clone(),
+                });
+            }
+        }
+    }
+
+    let default = default_index(project, opts, &chosen, warnings);
+    let default = chosen.remove(default);
+    chosen.sort_by(|a, b| a.bin.cmp(&b.bin));
+    chosen.push(default);
+    Ok(chosen)
+}
+
+/// Which binary the last (default) stage runs: a `default-run` (the root
+/// package's first), else the only one, else the first `--bin`, else the
+/// root package's only binary, else the first by name, with a warning.
+fn default_index(
+    project: &RustProject,
+    opts: &Options,
+    chosen: &[Selected],
+    warnings: &mut Vec<String>,
+) -> usize {
+    let is_default_run = |s: &Selected| s.package.default_run.as_deref() == Some(s.bin.as_str());
+    let is_root = |s: &Selected| project.root_package.as_deref() == Some(s.package.name.as_str());
+    if let Some(i) = chosen.iter().position(|s| is_default_run(s) && is_root(s)) {
+        return i;
+    }
+    let runs: Vec<usize> = (0..chosen.len())
+        .filter(|&i| is_default_run(&chosen[i]))
+        .collect();
+    if runs.len() == 1 {
+        return runs[0];
+    }
+    if chosen.len() == 1 {
+        return 0;
+    }
+    if !opts.bins.is_empty() {
+        return 0;
+    }
+    let root_bins: Vec<usize> = (0..chosen.len()).filter(|&i| is_root(&chosen[i])).collect();
+    if root_bins.len() == 1 {
+        return root_bins[0];
+    }
+    let first = (0..chosen.len())
+        .min_by(|&a, &b| chosen[a].bin.cmp(&chosen[b].bin))
+        .unwrap_or(0);
+    warnings.push(format!(
+        "several binaries and no `default-run`: `{}` is the default stage; set `default-run` in its package, or name the default first with --bin",
+        chosen[first].bin
+    ));
+    first
+}
+
+fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
+    let p = s.package;
+    let mut labels = vec![Label {
+        key: "org.opencontainers.image.title".into(),
+        value: s.bin.clone(),
+    }];
+    labels.push(Label {
+        key: "org.opencontainers.image.version".into(),
+        value: p.version.clone(),
+    });
+    let mut optional = |key: &str, value: &Option<String>| {
+        if let Some(v) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
+            labels.push(Label {
+                key: format!("org.opencontainers.image.{key}"),
+                value: v,
+            });
+        }
+    };
+    optional("description", &p.description);
+    optional("licenses", &p.license);
+    optional("source", &p.repository);
+    Binary {
+        name: s.bin.clone(),
+        stage: stage.to_string(),
+        package: p.name.clone(),
+        path: format!("/usr/local/bin/{}", s.bin),
+        default,
+        ports: p.settings.ports.clone(),
+        env: p
+            .settings
+            .env
+            .iter()
+            .map(|(k, v)| EnvVar {
+                name: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+        include: p.settings.include.clone(),
+        args: p.settings.args.clone(),
+        labels,
+    }
+}
+
+/// Collapses whitespace runs (newlines included) to single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A Docker stage name for a binary: lowercase letters, digits, `-`, `_`, `.`,
+/// starting with a letter.
+pub fn stage_name(bin: &str) -> String {
+    let mut s: String = bin
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s.insert_str(0, "bin-");
+    }
+    s
+}
+
+type Version = (u64, u64, Option<u64>);
+
+fn parse_version(text: &str) -> Option<Version> {
+    let mut parts = text.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let patch = match parts.next() {
+        Some(p) => Some(p.parse().ok()?),
+        None => None,
+    };
+    parts.next().is_none().then_some((major, minor, patch))
+}
+
+fn older(a: Version, b: Version) -> bool {
+    (a.0, a.1, a.2.unwrap_or(u64::MAX)) < (b.0, b.1, b.2.unwrap_or(0))
+}
+
+/// The builder's Rust version: a numeric toolchain pin, else `--rust-version`,
+/// else the newest stable the catalogue knows; never below `rust-version`.
+fn rust_version(
+    project: &RustProject,
+    selected: &[Selected],
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(String, String)> {
+    let flag = match &opts.rust_version {
+        Some(v) if parse_version(v).is_none() => {
+            return Err(fail(
+                format!("--rust-version `{v}` is not a Rust version"),
+                "give it as X.Y or X.Y.Z, e.g. --rust-version 1.95",
+            ));
+        }
+        other => other.clone(),
+    };
+    let pinned = project
+        .toolchain
+        .as_ref()
+        .and_then(|t| parse_version(&t.channel).map(|_| t));
+    if let Some(t) = &project.toolchain {
+        if pinned.is_none() && t.channel != "stable" {
+            warnings.push(format!(
+                "{} names the channel `{}`, which has no official Rust image; the builder uses stable Rust",
+                t.file, t.channel
+            ));
+        }
+    }
+    let (mut version, mut source) = match (pinned, flag) {
+        (Some(t), flag) => {
+            if let Some(f) = flag.filter(|f| *f != t.channel) {
+                warnings.push(format!(
+                    "--rust-version {f} is ignored: {} pins {}",
+                    t.file, t.channel
+                ));
+            }
+            (t.channel.clone(), format!("pinned by {}", t.file))
+        }
+        (None, Some(f)) => (f, "--rust-version".to_string()),
+        (None, None) => (
+            images::RUST_STABLE.to_string(),
+            "the newest stable Rust the catalogue knows".to_string(),
+        ),
+    };
+    let msrv = selected
+        .iter()
+        .filter_map(|s| s.package.rust_version.map(|v| (v, &s.package.name)))
+        .max_by_key(|(v, _)| *v);
+    if let Some(((major, minor, patch), pkg)) = msrv {
+        let need = (major, minor, Some(patch));
+        let have = parse_version(&version).expect("validated above");
+        if older(have, need) {
+            let text = if patch == 0 {
+                format!("{major}.{minor}")
+            } else {
+                format!("{major}.{minor}.{patch}")
+            };
+            warnings.push(format!(
+                "Rust {version} is older than `{pkg}`'s rust-version; the builder uses Rust {text}"
+            ));
+            version = text;
+            source = format!("the rust-version of {pkg}");
+        }
+    }
+    Ok((version, source))
+}
+
+/// The `.dockerignore` rules: build output, VCS, secrets, editor debris.
+fn dockerignore(project: &RustProject) -> Vec<IgnoreSection> {
+    let section = |comment: &str, patterns: &[&str]| IgnoreSection {
+        comment: comment.to_string(),
+        patterns: patterns.iter().map(|p| p.to_string()).collect(),
+    };
+    let mut sections = vec![
+        section(
+            "Build output and version control: never needed inside the image build.",
+            &["target/", ".git/", ".hg/", ".svn/"],
+        ),
+        section(
+            "Secrets: keep credentials out of the build context.",
+            &[
+                "**/.env",
+                "**/.env.*",
+                "**/*.pem",
+                "**/*.key",
+                "**/*.p12",
+                "**/*.pfx",
+                "**/id_rsa*",
+                "**/id_ed25519*",
+                "**/.ssh/",
+                "**/.aws/",
+                "**/.netrc",
+                "**/.npmrc",
+                "**/.pypirc",
+                "**/.docker/config.json",
+            ],
+        ),
+        section(
+            "Editor and OS debris.",
+            &[
+                "**/.idea/",
+                "**/.vscode/",
+                "**/*.swp",
+                "**/*.swo",
+                "**/*~",
+                "**/.DS_Store",
+                "**/Thumbs.db",
+            ],
+        ),
+        section(
+            "Templates for this tool: not part of the build.",
+            &[".distroless/"],
+        ),
+    ];
+    if let Some(t) = &project.toolchain {
+        sections.push(IgnoreSection {
+            comment: "The builder image already is the pinned toolchain; inside it rustup would download another copy.".into(),
+            patterns: vec![t.file.clone()],
+        });
+    }
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::detect::rust::{Bin, Toolchain};
+
+    fn pkg(name: &str, bins: &[&str]) -> RustPackage {
+        RustPackage {
+            name: name.into(),
+            version: "0.1.0".into(),
+            description: None,
+            license: None,
+            repository: None,
+            dir: String::new(),
+            manifest: "Cargo.toml".into(),
+            bins: bins
+                .iter()
+                .map(|b| Bin {
+                    name: b.to_string(),
+                    required_features: vec![],
+                })
+                .collect(),
+            build_script: false,
+            path_deps: vec![],
+            default_run: None,
+            rust_version: None,
+            settings: Settings::default(),
+        }
+    }
+
+    fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
+        RustProject {
+            name: root.unwrap_or("w").into(),
+            root: "/w".into(),
+            root_package: root.map(String::from),
+            packages,
+            lockfile: true,
+            toolchain: None,
+        }
+    }
+
+    fn plan(p: &RustProject, opts: &Options) -> Planned {
+        rust(p, opts).unwrap()
+    }
+
+    fn stages(p: &Planned) -> Vec<&str> {
+        p.plan.binaries.iter().map(|b| b.stage.as_str()).collect()
+    }
+
+    #[test]
+    fn default_run_is_last() {
+        let mut a = pkg("app", &["admin", "web", "zz"]);
+        a.default_run = Some("web".into());
+        let p = plan(&project(vec![a], Some("app")), &Options::default());
+        assert_eq!(stages(&p), ["admin", "zz", "web"]);
+        assert!(p.plan.binaries[2].default);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn ambiguous_default_warns_and_is_deterministic() {
+        let ws = project(vec![pkg("b", &["beta"]), pkg("a", &["alpha"])], None);
+        let p = plan(&ws, &Options::default());
+        assert_eq!(stages(&p), ["beta", "alpha"]);
+        assert!(p.warnings.iter().any(|w| w.contains("no `default-run`")));
+    }
+
+    #[test]
+    fn first_bin_flag_is_default() {
+        let ws = project(vec![pkg("a", &["alpha", "beta", "gamma"])], Some("a"));
+        let opts = Options {
+            bins: vec!["gamma".into(), "alpha".into()],
+            ..Default::default()
+        };
+        let p = plan(&ws, &opts);
+        assert_eq!(stages(&p), ["alpha", "gamma"]);
+        assert!(
+            p.plan
+                .rust
+                .build_command
+                .ends_with("--package a --bin alpha --bin gamma")
+        );
+    }
+
+    #[test]
+    fn unknown_bin_lists_the_real_ones() {
+        let ws = project(vec![pkg("a", &["alpha", "beta"])], Some("a"));
+        let opts = Options {
+            bins: vec!["gama".into()],
+            ..Default::default()
+        };
+        let text = crate::error::format(&rust(&ws, &opts).unwrap_err());
+        assert!(text.contains("no binary named `gama`"), "{text}");
+        assert!(text.contains("alpha, beta"), "{text}");
+    }
+
+    #[test]
+    fn library_only_is_an_error() {
+        let ws = project(vec![pkg("lib", &[])], Some("lib"));
+        let text = crate::error::format(&rust(&ws, &Options::default()).unwrap_err());
+        assert!(text.contains("no binary target"), "{text}");
+        assert!(text.contains("hint:"), "{text}");
+    }
+
+    #[test]
+    fn unknown_package_is_an_error() {
+        let ws = project(vec![pkg("a", &["a"])], Some("a"));
+        let opts = Options {
+            packages: vec!["b".into()],
+            ..Default::default()
+        };
+        assert!(
+            crate::error::format(&rust(&ws, &opts).unwrap_err()).contains("the members are: a")
+        );
+    }
+
+    #[test]
+    fn required_features_are_skipped_unless_named() {
+        let mut a = pkg("a", &["main", "extra"]);
+        a.bins[1].required_features = vec!["cli".into()];
+        let ws = project(vec![a], Some("a"));
+        let p = plan(&ws, &Options::default());
+        assert_eq!(stages(&p), ["main"]);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("requires the features cli"))
+        );
+        let p = plan(
+            &ws,
+            &Options {
+                bins: vec!["extra".into()],
+                ..Default::default()
+            },
+        );
+        assert!(
+            p.plan
+                .rust
+                .build_command
+                .ends_with("--bin extra --features a/cli"),
+            "{}",
+            p.plan.rust.build_command
+        );
+    }
+
+    #[test]
+    fn rust_version_order_of_precedence() {
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        assert_eq!(
+            plan(&ws, &Options::default()).plan.builder.image,
+            "rust:1.95-slim-trixie"
+        );
+        let flag = Options {
+            rust_version: Some("1.90.1".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(&ws, &flag).plan.builder.image,
+            "rust:1.90.1-slim-trixie"
+        );
+        ws.toolchain = Some(Toolchain {
+            file: "rust-toolchain.toml".into(),
+            channel: "1.88".into(),
+        });
+        let p = plan(&ws, &flag);
+        assert_eq!(p.plan.builder.image, "rust:1.88-slim-trixie");
+        assert!(p.warnings.iter().any(|w| w.contains("ignored")));
+        ws.packages[0].rust_version = Some((1, 91, 0));
+        let p = plan(&ws, &flag);
+        assert_eq!(p.plan.builder.image, "rust:1.91-slim-trixie");
+        ws.toolchain = Some(Toolchain {
+            file: "rust-toolchain".into(),
+            channel: "nightly".into(),
+        });
+        let p = plan(&ws, &Options::default());
+        assert_eq!(p.plan.builder.image, "rust:1.95-slim-trixie");
+        assert!(p.warnings.iter().any(|w| w.contains("nightly")));
+        let bad = Options {
+            rust_version: Some("latest".into()),
+            ..Default::default()
+        };
+        assert!(rust(&ws, &bad).is_err());
+    }
+
+    #[test]
+    fn version_comparison() {
+        assert!(older((1, 85, None), (1, 86, Some(0))));
+        assert!(!older((1, 86, None), (1, 86, Some(1))));
+        assert!(older((1, 86, Some(0)), (1, 86, Some(1))));
+        assert!(!older((1, 95, Some(0)), (1, 95, Some(0))));
+    }
+
+    #[test]
+    fn stage_names_are_valid() {
+        assert_eq!(stage_name("api-server"), "api-server");
+        assert_eq!(stage_name("My_App"), "my_app");
+        assert_eq!(stage_name("1up"), "bin-1up");
+    }
+
+    #[test]
+    fn builder_stage_avoids_binary_names() {
+        let ws = project(vec![pkg("a", &["builder"])], Some("a"));
+        assert_eq!(
+            plan(&ws, &Options::default()).plan.builder.stage,
+            "builder-1"
+        );
+    }
+
+    #[test]
+    fn no_lockfile_warns_and_is_not_locked() {
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        ws.lockfile = false;
+        let p = plan(&ws, &Options::default());
+        assert!(!p.plan.rust.build_command.contains("--locked"));
+        assert!(p.warnings.iter().any(|w| w.contains("Cargo.lock")));
+    }
+}

@@ -1,0 +1,266 @@
+//! Templates + plan → text. Built-in templates are embedded; a file of the
+//! same name under `.distroless/templates/` replaces one, partials included.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use handlebars::{
+    Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext,
+    RenderErrorReason,
+};
+
+use crate::error::WithHint;
+use crate::plan::Plan;
+
+/// Where a repository keeps its template overrides, relative to its root.
+pub const OVERRIDE_DIR: &str = ".distroless/templates";
+
+/// A built-in template: its name, its file under `templates/`, and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    /// The name templates use (`{{> final-stage}}`) or the renderer asks for.
+    pub name: &'static str,
+    /// Its path under `templates/`, and under the override folder.
+    pub file: &'static str,
+    pub source: &'static str,
+    /// What it renders.
+    pub about: &'static str,
+}
+
+/// Every built-in template and partial.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "rust.Dockerfile",
+        file: "rust.Dockerfile.hbs",
+        source: include_str!("../templates/rust.Dockerfile.hbs"),
+        about: "the Dockerfile of a Rust project: header, builder, one final stage per binary",
+    },
+    Builtin {
+        name: "dockerignore",
+        file: "dockerignore.hbs",
+        source: include_str!("../templates/dockerignore.hbs"),
+        about: "the .dockerignore",
+    },
+    Builtin {
+        name: "header",
+        file: "partials/header.hbs",
+        source: include_str!("../templates/partials/header.hbs"),
+        about: "partial: the comment block at the top of the Dockerfile",
+    },
+    Builtin {
+        name: "rust-builder",
+        file: "partials/rust-builder.hbs",
+        source: include_str!("../templates/partials/rust-builder.hbs"),
+        about: "partial: the stage that compiles the Rust binaries",
+    },
+    Builtin {
+        name: "final-stage",
+        file: "partials/final-stage.hbs",
+        source: include_str!("../templates/partials/final-stage.hbs"),
+        about: "partial: one binary's runtime stage (rendered with the binary as context)",
+    },
+];
+
+/// The files a render produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub dockerfile: String,
+    pub dockerignore: String,
+}
+
+/// Handlebars set up the way the tool renders: strict, no HTML escaping, the
+/// built-ins with the repository's overrides on top.
+pub struct Renderer {
+    hb: Handlebars<'static>,
+    /// Template names the repository overrides.
+    pub overridden: Vec<&'static str>,
+}
+
+impl Renderer {
+    /// Loads the built-ins, replacing each one that `root/.distroless/templates`
+    /// has a file for.
+    pub fn new(root: &Path) -> Result<Renderer> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("json", Box::new(json_helper));
+        hb.register_helper("dq", Box::new(dq_helper));
+        let dir = root.join(OVERRIDE_DIR);
+        let mut overridden = Vec::new();
+        for t in BUILTINS {
+            let path = dir.join(t.file);
+            let (source, origin) = match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    overridden.push(t.name);
+                    (text, path)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
+                    t.source.to_string(),
+                    PathBuf::from(format!("templates/{} (built in)", t.file)),
+                ),
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            };
+            hb.register_template_string(t.name, source)
+                .map_err(anyhow::Error::new)
+                .with_context(|| format!("template {} does not parse", origin.display()))
+                .hint(format!(
+                    "fix the template, or delete it to use the built-in {}",
+                    t.file
+                ))?;
+        }
+        Ok(Renderer { hb, overridden })
+    }
+
+    /// Renders one template, naming the file (and line) on failure.
+    pub fn render(&self, name: &str, plan: &Plan, root: &Path) -> Result<String> {
+        self.hb
+            .render(name, plan)
+            .map_err(anyhow::Error::new)
+            .with_context(|| format!("cannot render {}", self.describe(name, root)))
+            .hint("check the names the template uses against the render context in the README")
+            .map(|t| tidy(&t))
+    }
+
+    /// The file a template came from, for messages.
+    fn describe(&self, name: &str, root: &Path) -> String {
+        let file = BUILTINS
+            .iter()
+            .find(|b| b.name == name)
+            .map_or(name, |b| b.file);
+        if self.overridden.contains(&name) {
+            root.join(OVERRIDE_DIR).join(file).display().to_string()
+        } else {
+            format!("templates/{file} (built in)")
+        }
+    }
+}
+
+/// Renders the Dockerfile and .dockerignore for a plan.
+pub fn render(plan: &Plan, root: &Path) -> Result<Rendered> {
+    let r = Renderer::new(root)?;
+    let main = format!("{}.Dockerfile", plan.ecosystem);
+    Ok(Rendered {
+        dockerfile: r.render(&main, plan, root)?,
+        dockerignore: r.render("dockerignore", plan, root)?,
+    })
+}
+
+/// LF endings, no trailing spaces, at most one blank line in a row, and one
+/// final newline: templates stay readable without fighting whitespace.
+pub fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            if blank {
+                continue;
+            }
+            blank = true;
+        } else {
+            blank = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// `{{json value}}`: the value as compact JSON, the syntax of exec-form
+/// `ENTRYPOINT`/`CMD` and of `COPY [...]`.
+fn json_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
+    out.write(&json(value.value()))?;
+    Ok(())
+}
+
+/// Compact JSON with a space after each array comma: `["a", "b"]`.
+pub fn json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `{{dq value}}`: a double-quoted Dockerfile word, with `\`, `"` and `$`
+/// escaped so `ENV` and `LABEL` take the text literally.
+fn dq_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("dq", 0))?;
+    let text = match value.value() {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&dq(&text))?;
+    Ok(())
+}
+
+/// Quotes a word for `ENV`/`LABEL`.
+pub fn dq(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_normalises_whitespace() {
+        assert_eq!(tidy("a  \n\n\n\nb\n\n"), "a\n\nb\n");
+        assert_eq!(tidy("\n\na\r\n"), "a\n");
+    }
+
+    #[test]
+    fn json_arrays_are_spaced() {
+        assert_eq!(
+            json(&serde_json::json!(["a", "b \"c\""])),
+            r#"["a", "b \"c\""]"#
+        );
+    }
+
+    #[test]
+    fn dq_escapes_what_docker_would_expand() {
+        assert_eq!(dq(r#"a "b" $HOME \x"#), r#""a \"b\" \$HOME \\x""#);
+    }
+
+    #[test]
+    fn every_builtin_parses_in_strict_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Renderer::new(dir.path()).unwrap();
+        assert!(r.overridden.is_empty());
+    }
+}

@@ -1,0 +1,300 @@
+//! Writing generated files: atomically, never over a file the tool did not
+//! write or that was edited since, and not at all when nothing changed.
+//!
+//! Each generated file ends with a fingerprint line: a hash of the rest of
+//! the file. A file whose fingerprint still matches is the tool's own and may
+//! be replaced; anything else belongs to the user.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::error::fail;
+
+const MARK: &str = "# cargo-distroless fingerprint: ";
+
+/// Appends the fingerprint line to generated text.
+pub fn stamp(text: &str) -> String {
+    format!("{text}{MARK}{}\n", digest(text))
+}
+
+fn digest(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
+    hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who a file on disk belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// Written by the tool and untouched since.
+    Generated,
+    /// Written by the tool, then edited.
+    Edited,
+    /// No fingerprint: the user's own file.
+    Foreign,
+}
+
+/// Tells a generated, untouched file from an edited or foreign one.
+pub fn ownership(text: &str) -> Ownership {
+    let Some(pos) = text.rfind(MARK) else {
+        return Ownership::Foreign;
+    };
+    let (body, line) = text.split_at(pos);
+    let recorded = line[MARK.len()..].trim_end();
+    if (pos == 0 || body.ends_with('\n'))
+        && recorded == digest(body)
+        && line.ends_with('\n')
+        && line.lines().count() == 1
+    {
+        Ownership::Generated
+    } else {
+        Ownership::Edited
+    }
+}
+
+/// A file the tool wants on disk.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub path: PathBuf,
+    /// The name shown to the user, relative to the project root.
+    pub name: String,
+    /// The full content, fingerprint included.
+    pub content: String,
+}
+
+/// What writing one file will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    /// Same bytes on disk: leave it (and its mtime) alone.
+    Unchanged,
+    /// The tool's own file, out of date.
+    Update,
+    /// The user's file or edit: replaced only with `--force`.
+    Conflict(Ownership),
+}
+
+/// Decides what to do with one file, reading what is there.
+pub fn action(file: &Planned) -> Result<(Action, Option<String>)> {
+    let current = match std::fs::read_to_string(&file.path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Action::Create, None)),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.path.display())),
+    };
+    let action = if current == file.content {
+        Action::Unchanged
+    } else {
+        match ownership(&current) {
+            Ownership::Generated => Action::Update,
+            other => Action::Conflict(other),
+        }
+    };
+    Ok((action, Some(current)))
+}
+
+/// A unified diff from what is on disk to what would be written.
+pub fn diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+        .to_string()
+}
+
+/// Writes every file that is missing or stale. When any would overwrite a
+/// file the user owns and `force` is off, writes nothing and says why, with
+/// the diff. Returns each file's action.
+pub fn apply(files: &[Planned], force: bool) -> Result<Vec<(String, Action)>> {
+    let mut decided = Vec::new();
+    let mut refusals = Vec::new();
+    for f in files {
+        let (act, current) = action(f)?;
+        if let (Action::Conflict(kind), false) = (&act, force) {
+            let why = match kind {
+                Ownership::Edited => "was edited since it was generated",
+                _ => "was not written by cargo-distroless",
+            };
+            refusals.push(format!(
+                "{} {why}; it differs from what would be written:\n{}",
+                f.name,
+                diff(&f.name, current.as_deref().unwrap_or(""), &f.content)
+            ));
+        }
+        decided.push((f, act));
+    }
+    if !refusals.is_empty() {
+        return Err(fail(
+            format!(
+                "not overwriting your files; nothing was written.\n{}",
+                refusals.join("\n")
+            ),
+            "keep a customisation by overriding a template in .distroless/templates/ (see the README), or replace the files with --force",
+        ));
+    }
+    for (f, act) in &decided {
+        if !matches!(act, Action::Unchanged) {
+            write_atomic(&f.path, &f.content)?;
+        }
+    }
+    Ok(decided
+        .into_iter()
+        .map(|(f, a)| (f.name.clone(), a))
+        .collect())
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a
+/// reader sees the old file or the new one, never half of either. An existing
+/// file keeps its permissions.
+pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cargo-distroless-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(content.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    let perms = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => default_permissions(),
+    };
+    std::fs::set_permissions(tmp.path(), perms)
+        .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A new file gets the usual 0644 (less the umask, as any new file would).
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644 & !umask())
+}
+
+#[cfg(unix)]
+fn umask() -> u32 {
+    // Read the umask without changing it: create a probe file and look.
+    let Ok(dir) = tempfile::tempdir() else {
+        return 0o022;
+    };
+    let probe = dir.path().join("probe");
+    match std::fs::File::create(&probe).and_then(|f| f.metadata()) {
+        Ok(meta) => {
+            use std::os::unix::fs::PermissionsExt;
+            !meta.permissions().mode() & 0o666
+        }
+        Err(_) => 0o022,
+    }
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> std::fs::Permissions {
+    tempfile::tempfile()
+        .and_then(|f| f.metadata())
+        .map(|m| m.permissions())
+        .expect("a temporary file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(dir: &Path, name: &str, body: &str) -> Planned {
+        Planned {
+            path: dir.join(name),
+            name: name.into(),
+            content: stamp(body),
+        }
+    }
+
+    #[test]
+    fn fingerprint_tells_generated_edited_and_foreign() {
+        let text = stamp("FROM x\n");
+        assert_eq!(ownership(&text), Ownership::Generated);
+        assert_eq!(
+            ownership(&text.replace("FROM x", "FROM y")),
+            Ownership::Edited
+        );
+        assert_eq!(ownership(&format!("{text}RUN x\n")), Ownership::Edited);
+        assert_eq!(ownership("FROM x\n"), Ownership::Foreign);
+    }
+
+    #[test]
+    fn unchanged_file_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = planned(dir.path(), "Dockerfile", "FROM a\n");
+        assert_eq!(
+            apply(std::slice::from_ref(&f), false).unwrap()[0].1,
+            Action::Create
+        );
+        let before = std::fs::metadata(&f.path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(
+            apply(std::slice::from_ref(&f), false).unwrap()[0].1,
+            Action::Unchanged
+        );
+        assert_eq!(
+            std::fs::metadata(&f.path).unwrap().modified().unwrap(),
+            before
+        );
+    }
+
+    #[test]
+    fn generated_file_updates_but_user_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = planned(dir.path(), "Dockerfile", "FROM a\n");
+        apply(&[old], false).unwrap();
+        let new = planned(dir.path(), "Dockerfile", "FROM b\n");
+        assert_eq!(
+            apply(std::slice::from_ref(&new), false).unwrap()[0].1,
+            Action::Update
+        );
+        std::fs::write(&new.path, "FROM mine\n").unwrap();
+        let ignore = planned(dir.path(), ".dockerignore", "target/\n");
+        let err = apply(&[ignore.clone(), new.clone()], false).unwrap_err();
+        let text = crate::error::format(&err);
+        assert!(
+            text.contains("was not written by cargo-distroless"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-FROM mine") && text.contains("+FROM b"),
+            "{text}"
+        );
+        assert_eq!(std::fs::read_to_string(&new.path).unwrap(), "FROM mine\n");
+        assert!(
+            !ignore.path.exists(),
+            "nothing is written when one file is refused"
+        );
+        apply(&[ignore, new.clone()], true).unwrap();
+        assert_eq!(std::fs::read_to_string(&new.path).unwrap(), new.content);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rewrite_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        std::fs::write(&path, "x").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&path, "y").unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let fresh = dir.path().join("new");
+        write_atomic(&fresh, "z").unwrap();
+        assert_ne!(
+            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}

