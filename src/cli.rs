@@ -25,11 +25,19 @@ pub struct Cli {
 pub enum Command {
     /// Detect the project and write `Dockerfile` and `.dockerignore` at its root.
     Init(InitArgs),
+    /// Exit 1 (with the diff and the reason) if a generated file is stale, 0 if
+    /// all are current, 2 on errors. Writes nothing.
+    Check(ProjectArgs),
+    /// Copy built-in templates into `.distroless/templates/` for editing.
+    Eject(EjectArgs),
+    /// List the templates, which ones this repository overrides, and the
+    /// fields of the render context.
+    Templates(TemplatesArgs),
 }
 
-/// Options of `init`.
+/// Which project, and the choices that shape its files.
 #[derive(Debug, Args, Default, Clone)]
-pub struct InitArgs {
+pub struct ProjectArgs {
     /// The project directory (default: the current one).
     pub path: Option<PathBuf>,
 
@@ -38,26 +46,63 @@ pub struct InitArgs {
     pub manifest_path: Option<PathBuf>,
 
     /// Package only the binaries of this workspace member (repeatable).
+    /// Config key: `packages`.
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
     pub packages: Vec<String>,
 
     /// Package only this binary (repeatable); the first named becomes the
     /// default stage unless a package's `default-run` is among them.
+    /// Config key: `bins`.
     #[arg(long = "bin", value_name = "NAME")]
     pub bins: Vec<String>,
 
-    /// Replace existing files even when they differ from what would be written.
+    /// Rust version of the builder image, X.Y or X.Y.Z (a numeric channel in
+    /// rust-toolchain.toml takes precedence; never below `rust-version`).
+    /// Config key: `rust-version`.
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub rust_version: Option<String>,
+}
+
+/// Options of `init`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    /// Replace existing files even when they were written or edited by hand.
     #[arg(long)]
     pub force: bool,
 
     /// Print the Dockerfile to standard output and write nothing.
     #[arg(long)]
     pub stdout: bool,
+}
 
-    /// Rust version of the builder image, X.Y or X.Y.Z (a numeric channel in
-    /// rust-toolchain.toml takes precedence; never below `rust-version`).
-    #[arg(long, value_name = "X.Y[.Z]")]
-    pub rust_version: Option<String>,
+/// Options of `eject`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct EjectArgs {
+    /// Templates to copy, by name or file (default: all); see `templates`.
+    pub names: Vec<String>,
+
+    /// Path to Cargo.toml of the project (default: the one here).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Overwrite templates already in `.distroless/templates/`.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `templates`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct TemplatesArgs {
+    /// Print as JSON (templates, and the render context as a JSON Schema).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Path to Cargo.toml of the project (default: the one here).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
 }
 
 /// Parses the process arguments.
@@ -97,8 +142,10 @@ mod tests {
         let cli = Cli::parse_from([
             "x", "init", "--bin", "a", "--bin", "b", "-p", "p1", "-p", "p2",
         ]);
-        let Command::Init(args) = cli.command;
-        assert_eq!(args.bins, ["a", "b"]);
-        assert_eq!(args.packages, ["p1", "p2"]);
+        let Command::Init(args) = cli.command else {
+            panic!("init")
+        };
+        assert_eq!(args.project.bins, ["a", "b"]);
+        assert_eq!(args.project.packages, ["p1", "p2"]);
     }
 }

@@ -1,65 +1,92 @@
 //! The commands: each wires detect → plan → render → write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::Status;
-use crate::cli::InitArgs;
-use crate::detect::{self, Detected, rust::RustDetector};
-use crate::error::warn;
+use crate::check;
+use crate::cli::{EjectArgs, InitArgs, ProjectArgs, TemplatesArgs};
+use crate::detect::{self, Detected, rust::RustDetector, rust::RustProject};
+use crate::error::{fail, warn};
 use crate::plan::{self, Plan};
 use crate::project::Project;
-use crate::render::{self, Rendered};
-use crate::write::{self, Action, Planned};
+use crate::render::{self, BUILTINS, OVERRIDE_DIR, Renderer};
+use crate::write::{self, Action, Ownership, Planned};
 
-/// Detects, plans and renders; the shared front half of every command.
-pub fn generate(args: &InitArgs) -> Result<(Plan, PathBuf, Rendered)> {
-    let dir = match &args.path {
-        Some(p) => p.clone(),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
-    let project = Project::new(&dir);
-    let rust = RustDetector {
-        manifest_path: args.manifest_path.clone(),
-    };
-    let Detected::Rust(found) = detect::detect(&project, &[&rust])?;
-    let opts = plan::Options {
-        packages: args.packages.clone(),
-        bins: args.bins.clone(),
-        rust_version: args.rust_version.clone(),
-    };
-    let planned = plan::rust(&found, &opts)?;
-    for w in &planned.warnings {
-        warn(w);
-    }
-    let rendered = render::render(&planned.plan, &found.root)?;
-    let stamped = Rendered {
-        dockerfile: write::stamp(&rendered.dockerfile),
-        dockerignore: write::stamp(&rendered.dockerignore),
-    };
-    Ok((planned.plan, found.root, stamped))
+/// What `init` and `check` produce before touching the disk.
+pub struct Generated {
+    pub plan: Plan,
+    pub root: PathBuf,
+    /// The Dockerfile, then the .dockerignore, fingerprints included.
+    pub files: [Planned; 2],
 }
 
-/// `init`: write the Dockerfile and .dockerignore (or print the Dockerfile).
-pub fn init(args: &InitArgs) -> Result<Status> {
-    let (plan, root, rendered) = generate(args)?;
-    if args.stdout {
-        print!("{}", rendered.dockerfile);
-        return Ok(Status::Ok);
+/// Finds the project: the folder argument (or the current one) and the
+/// optional manifest path.
+fn find(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<RustProject> {
+    let dir = match path {
+        Some(p) => p.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let rust = RustDetector {
+        manifest_path: manifest_path.map(Path::to_path_buf),
+    };
+    let Detected::Rust(found) = detect::detect(&Project::new(&dir), &[&rust])?;
+    Ok(found)
+}
+
+/// Detects, plans and renders, printing warnings: the shared front half.
+pub fn generate(args: &ProjectArgs) -> Result<Generated> {
+    let found = find(args.path.as_deref(), args.manifest_path.as_deref())?;
+    let recorded = &found.selection;
+    let or_recorded = |flag: &Vec<String>, config: &Vec<String>| {
+        if flag.is_empty() {
+            config.clone()
+        } else {
+            flag.clone()
+        }
+    };
+    let opts = plan::Options {
+        packages: or_recorded(&args.packages, &recorded.packages),
+        bins: or_recorded(&args.bins, &recorded.bins),
+        rust_version: args
+            .rust_version
+            .clone()
+            .or_else(|| recorded.rust_version.clone()),
+    };
+    let planned = plan::rust(&found, &opts)?;
+    let (rendered, template_warnings) = render::render(&planned.plan, &found.root)?;
+    for w in planned.warnings.iter().chain(&template_warnings) {
+        warn(w);
     }
+    let root = found.root;
     let files = [
         Planned {
             path: root.join("Dockerfile"),
             name: "Dockerfile".into(),
-            content: rendered.dockerfile,
+            content: write::stamp(&rendered.dockerfile),
         },
         Planned {
             path: root.join(".dockerignore"),
             name: ".dockerignore".into(),
-            content: rendered.dockerignore,
+            content: write::stamp(&rendered.dockerignore),
         },
     ];
+    Ok(Generated {
+        plan: planned.plan,
+        root,
+        files,
+    })
+}
+
+/// `init`: write the Dockerfile and .dockerignore (or print the Dockerfile).
+pub fn init(args: &InitArgs) -> Result<Status> {
+    let Generated { plan, root, files } = generate(&args.project)?;
+    if args.stdout {
+        print!("{}", files[0].content);
+        return Ok(Status::Ok);
+    }
     let shown = shown_dir(&root);
     for (name, action) in write::apply(&files, args.force)? {
         let what = match action {
@@ -68,12 +95,7 @@ pub fn init(args: &InitArgs) -> Result<Status> {
             Action::Conflict(_) => "replaced",
             Action::Unchanged => "up to date:",
         };
-        let file = if shown == "." {
-            name
-        } else {
-            format!("{shown}/{name}")
-        };
-        eprintln!("{what} {file}");
+        eprintln!("{what} {}", shown_file(&shown, &name));
     }
     let default = plan
         .binaries
@@ -96,12 +118,181 @@ pub fn init(args: &InitArgs) -> Result<Status> {
             others.join("|")
         );
     }
+    let flags = [
+        (!args.project.packages.is_empty(), "packages"),
+        (!args.project.bins.is_empty(), "bins"),
+        (args.project.rust_version.is_some(), "rust-version"),
+    ];
+    let keys: Vec<&str> = flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, k)| *k)
+        .collect();
+    if !keys.is_empty() {
+        eprintln!(
+            "note: to keep these choices when the files are regenerated or checked, set {} in the root's [workspace.metadata.distroless] (or [package.metadata.distroless])",
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(Status::Ok)
+}
+
+/// `check`: stale files exit 1 with the diff and the reasons; writes nothing.
+pub fn check(args: &ProjectArgs) -> Result<Status> {
+    let Generated { root, files, .. } = generate(args)?;
+    let shown = shown_dir(&root);
+    let mut stale = 0;
+    for f in &files {
+        let name = shown_file(&shown, &f.name);
+        let (action, current) = write::action(f)?;
+        let current = current.unwrap_or_default();
+        let mut reasons = match action {
+            Action::Unchanged => {
+                println!("{name} is up to date");
+                continue;
+            }
+            Action::Create => {
+                stale += 1;
+                println!("{name} is missing: run `cargo distroless init`");
+                continue;
+            }
+            Action::Conflict(Ownership::Foreign) => {
+                vec!["it was not written by cargo-distroless".to_string()]
+            }
+            Action::Conflict(_) => vec!["it was edited by hand since it was generated".to_string()],
+            Action::Update => Vec::new(),
+        };
+        let body = |t: &str| t.to_string();
+        reasons.extend(if f.name == "Dockerfile" {
+            check::dockerfile_reasons(&body(&current), &f.content)
+        } else {
+            check::dockerignore_reasons(&body(&current), &f.content)
+        });
+        if reasons.is_empty() {
+            reasons.push(format!(
+                "the templates changed (an override in {OVERRIDE_DIR}/, or another release of cargo-distroless)"
+            ));
+        }
+        stale += 1;
+        println!("{name} is stale:");
+        for r in &reasons {
+            println!("  - {r}");
+        }
+        print!("{}", write::diff(&name, &current, &f.content));
+    }
+    if stale == 0 {
+        Ok(Status::Ok)
+    } else {
+        println!(
+            "run `cargo distroless init` to update (it refuses to overwrite hand edits; see `--force`)"
+        );
+        Ok(Status::Stale)
+    }
+}
+
+/// `eject`: copy built-in templates out for editing, never over an existing one.
+pub fn eject(args: &EjectArgs) -> Result<Status> {
+    let found = find(None, args.manifest_path.as_deref())?;
+    let chosen: Vec<&render::Builtin> = if args.names.is_empty() {
+        BUILTINS.iter().collect()
+    } else {
+        args.names
+            .iter()
+            .map(|n| {
+                BUILTINS
+                    .iter()
+                    .find(|b| b.name == n || b.file == n || b.file.trim_end_matches(".hbs") == n)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+                        fail(
+                            format!("no template named `{n}`"),
+                            format!("the templates are: {}", names.join(", ")),
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?
+    };
+    let dir = found.root.join(OVERRIDE_DIR);
+    let shown = shown_dir(&found.root);
+    for t in chosen {
+        let path = dir.join(t.file);
+        let name = shown_file(&shown, &format!("{OVERRIDE_DIR}/{}", t.file));
+        if path.exists() && !args.force {
+            eprintln!("kept {name}: it exists (--force replaces it)");
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        write::write_atomic(&path, t.source)?;
+        eprintln!("wrote {name}");
+    }
+    eprintln!("edit them, then run `cargo distroless init`; delete one to go back to the built-in");
+    Ok(Status::Ok)
+}
+
+/// `templates`: the templates, which are overridden, and the render context.
+pub fn templates(args: &TemplatesArgs) -> Result<Status> {
+    let root = match find(None, args.manifest_path.as_deref()) {
+        Ok(found) => Some(found.root),
+        Err(_) if args.manifest_path.is_none() => None,
+        Err(e) => return Err(e),
+    };
+    let overridden = match &root {
+        Some(r) => Renderer::new(r)?.overridden,
+        None => Vec::new(),
+    };
+    let schema = schemars::schema_for!(Plan);
+    if args.json {
+        let list: Vec<serde_json::Value> = BUILTINS
+            .iter()
+            .map(|b| {
+                serde_json::json!({
+                    "name": b.name,
+                    "file": b.file,
+                    "about": b.about,
+                    "partial": b.file.starts_with("partials/"),
+                    "overridden": overridden.contains(&b.name),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "override_dir": OVERRIDE_DIR, "templates": list, "context": schema });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).context("cannot format JSON")?
+        );
+        return Ok(Status::Ok);
+    }
+    println!("Templates (a file at the same path under {OVERRIDE_DIR}/ replaces one):");
+    let width = BUILTINS.iter().map(|b| b.file.len()).max().unwrap_or(0);
+    for b in BUILTINS {
+        let state = if overridden.contains(&b.name) {
+            "overridden"
+        } else {
+            "built in"
+        };
+        println!("  {:<width$}  {:<10}  {}", b.file, state, b.about);
+    }
+    println!(
+        "\nHelpers: {{{{json x}}}} writes JSON; {{{{dq x}}}} writes a double-quoted Dockerfile word."
+    );
+    println!("\nRender context (strict: any other name is an error):");
+    let mut fields = Vec::new();
+    crate::plan::context_fields(schema.as_value(), schema.as_value(), "", &mut fields);
+    let width = fields.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    for (path, about) in fields {
+        println!("  {path:<width$}  {about}");
+    }
     Ok(Status::Ok)
 }
 
 /// A folder as the user would type it: `.` for the current one, else relative
 /// to it when inside it.
-fn shown_dir(dir: &std::path::Path) -> String {
+fn shown_dir(dir: &Path) -> String {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|c| c.canonicalize().ok());
@@ -110,5 +301,13 @@ fn shown_dir(dir: &std::path::Path) -> String {
         Some(rel) if rel.as_os_str().is_empty() => ".".into(),
         Some(rel) => rel.display().to_string(),
         None => dir.display().to_string(),
+    }
+}
+
+fn shown_file(dir: &str, name: &str) -> String {
+    if dir == "." {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
     }
 }

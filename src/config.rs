@@ -27,6 +27,40 @@ pub struct Config {
     pub include: Option<Vec<String>>,
     /// Default arguments: the `CMD` list.
     pub args: Option<Vec<String>>,
+    /// Workspace members whose binaries get images (`--package`). Root table only.
+    pub packages: Option<Vec<String>>,
+    /// Binaries that get images, the first the default (`--bin`). Root table only.
+    pub bins: Option<Vec<String>>,
+    /// The builder's Rust version (`--rust-version`). Root table only.
+    pub rust_version: Option<String>,
+}
+
+/// Choices about the whole project, from the root's table (flags override).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub bins: Vec<String>,
+    pub rust_version: Option<String>,
+}
+
+impl Selection {
+    /// The root package's table over the workspace's, key by key.
+    pub fn from_root(workspace: &Config, root_package: Option<&Config>) -> Selection {
+        let pick = |f: fn(&Config) -> Option<&Vec<String>>| {
+            root_package
+                .and_then(f)
+                .or_else(|| f(workspace))
+                .cloned()
+                .unwrap_or_default()
+        };
+        Selection {
+            packages: pick(|c| c.packages.as_ref()),
+            bins: pick(|c| c.bins.as_ref()),
+            rust_version: root_package
+                .and_then(|c| c.rust_version.clone())
+                .or_else(|| workspace.rust_version.clone()),
+        }
+    }
 }
 
 /// One port or several.
@@ -73,6 +107,29 @@ pub struct Origin<'a> {
 }
 
 impl Config {
+    /// Refuses whole-project keys in a member's table, where they would be
+    /// silently ignored.
+    pub fn check_member(&self, origin: &Origin) -> Result<()> {
+        let set: Vec<&str> = [
+            ("packages", self.packages.is_some()),
+            ("bins", self.bins.is_some()),
+            ("rust-version", self.rust_version.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        match set.first() {
+            None => Ok(()),
+            Some(key) => Err(fail(
+                format!(
+                    "`{key}` in {} of {} applies to the whole project",
+                    origin.table, origin.file
+                ),
+                "move it to [workspace.metadata.distroless] in the workspace root's Cargo.toml",
+            )),
+        }
+    }
+
     /// Reads the `distroless` key of a cargo `metadata` value; absent means
     /// default.
     pub fn from_metadata(metadata: &serde_json::Value, origin: &Origin) -> Result<Config> {
@@ -89,14 +146,14 @@ impl Config {
                     origin.file,
                     err.inner()
                 ),
-                "the keys are `port`, `env`, `include` and `args`; see the README's Configuration section",
+                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`; see the README's Configuration section",
             )
         })
     }
 }
 
 /// An `include` entry resolved against the build context.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Include {
     /// Path in the build context, with forward slashes.
     pub src: String,
@@ -269,6 +326,25 @@ mod tests {
         assert!(format(&err).contains("at `args`"), "{}", format(&err));
         let err = parse(serde_json::json!({"port": "80"}), &MEMBER).unwrap_err();
         assert!(format(&err).contains("port number"), "{}", format(&err));
+    }
+
+    #[test]
+    fn selection_keys_belong_to_the_root() {
+        let cfg = parse(
+            serde_json::json!({"bins": ["a"], "rust-version": "1.90"}),
+            &MEMBER,
+        )
+        .unwrap();
+        let text = format(&cfg.check_member(&MEMBER).unwrap_err());
+        assert!(
+            text.contains("`bins`") && text.contains("crates/api/Cargo.toml"),
+            "{text}"
+        );
+        let ws = parse(serde_json::json!({"bins": ["w"], "packages": ["p"]}), &WS).unwrap();
+        let sel = Selection::from_root(&ws, Some(&cfg));
+        assert_eq!(sel.bins, ["a"]);
+        assert_eq!(sel.packages, ["p"]);
+        assert_eq!(sel.rust_version.as_deref(), Some("1.90"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Data flows one way: project files → [`detect`] → [`plan`] → [`render`] →
 //! [`write`].
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod detect;
@@ -41,5 +42,8 @@ mod commands;
 pub fn run(cli: cli::Cli) -> anyhow::Result<Status> {
     match cli.command {
         cli::Command::Init(args) => commands::init(&args),
+        cli::Command::Check(args) => commands::check(&args),
+        cli::Command::Eject(args) => commands::eject(&args),
+        cli::Command::Templates(args) => commands::templates(&args),
     }
 }

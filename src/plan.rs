@@ -1,6 +1,7 @@
 //! Detection + options + catalogue → one `Plan`: the documented context every
 //! template sees. Pure: no I/O, so every decision is unit-tested here.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::{APP_DIR, Include};
@@ -10,7 +11,7 @@ use crate::images::{self, NONROOT_UID, Variant};
 
 /// The render context: everything a template may use. Field names are the
 /// contract with user templates; `cargo distroless templates` lists them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Plan {
     /// About the tool that wrote the file.
     pub generator: Generator,
@@ -35,7 +36,7 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Generator {
     /// `cargo-distroless`.
     pub name: &'static str,
@@ -45,7 +46,7 @@ pub struct Generator {
     pub templates_dir: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Builder {
     /// e.g. `rust:1.95-slim-trixie`.
     pub image: String,
@@ -57,7 +58,7 @@ pub struct Builder {
     pub out_dir: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Runtime {
     /// e.g. `gcr.io/distroless/cc-debian13:nonroot`.
     pub image: String,
@@ -71,7 +72,7 @@ pub struct Runtime {
     pub workdir: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RustBuild {
     /// The builder's Rust version, e.g. `1.95`.
     pub version: String,
@@ -95,18 +96,23 @@ pub struct RustBuild {
 }
 
 /// One binary and its final stage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Binary {
+    /// The binary's name, as cargo builds it.
     pub name: String,
     /// The stage name (`docker build --target <stage>`).
     pub stage: String,
+    /// The package that defines it.
     pub package: String,
     /// Where the binary lives in the image.
     pub path: String,
     /// Whether this is the last stage, the one built by default.
     pub default: bool,
+    /// Ports to `EXPOSE` (the `port` setting).
     pub ports: Vec<u16>,
+    /// Variables to set (the `env` setting), sorted by name.
     pub env: Vec<EnvVar>,
+    /// Files copied into the image (the `include` setting).
     pub include: Vec<Include>,
     /// The `CMD` list.
     pub args: Vec<String>,
@@ -114,21 +120,27 @@ pub struct Binary {
     pub labels: Vec<Label>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EnvVar {
+    /// The variable's name.
     pub name: String,
+    /// Its value, literal (quote it with `dq`).
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Label {
+    /// e.g. `org.opencontainers.image.version`.
     pub key: String,
+    /// The value, literal (quote it with `dq`).
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct IgnoreSection {
+    /// What the rules are for.
     pub comment: String,
+    /// `.dockerignore` patterns.
     pub patterns: Vec<String>,
 }
 
@@ -509,6 +521,65 @@ pub fn stage_name(bin: &str) -> String {
     s
 }
 
+/// Lists the fields of the render context from its JSON Schema, as
+/// (`path`, description) pairs: `binaries[].name`, …
+pub fn context_fields(
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let resolve = |v: &serde_json::Value| -> serde_json::Value {
+        let mut v = v.clone();
+        // `Option<T>` is `anyOf: [{$ref}, {type: null}]`; `T` is `$ref`.
+        if let Some(any) = v.get("anyOf").and_then(|a| a.as_array()) {
+            if let Some(first) = any
+                .iter()
+                .find(|x| x.get("type") != Some(&serde_json::json!("null")))
+            {
+                v = first.clone();
+            }
+        }
+        if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
+            let name = r.trim_start_matches("#/$defs/");
+            if let Some(def) = root.get("$defs").and_then(|d| d.get(name)) {
+                return def.clone();
+            }
+        }
+        v
+    };
+    let Some(props) = schema.get("properties").and_then(|p| p.as_object()) else {
+        return;
+    };
+    for (name, prop) in props {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let about = prop
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let target = resolve(prop);
+        let items = target.get("items").map(&resolve);
+        match items {
+            Some(item) if item.get("properties").is_some() => {
+                out.push((format!("{path}[]"), about));
+                context_fields(&item, root, &format!("{path}[]"), out);
+            }
+            _ if target.get("properties").is_some() => {
+                out.push((path.clone(), about));
+                context_fields(&target, root, &path, out);
+            }
+            _ => out.push((path, about)),
+        }
+    }
+}
+
 type Version = (u64, u64, Option<u64>);
 
 fn parse_version(text: &str) -> Option<Version> {
@@ -688,6 +759,7 @@ mod tests {
             packages,
             lockfile: true,
             toolchain: None,
+            selection: Default::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use handlebars::{
     RenderErrorReason,
 };
 
-use crate::error::WithHint;
+use crate::error::fail;
 use crate::plan::Plan;
 
 /// Where a repository keeps its template overrides, relative to its root.
@@ -72,8 +72,11 @@ pub struct Rendered {
 /// built-ins with the repository's overrides on top.
 pub struct Renderer {
     hb: Handlebars<'static>,
+    root: PathBuf,
     /// Template names the repository overrides.
     pub overridden: Vec<&'static str>,
+    /// Files in the override folder that match no template: ignored.
+    pub unknown: Vec<String>,
 }
 
 impl Renderer {
@@ -86,63 +89,149 @@ impl Renderer {
         hb.register_helper("json", Box::new(json_helper));
         hb.register_helper("dq", Box::new(dq_helper));
         let dir = root.join(OVERRIDE_DIR);
-        let mut overridden = Vec::new();
+        let mut r = Renderer {
+            hb: Handlebars::new(),
+            root: root.to_path_buf(),
+            overridden: Vec::new(),
+            unknown: Vec::new(),
+        };
         for t in BUILTINS {
             let path = dir.join(t.file);
-            let (source, origin) = match std::fs::read_to_string(&path) {
+            let source = match std::fs::read_to_string(&path) {
                 Ok(text) => {
-                    overridden.push(t.name);
-                    (text, path)
+                    r.overridden.push(t.name);
+                    text
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
-                    t.source.to_string(),
-                    PathBuf::from(format!("templates/{} (built in)", t.file)),
-                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => t.source.to_string(),
                 Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
             };
-            hb.register_template_string(t.name, source)
-                .map_err(anyhow::Error::new)
-                .with_context(|| format!("template {} does not parse", origin.display()))
-                .hint(format!(
-                    "fix the template, or delete it to use the built-in {}",
-                    t.file
-                ))?;
+            if let Err(err) = hb.register_template_string(t.name, source) {
+                let at = err
+                    .pos()
+                    .map(|(l, c)| format!(":{l}:{c}"))
+                    .unwrap_or_default();
+                return Err(fail(
+                    format!(
+                        "template {}{at} does not parse: {}",
+                        r.describe(t.name),
+                        err.reason()
+                    ),
+                    format!(
+                        "fix the template, or delete it to use the built-in {}",
+                        t.file
+                    ),
+                ));
+            }
         }
-        Ok(Renderer { hb, overridden })
+        r.unknown = unknown_files(&dir)?;
+        r.hb = hb;
+        Ok(r)
     }
 
-    /// Renders one template, naming the file (and line) on failure.
-    pub fn render(&self, name: &str, plan: &Plan, root: &Path) -> Result<String> {
-        self.hb
-            .render(name, plan)
-            .map_err(anyhow::Error::new)
-            .with_context(|| format!("cannot render {}", self.describe(name, root)))
-            .hint("check the names the template uses against the render context in the README")
-            .map(|t| tidy(&t))
+    /// Renders one template; a failure names the template file (the partial
+    /// where it happened), line and column.
+    pub fn render(&self, name: &str, plan: &Plan) -> Result<String> {
+        match self.hb.render(name, plan) {
+            Ok(text) => Ok(tidy(&text)),
+            Err(err) => {
+                let culprit = err
+                    .template_name
+                    .clone()
+                    .unwrap_or_else(|| name.to_string());
+                let at = match (err.line_no, err.column_no) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    _ => String::new(),
+                };
+                let why = match err.reason() {
+                    RenderErrorReason::MissingVariable(Some(name)) => {
+                        format!("`{name}` is not in the render context")
+                    }
+                    RenderErrorReason::PartialNotFound(name) => {
+                        format!("there is no partial `{name}`")
+                    }
+                    RenderErrorReason::HelperNotFound(name) => {
+                        format!("there is no helper `{name}`")
+                    }
+                    other => other.to_string(),
+                };
+                Err(fail(
+                    format!(
+                        "cannot render template {}{at}: {why}",
+                        self.describe(&culprit)
+                    ),
+                    "check the names the template uses against `cargo distroless templates`; nothing was written",
+                ))
+            }
+        }
     }
 
     /// The file a template came from, for messages.
-    fn describe(&self, name: &str, root: &Path) -> String {
+    pub fn describe(&self, name: &str) -> String {
         let file = BUILTINS
             .iter()
             .find(|b| b.name == name)
             .map_or(name, |b| b.file);
         if self.overridden.contains(&name) {
-            root.join(OVERRIDE_DIR).join(file).display().to_string()
+            self.root
+                .join(OVERRIDE_DIR)
+                .join(file)
+                .display()
+                .to_string()
         } else {
             format!("templates/{file} (built in)")
         }
     }
 }
 
+/// Files under the override folder that replace no built-in.
+fn unknown_files(dir: &Path) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", d.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read {}", d.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = crate::project::relative_slash(&path, dir).unwrap_or_default();
+            if !BUILTINS.iter().any(|b| b.file == rel) {
+                found.push(format!("{OVERRIDE_DIR}/{rel}"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// Renders the Dockerfile and .dockerignore for a plan.
-pub fn render(plan: &Plan, root: &Path) -> Result<Rendered> {
+/// Unknown files in the override folder are reported as warnings.
+pub fn render(plan: &Plan, root: &Path) -> Result<(Rendered, Vec<String>)> {
     let r = Renderer::new(root)?;
     let main = format!("{}.Dockerfile", plan.ecosystem);
-    Ok(Rendered {
-        dockerfile: r.render(&main, plan, root)?,
-        dockerignore: r.render("dockerignore", plan, root)?,
-    })
+    let rendered = Rendered {
+        dockerfile: r.render(&main, plan)?,
+        dockerignore: r.render("dockerignore", plan)?,
+    };
+    let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
+    let warnings = r
+        .unknown
+        .iter()
+        .map(|f| {
+            format!(
+                "{f} matches no template and is ignored; the templates are: {}",
+                known.join(", ")
+            )
+        })
+        .collect();
+    Ok((rendered, warnings))
 }
 
 /// LF endings, no trailing spaces, at most one blank line in a row, and one

@@ -18,7 +18,7 @@ pub enum Detected {
 #[derive(Debug)]
 pub enum Detection {
     /// The ecosystem's manifests are here and were read.
-    Found(Detected),
+    Found(Box<Detected>),
     /// They are here but unusable; the error says why.
     Broken(anyhow::Error),
     /// Nothing of this ecosystem here.
@@ -39,7 +39,7 @@ pub trait Detector {
 pub fn detect(project: &Project, detectors: &[&dyn Detector]) -> Result<Detected> {
     for detector in detectors {
         match detector.detect(project) {
-            Detection::Found(found) => return Ok(found),
+            Detection::Found(found) => return Ok(*found),
             Detection::Broken(err) => return Err(err),
             Detection::Missing => {}
         }

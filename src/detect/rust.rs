@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use cargo_metadata::{Metadata, MetadataCommand, Package, TargetKind};
 
 use super::{Detected, Detection, Detector};
-use crate::config::{self, Config, Origin, Settings};
+use crate::config::{self, Config, Origin, Selection, Settings};
 use crate::error::{WithHint, fail};
 use crate::project::{Project, relative_slash};
 
@@ -32,6 +32,8 @@ pub struct RustProject {
     pub lockfile: bool,
     /// A toolchain file at the root, if any.
     pub toolchain: Option<Toolchain>,
+    /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
+    pub selection: Selection,
 }
 
 /// One workspace member.
@@ -95,7 +97,7 @@ impl Detector for RustDetector {
             None => return Detection::Missing,
         };
         match read(&manifest) {
-            Ok(found) => Detection::Found(Detected::Rust(found)),
+            Ok(found) => Detection::Found(Box::new(Detected::Rust(found))),
             Err(err) => Detection::Broken(err),
         }
     }
@@ -143,11 +145,15 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     };
     let ws_config = Config::from_metadata(&meta.workspace_metadata, &ws_origin)?;
 
-    let mut packages = meta
-        .workspace_packages()
-        .into_iter()
-        .map(|p| package(p, &root, (&ws_config, &ws_origin)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut packages = Vec::new();
+    let mut root_config = None;
+    for p in meta.workspace_packages() {
+        let (package, config) = package(p, &root, (&ws_config, &ws_origin))?;
+        if package.dir.is_empty() {
+            root_config = Some(config);
+        }
+        packages.push(package);
+    }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
 
     let project = Project::new(&root);
@@ -162,11 +168,17 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         packages,
         lockfile: project.exists("Cargo.lock"),
         toolchain: toolchain(&project)?,
+        selection: Selection::from_root(&ws_config, root_config.as_ref()),
         root,
     })
 }
 
-fn package(p: &Package, root: &Path, workspace: (&Config, &Origin)) -> Result<RustPackage> {
+/// Reads one member, returning its own `distroless` table beside it.
+fn package(
+    p: &Package,
+    root: &Path,
+    workspace: (&Config, &Origin),
+) -> Result<(RustPackage, Config)> {
     let manifest_dir = p
         .manifest_path
         .parent()
@@ -185,6 +197,9 @@ fn package(p: &Package, root: &Path, workspace: (&Config, &Origin)) -> Result<Ru
         dir: &dir,
     };
     let config = Config::from_metadata(&p.metadata, &origin)?;
+    if !dir.is_empty() {
+        config.check_member(&origin)?;
+    }
     let settings = config::settings(Some(workspace), (&config, &origin), root)?;
 
     let mut bins: Vec<Bin> = p
@@ -217,7 +232,7 @@ fn package(p: &Package, root: &Path, workspace: (&Config, &Origin)) -> Result<Ru
     }
     path_deps.sort();
 
-    Ok(RustPackage {
+    let package = RustPackage {
         name: p.name.to_string(),
         version: p.version.to_string(),
         description: p.description.clone(),
@@ -234,7 +249,8 @@ fn package(p: &Package, root: &Path, workspace: (&Config, &Origin)) -> Result<Ru
         default_run: p.default_run.clone(),
         rust_version: p.rust_version.as_ref().map(|v| (v.major, v.minor, v.patch)),
         settings,
-    })
+    };
+    Ok((package, config))
 }
 
 /// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both

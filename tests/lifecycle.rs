@@ -1,0 +1,379 @@
+//! Living with the generated files: `check`, regeneration that follows only
+//! the inputs that matter, template overrides, and template errors.
+
+mod common;
+
+use common::{Fixture, error, fixture, ok, stdout};
+
+/// Runs `check`, asserting its exit code, and returns its report.
+fn check(f: &Fixture, code: i32) -> String {
+    let out = f.run(&["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "check:\n{}{}",
+        stdout(&out),
+        common::stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn initialised(name: &str) -> Fixture {
+    let f = fixture(name);
+    ok(&f.run(&["init"]));
+    assert!(check(&f, 0).contains("Dockerfile is up to date"));
+    f
+}
+
+fn edit(f: &Fixture, rel: &str, from: &str, to: &str) {
+    let text = f.read(rel);
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    f.write(rel, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn check_names_a_new_binary_and_init_fixes_it() {
+    let f = initialised("workspace");
+    std::fs::create_dir_all(f.path("crates/api/src/bin")).unwrap();
+    f.write("crates/api/src/bin/migrate.rs", "fn main() {}\n");
+    let report = check(&f, 1);
+    assert!(report.contains("Dockerfile is stale:"), "{report}");
+    assert!(
+        report.contains("- a new binary to package: `migrate`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("+FROM gcr.io/distroless/cc-debian13:nonroot AS migrate"),
+        "the diff: {report}"
+    );
+    assert!(ok(&f.run(&["init"])).contains("updated Dockerfile"));
+    check(&f, 0);
+}
+
+#[test]
+fn check_names_a_new_member() {
+    let f = initialised("workspace");
+    std::fs::create_dir_all(f.path("crates/jobs/src")).unwrap();
+    f.write(
+        "crates/jobs/Cargo.toml",
+        "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    f.write("crates/jobs/src/main.rs", "fn main() {}\n");
+    let report = check(&f, 1);
+    assert!(
+        report.contains("workspace member `jobs` now has a binary to package"),
+        "{report}"
+    );
+}
+
+#[test]
+fn check_names_a_changed_config_key() {
+    let f = initialised("dash-name");
+    edit(&f, "Cargo.toml", "port = [8080, 9090]", "port = [8080]");
+    let report = check(&f, 1);
+    assert!(
+        report.contains("`my-web-app`: the `port` setting changed"),
+        "{report}"
+    );
+    edit(&f, "Cargo.toml", "port = [8080]", "port = [8080, 9090]");
+    edit(
+        &f,
+        "Cargo.toml",
+        "RUST_LOG = \"info\"",
+        "RUST_LOG = \"debug\"",
+    );
+    assert!(check(&f, 1).contains("the `env` setting changed"));
+}
+
+#[test]
+fn check_names_a_new_lockfile_and_a_missing_file() {
+    let f = initialised("one-bin");
+    std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&f.dir)
+        .output()
+        .unwrap();
+    assert!(check(&f, 1).contains("Cargo.lock now exists"));
+    std::fs::remove_file(f.path(".dockerignore")).unwrap();
+    assert!(check(&f, 1).contains(".dockerignore is missing"));
+}
+
+#[test]
+fn reformatting_and_source_edits_change_nothing() {
+    let f = initialised("workspace");
+    let before = f.read("Dockerfile");
+    edit(
+        &f,
+        "crates/api/Cargo.toml",
+        "[package]\n",
+        "[package]\n# a comment\n\n",
+    );
+    edit(
+        &f,
+        "crates/api/Cargo.toml",
+        "port = 8080",
+        "port   =   8080   # the api",
+    );
+    edit(
+        &f,
+        "crates/api/src/main.rs",
+        "fn main",
+        "// touched\nfn main",
+    );
+    edit(&f, "Cargo.toml", "resolver = \"2\"", "resolver   =   \"2\"");
+    check(&f, 0);
+    ok(&f.run(&["init"]));
+    assert_eq!(f.read("Dockerfile"), before);
+}
+
+#[test]
+fn check_reports_hand_edits_and_errors() {
+    let f = initialised("one-bin");
+    edit(&f, "Dockerfile", "EXPOSE 8080", "EXPOSE 8081");
+    let report = check(&f, 1);
+    assert!(report.contains("edited by hand"), "{report}");
+    assert!(
+        report.contains("-EXPOSE 8081") && report.contains("+EXPOSE 8080"),
+        "{report}"
+    );
+    f.write("Cargo.toml", "[package\n");
+    let out = f.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2), "an error is 2, not stale");
+}
+
+#[test]
+fn eject_one_partial_and_override_it() {
+    let f = initialised("one-bin");
+    let text = ok(&f.run(&["eject", "final-stage"]));
+    assert!(
+        text.contains("wrote .distroless/templates/partials/final-stage.hbs"),
+        "{text}"
+    );
+    assert!(
+        !f.path(".distroless/templates/rust.Dockerfile.hbs").exists(),
+        "only the one asked for"
+    );
+    assert_eq!(
+        f.read(".distroless/templates/partials/final-stage.hbs"),
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates/partials/final-stage.hbs"
+        ))
+        .unwrap()
+    );
+    check(&f, 0);
+
+    edit(
+        &f,
+        ".distroless/templates/partials/final-stage.hbs",
+        "WORKDIR",
+        "LABEL team=\"platform\"\nWORKDIR",
+    );
+    let report = check(&f, 1);
+    assert!(report.contains("+LABEL team=\"platform\""), "{report}");
+    ok(&f.run(&["init"]));
+    assert!(f.read("Dockerfile").contains("LABEL team=\"platform\""));
+    // The override survives regeneration after an input change.
+    edit(&f, "Cargo.toml", "port = 8080", "port = 3000");
+    ok(&f.run(&["init"]));
+    let text = f.read("Dockerfile");
+    assert!(
+        text.contains("LABEL team=\"platform\"") && text.contains("EXPOSE 3000"),
+        "{text}"
+    );
+
+    let listing = stdout(&f.run(&["templates"]));
+    let line = listing
+        .lines()
+        .find(|l| l.contains("partials/final-stage.hbs"))
+        .unwrap();
+    assert!(line.contains("overridden"), "{line}");
+    let line = listing
+        .lines()
+        .find(|l| l.contains("partials/header.hbs"))
+        .unwrap();
+    assert!(line.contains("built in"), "{line}");
+}
+
+#[test]
+fn eject_all_and_override_a_whole_template() {
+    let f = initialised("one-bin");
+    ok(&f.run(&["eject"]));
+    for file in [
+        "rust.Dockerfile.hbs",
+        "dockerignore.hbs",
+        "partials/header.hbs",
+        "partials/rust-builder.hbs",
+    ] {
+        assert!(
+            f.path(&format!(".distroless/templates/{file}")).exists(),
+            "{file}"
+        );
+    }
+    f.write(".distroless/templates/dockerignore.hbs", "target/\ndocs/\n");
+    ok(&f.run(&["init"]));
+    assert!(
+        f.read(".dockerignore")
+            .starts_with("target/\ndocs/\n# cargo-distroless fingerprint: ")
+    );
+    // Eject never overwrites a template already there.
+    let text = ok(&f.run(&["eject", "dockerignore"]));
+    assert!(
+        text.contains("kept .distroless/templates/dockerignore.hbs"),
+        "{text}"
+    );
+    assert!(
+        f.read(".distroless/templates/dockerignore.hbs")
+            .starts_with("target/")
+    );
+    ok(&f.run(&["eject", "dockerignore", "--force"]));
+    assert!(
+        f.read(".distroless/templates/dockerignore.hbs")
+            .starts_with("# .dockerignore")
+    );
+    let text = error(&f.run(&["eject", "nope"]));
+    assert!(
+        text.contains("no template named `nope`") && text.contains("final-stage"),
+        "{text}"
+    );
+}
+
+#[test]
+fn template_errors_name_the_file_and_leave_the_dockerfile() {
+    let f = initialised("one-bin");
+    let before = f.read("Dockerfile");
+    let partial = ".distroless/templates/partials/final-stage.hbs";
+    ok(&f.run(&["eject", "final-stage"]));
+
+    edit(
+        &f,
+        partial,
+        "{{@root.runtime.user}}",
+        "{{@root.runtime.usr}}",
+    );
+    let text = error(&f.run(&["init", "--force"]));
+    assert!(text.contains("final-stage.hbs:"), "file and line: {text}");
+    assert!(
+        text.contains("`@root.runtime.usr` is not in the render context"),
+        "{text}"
+    );
+    assert_eq!(f.read("Dockerfile"), before);
+
+    f.write(partial, "FROM x\n{{#if ports}\n");
+    let text = error(&f.run(&["init", "--force"]));
+    assert!(
+        text.contains("final-stage.hbs:") && text.contains("does not parse"),
+        "{text}"
+    );
+    assert_eq!(f.read("Dockerfile"), before);
+
+    f.write(partial, "{{> no-such-partial}}\n");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("there is no partial `no-such-partial`"),
+        "{text}"
+    );
+    assert_eq!(f.read("Dockerfile"), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&f.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".cargo-distroless-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn unknown_template_file_is_a_warning() {
+    let f = initialised("one-bin");
+    std::fs::create_dir_all(f.path(".distroless/templates")).unwrap();
+    f.write(
+        ".distroless/templates/final-stage.hbs",
+        "misplaced partial\n",
+    );
+    let out = f.run(&["init"]);
+    let text = ok(&out);
+    assert!(
+        text.contains("warning: .distroless/templates/final-stage.hbs matches no template"),
+        "{text}"
+    );
+    assert!(
+        text.contains("partials/final-stage.hbs"),
+        "lists the real names: {text}"
+    );
+}
+
+#[test]
+fn recorded_choices_keep_regeneration_stable() {
+    let f = initialised("workspace");
+    edit(
+        &f,
+        "Cargo.toml",
+        "[workspace.metadata.distroless]\n",
+        "[workspace.metadata.distroless]\nbins = [\"worker\"]\nrust-version = \"1.94\"\n",
+    );
+    let text = stdout(&f.run(&["init", "--stdout"]));
+    assert!(
+        text.contains("AS worker") && !text.contains("AS api-server"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FROM rust:1.95.0-slim-trixie"),
+        "the toolchain file still wins: {text}"
+    );
+    ok(&f.run(&["init"]));
+    check(&f, 0);
+    // A flag overrides the recorded choice, and init says how to keep it.
+    let out = f.run(&["init", "--stdout", "--bin", "api-server"]);
+    assert!(stdout(&out).contains("AS api-server"));
+
+    let w = fixture("workspace");
+    edit(
+        &w,
+        "crates/api/Cargo.toml",
+        "port = 8080",
+        "port = 8080\nbins = [\"api-server\"]",
+    );
+    let text = error(&w.run(&["init"]));
+    assert!(text.contains("`bins` in [package.metadata.distroless] of crates/api/Cargo.toml applies to the whole project"), "{text}");
+
+    let s = fixture("several-bins");
+    let text = ok(&s.run(&["init", "--bin", "worker"]));
+    assert!(text.contains("set `bins` in the root's"), "{text}");
+}
+
+#[test]
+fn templates_json_lists_templates_and_context() {
+    let f = fixture("one-bin");
+    let out = f.run(&["templates", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let names: Vec<&str> = json["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "rust.Dockerfile",
+            "dockerignore",
+            "header",
+            "rust-builder",
+            "final-stage"
+        ]
+    );
+    assert_eq!(json["context"]["properties"]["binaries"]["type"], "array");
+    let text = stdout(&f.run(&["templates"]));
+    for field in [
+        "binaries[].stage",
+        "rust.build_command",
+        "runtime.image",
+        "builder.image",
+    ] {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+    assert!(
+        !text.lines().any(|l| l.ends_with("  ")),
+        "every field is documented:\n{text}"
+    );
+}
