@@ -117,13 +117,40 @@ pub fn dockerfile_reasons(old: &str, new: &str) -> Vec<String> {
             new_builder.from, old_builder.from
         ));
     }
-    let run = |s: &Stage| {
+    let run_with = |s: &Stage, needle: &str| {
         s.instructions
             .iter()
-            .find(|i| keyword(i) == "RUN")
+            .find(|i| keyword(i) == "RUN" && i.contains(needle))
             .cloned()
             .unwrap_or_default()
     };
+    let apt = |s: &Stage| -> Vec<String> {
+        let line = run_with(s, "apt-get install");
+        line.split_once("--no-install-recommends")
+            .map(|(_, pkgs)| pkgs.split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let (old_apt, new_apt) = (apt(old_builder), apt(new_builder));
+    if old_apt != new_apt {
+        let o: Vec<&str> = old_apt.iter().map(String::as_str).collect();
+        let n: Vec<&str> = new_apt.iter().map(String::as_str).collect();
+        let (added, removed) = added_removed(&o, &n);
+        let mut what = Vec::new();
+        if !added.is_empty() {
+            what.push(format!(
+                "now installs {} (a dependency needs it)",
+                added.join(" ")
+            ));
+        }
+        if !removed.is_empty() {
+            what.push(format!("no longer installs {}", removed.join(" ")));
+        }
+        reasons.push(format!(
+            "the builder's system packages changed: it {}",
+            what.join(", and ")
+        ));
+    }
+    let run = |s: &Stage| run_with(s, "cargo build");
     let (old_run, new_run) = (run(old_builder), run(new_builder));
     if old_run != new_run {
         let before = reasons.len();
@@ -245,6 +272,21 @@ mod tests {
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn names_new_system_packages() {
+        let new = OLD.replace(
+            "AS builder\n",
+            "AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev pkg-config\n",
+        );
+        let r = dockerfile_reasons(OLD, &new);
+        assert_eq!(
+            r,
+            [
+                "the builder's system packages changed: it now installs libsqlite3-dev pkg-config (a dependency needs it)"
+            ]
+        );
     }
 
     #[test]

@@ -61,6 +61,28 @@ pub struct ProjectArgs {
     /// Config key: `rust-version`.
     #[arg(long, value_name = "X.Y[.Z]")]
     pub rust_version: Option<String>,
+
+    /// Cargo features to enable in the image build (comma-separated or
+    /// repeated). Config key: `features`.
+    #[arg(short = 'F', long, value_name = "FEATURES", value_delimiter = ',')]
+    pub features: Vec<String>,
+
+    /// Build without the default features. Config key: `no-default-features`.
+    #[arg(long)]
+    pub no_default_features: bool,
+
+    /// Build with every feature. Config key: `all-features`.
+    #[arg(long)]
+    pub all_features: bool,
+
+    /// The cargo profile to build with (default: release). Config key: `profile`.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print what was detected and why each image, package and library was
+    /// chosen (to standard error).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Options of `init`.

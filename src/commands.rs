@@ -54,8 +54,20 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
             .rust_version
             .clone()
             .or_else(|| recorded.rust_version.clone()),
+        runtime: recorded.runtime.clone(),
+        distro: recorded.distro.clone(),
+        debug: recorded.debug,
+        features: or_recorded(&args.features, &recorded.features),
+        no_default_features: args.no_default_features || recorded.no_default_features,
+        all_features: args.all_features || recorded.all_features,
+        profile: args.profile.clone().or_else(|| recorded.profile.clone()),
     };
     let planned = plan::rust(&found, &opts)?;
+    if args.explain {
+        for line in &planned.explanation {
+            eprintln!("{line}");
+        }
+    }
     let (rendered, template_warnings) = render::render(&planned.plan, &found.root)?;
     for w in planned.warnings.iter().chain(&template_warnings) {
         warn(w);
@@ -118,10 +130,15 @@ pub fn init(args: &InitArgs) -> Result<Status> {
             others.join("|")
         );
     }
+    let a = &args.project;
     let flags = [
-        (!args.project.packages.is_empty(), "packages"),
-        (!args.project.bins.is_empty(), "bins"),
-        (args.project.rust_version.is_some(), "rust-version"),
+        (!a.packages.is_empty(), "packages"),
+        (!a.bins.is_empty(), "bins"),
+        (a.rust_version.is_some(), "rust-version"),
+        (!a.features.is_empty(), "features"),
+        (a.no_default_features, "no-default-features"),
+        (a.all_features, "all-features"),
+        (a.profile.is_some(), "profile"),
     ];
     let keys: Vec<&str> = flags
         .iter()

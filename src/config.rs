@@ -33,6 +33,22 @@ pub struct Config {
     pub bins: Option<Vec<String>>,
     /// The builder's Rust version (`--rust-version`). Root table only.
     pub rust_version: Option<String>,
+    /// The distroless family: `cc` (default), `base`, `base-nossl` or
+    /// `static`. Root table only.
+    pub runtime: Option<String>,
+    /// The Debian release of builder and runtime: `debian13` (default) or
+    /// `debian12`. Root table only.
+    pub distro: Option<String>,
+    /// Use the `debug-nonroot` runtime tag (busybox at /busybox/sh). Root table only.
+    pub debug: Option<bool>,
+    /// Cargo features to enable (`--features`). Root table only.
+    pub features: Option<Vec<String>>,
+    /// `--no-default-features`. Root table only.
+    pub no_default_features: Option<bool>,
+    /// `--all-features`. Root table only.
+    pub all_features: Option<bool>,
+    /// The cargo profile (`--profile`, default `release`). Root table only.
+    pub profile: Option<String>,
 }
 
 /// Choices about the whole project, from the root's table (flags override).
@@ -41,24 +57,37 @@ pub struct Selection {
     pub packages: Vec<String>,
     pub bins: Vec<String>,
     pub rust_version: Option<String>,
+    pub runtime: Option<String>,
+    pub distro: Option<String>,
+    pub debug: bool,
+    pub features: Vec<String>,
+    pub no_default_features: bool,
+    pub all_features: bool,
+    pub profile: Option<String>,
 }
 
 impl Selection {
     /// The root package's table over the workspace's, key by key.
     pub fn from_root(workspace: &Config, root_package: Option<&Config>) -> Selection {
-        let pick = |f: fn(&Config) -> Option<&Vec<String>>| {
-            root_package
-                .and_then(f)
-                .or_else(|| f(workspace))
-                .cloned()
-                .unwrap_or_default()
-        };
+        fn pick<T: Clone>(
+            ws: &Config,
+            root: Option<&Config>,
+            f: fn(&Config) -> &Option<T>,
+        ) -> Option<T> {
+            root.and_then(|c| f(c).clone()).or_else(|| f(ws).clone())
+        }
+        let (w, r) = (workspace, root_package);
         Selection {
-            packages: pick(|c| c.packages.as_ref()),
-            bins: pick(|c| c.bins.as_ref()),
-            rust_version: root_package
-                .and_then(|c| c.rust_version.clone())
-                .or_else(|| workspace.rust_version.clone()),
+            packages: pick(w, r, |c| &c.packages).unwrap_or_default(),
+            bins: pick(w, r, |c| &c.bins).unwrap_or_default(),
+            rust_version: pick(w, r, |c| &c.rust_version),
+            runtime: pick(w, r, |c| &c.runtime),
+            distro: pick(w, r, |c| &c.distro),
+            debug: pick(w, r, |c| &c.debug).unwrap_or(false),
+            features: pick(w, r, |c| &c.features).unwrap_or_default(),
+            no_default_features: pick(w, r, |c| &c.no_default_features).unwrap_or(false),
+            all_features: pick(w, r, |c| &c.all_features).unwrap_or(false),
+            profile: pick(w, r, |c| &c.profile),
         }
     }
 }
@@ -114,6 +143,13 @@ impl Config {
             ("packages", self.packages.is_some()),
             ("bins", self.bins.is_some()),
             ("rust-version", self.rust_version.is_some()),
+            ("runtime", self.runtime.is_some()),
+            ("distro", self.distro.is_some()),
+            ("debug", self.debug.is_some()),
+            ("features", self.features.is_some()),
+            ("no-default-features", self.no_default_features.is_some()),
+            ("all-features", self.all_features.is_some()),
+            ("profile", self.profile.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.then_some(k))
@@ -146,7 +182,7 @@ impl Config {
                     origin.file,
                     err.inner()
                 ),
-                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`; see the README's Configuration section",
+                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`, `runtime`, `distro`, `debug`, `features`, `no-default-features`, `all-features`, `profile`; see the README's Configuration section",
             )
         })
     }

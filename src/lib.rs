@@ -10,6 +10,7 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod images;
+pub mod native;
 pub mod plan;
 pub mod project;
 pub mod render;

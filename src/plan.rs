@@ -8,6 +8,7 @@ use crate::config::{APP_DIR, Include};
 use crate::detect::rust::{RustPackage, RustProject};
 use crate::error::fail;
 use crate::images::{self, NONROOT_UID, Variant};
+use crate::native;
 
 /// The render context: everything a template may use. Field names are the
 /// contract with user templates; `cargo distroless templates` lists them.
@@ -54,8 +55,21 @@ pub struct Builder {
     pub stage: String,
     /// Where the build context is copied.
     pub workdir: &'static str,
-    /// Folder in the builder stage where finished binaries are gathered.
+    /// Folder in the builder stage where finished binaries are gathered;
+    /// `<out_dir>/libs/<binary>/` holds the shared libraries each one needs
+    /// that the runtime image lacks.
     pub out_dir: &'static str,
+    /// Debian packages the builder installs, each with the crates that need it.
+    pub packages: Vec<AptPackage>,
+}
+
+/// A Debian package the builder installs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AptPackage {
+    /// The package name.
+    pub name: String,
+    /// Why: the crates that need it.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -70,6 +84,11 @@ pub struct Runtime {
     pub user: String,
     /// The application's working directory.
     pub workdir: &'static str,
+    /// The image tag: `nonroot`, or `debug-nonroot` with `debug = true`.
+    pub tag: &'static str,
+    /// Shared libraries (sonames) the image ships, space-separated: the
+    /// builder copies in any other library a binary loads.
+    pub libraries: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -81,11 +100,16 @@ pub struct RustBuild {
     /// Whether Cargo.lock exists, so the build is `--locked`.
     pub locked: bool,
     /// The cargo profile.
-    pub profile: &'static str,
-    /// The full `cargo build` command line.
+    pub profile: String,
+    /// The shell command that builds (a static build first sets `TARGET`
+    /// and `RUSTFLAGS`).
     pub build_command: String,
     /// Where cargo leaves the binaries, relative to the builder's workdir.
     pub artifact_dir: String,
+    /// A fully static build (`runtime = "static"`): no shared libraries.
+    pub static_build: bool,
+    /// Crates that link system libraries or need build tools.
+    pub native: Vec<NativeDep>,
     /// Cache-mount id of the target directory, unique to the project.
     pub target_cache_id: String,
     /// Packages with a build script (they run in the builder).
@@ -93,6 +117,22 @@ pub struct RustBuild {
     /// The toolchain file kept out of the build context, if any: the builder
     /// image already is that toolchain, and rustup would otherwise fetch it.
     pub toolchain_file: Option<String>,
+}
+
+/// A crate from the native-library table found in Cargo.lock.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NativeDep {
+    /// The crate, e.g. `openssl-sys`.
+    pub krate: String,
+    /// The library it stands for, e.g. `OpenSSL`.
+    pub library: String,
+    /// `system` (linked from the builder's packages) or `built in`
+    /// (vendored/bundled into the binary).
+    pub linkage: String,
+    /// The feature that built it in, if any.
+    pub because: Option<String>,
+    /// Shared libraries the binary loads because of it.
+    pub runtime_libs: Vec<String>,
 }
 
 /// One binary and its final stage.
@@ -150,6 +190,16 @@ pub struct Options {
     pub packages: Vec<String>,
     pub bins: Vec<String>,
     pub rust_version: Option<String>,
+    /// Distroless family; `cc` when unset.
+    pub runtime: Option<String>,
+    /// `debian13` when unset.
+    pub distro: Option<String>,
+    pub debug: bool,
+    pub features: Vec<String>,
+    pub no_default_features: bool,
+    pub all_features: bool,
+    /// `release` when unset.
+    pub profile: Option<String>,
 }
 
 /// A plan and the warnings to show while making it.
@@ -157,15 +207,45 @@ pub struct Options {
 pub struct Planned {
     pub plan: Plan,
     pub warnings: Vec<String>,
+    /// What was detected and why each image, package and library was chosen.
+    pub explanation: Vec<String>,
 }
 
 /// Plans the Dockerfile for a Rust project.
 pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
-    let distro =
-        images::distro(images::DEFAULT_DISTRO).expect("default distro is in the catalogue");
-    let family = images::runtime("cc").expect("cc is in the catalogue");
+    let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
+    let native = native_uses(project, opts);
+    let static_build = family.name == "static";
+    if static_build {
+        if let Some(n) = native.iter().find(|n| n.links_system_library()) {
+            let fix = n
+                .krate
+                .built_in_by
+                .iter()
+                .find(|(_, f)| !f.is_empty())
+                .map(|(c, f)| {
+                    format!(
+                        "enable the `{f}` feature of `{c}` to build {} in, or",
+                        n.krate.library
+                    )
+                })
+                .unwrap_or_default();
+            return Err(fail(
+                format!(
+                    "runtime = \"static\" cannot be met: `{}` links the system {} ({}) at run time, and static-{} has no shared libraries",
+                    n.krate.krate,
+                    n.krate.library,
+                    n.krate.runtime_libs.join(", "),
+                    distro.id
+                ),
+                format!(
+                    "{fix} use runtime = \"cc\" (the default), which gets the library copied in"
+                ),
+            ));
+        }
+    }
 
     let (version, version_source) = rust_version(project, &selected, opts, &mut warnings)?;
 
@@ -193,6 +273,11 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
         .expect("an unused stage name exists");
 
     let mut notes = Vec::new();
+    if static_build {
+        notes.push(
+            "The binaries are static (glibc, crt-static): they cannot load NSS modules, so names resolve through /etc/hosts and DNS only.".into(),
+        );
+    }
     if !project.lockfile {
         warnings.push(
             "no Cargo.lock: the image build resolves dependencies afresh each time; run `cargo generate-lockfile` and commit Cargo.lock for reproducible builds".into(),
@@ -202,11 +287,32 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
         );
     }
 
-    let mut build_command = String::from("cargo build --release");
+    let profile = opts.profile.clone().unwrap_or_else(|| "release".into());
+    let profile_dir = match profile.as_str() {
+        "dev" | "test" => "debug",
+        "bench" => "release",
+        other => other,
+    }
+    .to_string();
+    let mut build_command = String::new();
+    if static_build {
+        build_command.push_str(
+            "TARGET=\"$(rustc -vV | sed -n 's/^host: //p')\" && RUSTFLAGS=\"-C target-feature=+crt-static\" ",
+        );
+    }
+    build_command.push_str("cargo build");
+    if profile == "release" {
+        build_command.push_str(" --release");
+    } else {
+        build_command.push_str(&format!(" --profile {profile}"));
+    }
     if project.lockfile {
         build_command.push_str(" --locked");
     }
-    let mut features: Vec<String> = Vec::new();
+    if static_build {
+        build_command.push_str(" --target \"$TARGET\"");
+    }
+    let mut features: Vec<String> = opts.features.clone();
     let mut seen_packages: Vec<&str> = Vec::new();
     for s in &selected {
         if !seen_packages.contains(&s.package.name.as_str()) {
@@ -228,10 +334,36 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     for b in &bin_names {
         build_command.push_str(&format!(" --bin {b}"));
     }
-    if !features.is_empty() {
+    if opts.all_features {
+        build_command.push_str(" --all-features");
+    } else if !features.is_empty() {
         features.sort();
+        features.dedup();
         build_command.push_str(&format!(" --features {}", features.join(",")));
     }
+    if opts.no_default_features {
+        build_command.push_str(" --no-default-features");
+    }
+    let artifact_dir = if static_build {
+        format!("target/$TARGET/{profile_dir}")
+    } else {
+        format!("target/{profile_dir}")
+    };
+
+    let mut packages: Vec<AptPackage> = Vec::new();
+    for n in &native {
+        for name in n.packages() {
+            match packages.iter_mut().find(|p| p.name == *name) {
+                Some(p) => p.reason.push_str(&format!(", {}", n.krate.krate)),
+                None => packages.push(AptPackage {
+                    name: name.to_string(),
+                    reason: n.krate.krate.to_string(),
+                }),
+            }
+        }
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    let runtime_libraries = family.libraries(distro);
 
     let build_scripts: Vec<String> = project
         .packages
@@ -269,21 +401,39 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
             stage: builder_stage,
             workdir: "/build",
             out_dir: "/out",
+            packages,
         },
         runtime: Runtime {
-            image: images::runtime_image(family, distro, Variant::Nonroot),
+            image: images::runtime_image(family, distro, variant),
             family: family.name,
             distro: distro.id,
             user: format!("{NONROOT_UID}:{NONROOT_UID}"),
             workdir: APP_DIR,
+            tag: variant.tag(),
+            libraries: runtime_libraries.join(" "),
         },
         rust: RustBuild {
             version,
             version_source,
             locked: project.lockfile,
-            profile: "release",
+            profile,
             build_command,
-            artifact_dir: "target/release".into(),
+            artifact_dir,
+            static_build,
+            native: native
+                .iter()
+                .map(|n| NativeDep {
+                    krate: n.krate.krate.to_string(),
+                    library: n.krate.library.to_string(),
+                    linkage: if n.built_in { "built in" } else { "system" }.to_string(),
+                    because: n.because.clone(),
+                    runtime_libs: if n.links_system_library() {
+                        n.krate.runtime_libs.iter().map(|l| l.to_string()).collect()
+                    } else {
+                        Vec::new()
+                    },
+                })
+                .collect(),
             target_cache_id: format!("{project_name}-target"),
             build_scripts,
             toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
@@ -293,7 +443,198 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
         dockerignore_keep: keep,
         notes,
     };
-    Ok(Planned { plan, warnings })
+    let explanation = explain(project, &plan, distro, family);
+    Ok(Planned {
+        plan,
+        warnings,
+        explanation,
+    })
+}
+
+/// Distro, runtime family and tag from the options, checked against the
+/// catalogue.
+fn runtime_choice(
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(&'static images::Distro, &'static images::Runtime, Variant)> {
+    let distro_id = opts.distro.as_deref().unwrap_or(images::DEFAULT_DISTRO);
+    let Some(distro) = images::distro(distro_id) else {
+        let ids: Vec<&str> = images::DISTROS.iter().map(|d| d.id).collect();
+        return Err(fail(
+            format!(
+                "distro = \"{distro_id}\" is not a Debian release distroless publishes images for"
+            ),
+            format!("use one of: {}", ids.join(", ")),
+        ));
+    };
+    if distro.end_of_life {
+        warnings.push(format!(
+            "{} ({}) images are past their support date and receive no security updates; prefer {}",
+            distro.id,
+            distro.codename,
+            images::DEFAULT_DISTRO
+        ));
+    }
+    let name = opts.runtime.as_deref().unwrap_or("cc");
+    let rust_families = ["cc", "base", "base-nossl", "static"];
+    let family = images::runtime(name).filter(|r| rust_families.contains(&r.name));
+    let Some(family) = family else {
+        return Err(fail(
+            format!("runtime = \"{name}\" is not a runtime for Rust binaries"),
+            format!("use one of: {}", rust_families.join(", ")),
+        ));
+    };
+    if !family.distros.contains(&distro.id) {
+        return Err(fail(
+            format!("there is no {}-{} image", family.name, distro.id),
+            "choose another runtime or distro",
+        ));
+    }
+    let variant = if opts.debug {
+        Variant::DebugNonroot
+    } else {
+        Variant::Nonroot
+    };
+    Ok((distro, family, variant))
+}
+
+/// The native crates in the lockfile, with the features members (and the
+/// configured `features`) turn on.
+fn native_uses(project: &RustProject, opts: &Options) -> Vec<native::NativeUse> {
+    let configured: Vec<(String, String)> = opts
+        .features
+        .iter()
+        .filter_map(|f| f.split_once('/'))
+        .map(|(c, f)| (c.trim_end_matches('?').to_string(), f.to_string()))
+        .collect();
+    native::uses(&project.locked_crates, |krate, feature| {
+        let pair = (krate.to_string(), feature.to_string());
+        project.enabled_features.contains(&pair) || configured.contains(&pair)
+    })
+}
+
+/// What was detected and why each image, package and library was chosen.
+fn explain(
+    project: &RustProject,
+    plan: &Plan,
+    distro: &images::Distro,
+    family: &images::Runtime,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = match (&project.root_package, project.packages.len()) {
+        (Some(_), 1) => "a single package".to_string(),
+        (Some(_), n) => format!("a workspace of {n} members with a root package"),
+        (None, n) => format!("a virtual workspace of {n} members"),
+    };
+    out.push(format!(
+        "project: {} at {}, {kind}",
+        plan.project,
+        project.root.display()
+    ));
+    for p in &project.packages {
+        let mut facts = Vec::new();
+        if !p.bins.is_empty() {
+            facts.push(format!(
+                "binaries {}",
+                p.bins
+                    .iter()
+                    .map(|b| b.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if p.build_script {
+            facts.push("a build script".into());
+        }
+        if !p.path_deps.is_empty() {
+            facts.push(format!("path dependencies {}", p.path_deps.join(", ")));
+        }
+        if let Some(d) = &p.default_run {
+            facts.push(format!("default-run {d}"));
+        }
+        let facts = if facts.is_empty() {
+            "a library".to_string()
+        } else {
+            facts.join("; ")
+        };
+        out.push(format!("  member {} ({}): {facts}", p.name, p.manifest));
+    }
+    let stages: Vec<String> = plan
+        .binaries
+        .iter()
+        .map(|b| {
+            if b.default {
+                format!("{} (default)", b.stage)
+            } else {
+                b.stage.clone()
+            }
+        })
+        .collect();
+    out.push(format!("images: {}", stages.join(", ")));
+    out.push(format!(
+        "builder: {}: Rust {} ({}), on Debian {} (glibc {}), the release of the runtime",
+        plan.builder.image,
+        plan.rust.version,
+        plan.rust.version_source,
+        distro.codename,
+        distro.glibc
+    ));
+    out.push(format!(
+        "runtime: {}: {}",
+        plan.runtime.image, family.use_for
+    ));
+    out.push(format!(
+        "build: {}{}",
+        plan.rust.build_command,
+        if plan.rust.locked {
+            " (Cargo.lock exists)"
+        } else {
+            " (no Cargo.lock)"
+        }
+    ));
+    if plan.rust.native.is_empty() {
+        out.push("native libraries: none of the known -sys crates is in Cargo.lock".into());
+    }
+    let shipped: Vec<&str> = plan.runtime.libraries.split_whitespace().collect();
+    for n in &plan.rust.native {
+        let how = match (&n.because, n.linkage.as_str()) {
+            (Some(b), _) => format!("built in by {b}"),
+            (None, "built in") => "built in by default".to_string(),
+            _ => "from the system".to_string(),
+        };
+        let pkgs: Vec<&str> = plan
+            .builder
+            .packages
+            .iter()
+            .filter(|p| p.reason.split(", ").any(|r| r == n.krate))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut line = format!("native: {} ({}) {how}", n.krate, n.library);
+        if !pkgs.is_empty() {
+            line.push_str(&format!("; the builder installs {}", pkgs.join(" ")));
+        }
+        for lib in &n.runtime_libs {
+            if shipped.contains(&lib.as_str()) {
+                line.push_str(&format!("; {lib} is in {}", family.name));
+            } else {
+                line.push_str(&format!(
+                    "; {lib} is not in {}, so it is copied from the builder",
+                    family.name
+                ));
+            }
+        }
+        out.push(line);
+    }
+    if plan.rust.static_build {
+        out.push("libraries: none; the binaries are linked statically (glibc's NSS modules cannot load: DNS uses files and dns only)".into());
+    } else {
+        out.push(format!(
+            "libraries: at build time each binary's shared-library closure (ldd) minus the {} libraries {} ships is copied into its image",
+            shipped.len(),
+            family.name
+        ));
+    }
+    out
 }
 
 /// A binary chosen for the image, with its package.
@@ -758,6 +1099,8 @@ mod tests {
             root_package: root.map(String::from),
             packages,
             lockfile: true,
+            locked_crates: vec![],
+            enabled_features: vec![],
             toolchain: None,
             selection: Default::default(),
         }

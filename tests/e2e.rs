@@ -120,8 +120,39 @@ fn inspect(what: &str, format: &str) -> String {
     stdout(&out).trim().to_string()
 }
 
+/// The shared libraries the builder gathered for a binary: (path, bytes).
+fn gathered_libs(dir: &Path, builder_stage_tag: &str, bin: &str) -> Vec<(String, u64)> {
+    build(dir, Some("builder"), builder_stage_tag);
+    let out = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--entrypoint",
+        "find",
+        builder_stage_tag,
+        &format!("/out/libs/{bin}"),
+        "-type",
+        "f",
+        "-printf",
+        "%s %P\\n",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(size, path)| (format!("/{path}"), size.parse().unwrap()))
+        .collect()
+}
+
 /// The checks every image must pass while its container runs.
 fn check_image(tag: &str, bin: &str, c: &Container) {
+    check_image_on(tag, bin, c, RUNTIME, 0);
+}
+
+/// The same, on another runtime base, allowing for `libs` bytes of copied
+/// shared libraries.
+fn check_image_on(tag: &str, bin: &str, c: &Container, runtime: &str, libs: u64) {
     assert_eq!(
         inspect(tag, "{{.Config.User}}"),
         "65532:65532",
@@ -168,14 +199,14 @@ fn check_image(tag: &str, bin: &str, c: &Container) {
     assert!(out.status.success(), "{}", stderr(&out));
     let binary = std::fs::metadata(tmp.path().join(bin)).unwrap().len();
     let image: u64 = inspect(tag, "{{.Size}}").parse().unwrap();
-    let base: u64 = inspect(RUNTIME, "{{.Size}}").parse().unwrap();
+    let base: u64 = inspect(runtime, "{{.Size}}").parse().unwrap();
     assert!(
-        image <= base + binary + MIB,
-        "{tag} is {image} bytes: more than base {base} + binary {binary} + 1 MiB"
+        image <= base + binary + libs + MIB,
+        "{tag} is {image} bytes: more than base {base} + binary {binary} + libraries {libs} + 1 MiB"
     );
     eprintln!(
-        "{tag}: image {image} B = base {base} B + binary {binary} B + {} B",
-        image as i64 - (base + binary) as i64
+        "{tag}: image {image} B = base {base} B + binary {binary} B + libraries {libs} B + {} B",
+        image as i64 - (base + binary + libs) as i64
     );
 }
 
@@ -347,10 +378,16 @@ fn build_script_and_dependency_cache() {
     };
     let f = run_fixture("build-script", std::slice::from_ref(&case));
 
+    // A value no earlier run used, so BuildKit cannot reuse a cached layer.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000_007;
     let main = f.read("src/main.rs");
     f.write(
         "src/main.rs",
-        &main.replace("buf.format(42)", "buf.format(43)"),
+        &main.replace("buf.format(42)", &format!("buf.format({nonce}u64)")),
     );
     let tag = "cargo-distroless-e2e/build-script:changed";
     let started = Instant::now();
@@ -368,7 +405,7 @@ fn build_script_and_dependency_cache() {
         "the dependency must come from the cache:\n{log}"
     );
     let c = serve(tag, case.port);
-    assert!(get(case.port, "/", &c).contains("43 bytes"));
+    assert!(get(case.port, "/", &c).contains(&format!("{nonce} bytes")));
 }
 
 #[test]
@@ -390,4 +427,119 @@ fn the_readme_example() {
             ],
         }],
     );
+}
+
+/// Builds a fixture's default image on a given runtime and checks it, the
+/// copied libraries included; returns them.
+fn native_fixture(
+    f: &Fixture,
+    name: &str,
+    bin: &str,
+    port: u16,
+    runtime: &str,
+    answer: &str,
+) -> Vec<(String, u64)> {
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = format!("cargo-distroless-e2e/{name}:{bin}");
+    build(&f.dir, None, &tag);
+    let libs = if runtime.contains("/static-") {
+        Vec::new()
+    } else {
+        gathered_libs(&f.dir, &format!("cargo-distroless-e2e/{name}:builder"), bin)
+    };
+    let c = serve(&tag, port);
+    let body = get(port, "/", &c);
+    assert!(body.contains(answer), "{tag}: {body:?} lacks {answer:?}");
+    check_image_on(&tag, bin, &c, runtime, libs.iter().map(|(_, n)| n).sum());
+    eprintln!("{tag}: copied libraries {libs:?}");
+    libs
+}
+
+#[test]
+fn system_openssl_needs_nothing_copied_on_cc() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("openssl-service");
+    ok(&f.run(&["init"]));
+    let libs = native_fixture(
+        &f,
+        "openssl-service",
+        "tls-hasher",
+        18180,
+        RUNTIME,
+        "tls-hasher: hello [OpenSSL 3.",
+    );
+    assert!(libs.is_empty(), "cc ships libssl and libcrypto: {libs:?}");
+}
+
+#[test]
+fn system_sqlite_is_copied_into_the_image() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("sqlite-service");
+    ok(&f.run(&["init"]));
+    let libs = native_fixture(
+        &f,
+        "sqlite-service",
+        "notes",
+        18181,
+        RUNTIME,
+        "notes: hello [sqlite 3.",
+    );
+    let names: Vec<&str> = libs
+        .iter()
+        .map(|(p, _)| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["libsqlite3.so.0"], "exactly the library cc lacks");
+}
+
+#[test]
+fn static_build_runs_on_static() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("static-service");
+    ok(&f.run(&["init"]));
+    assert!(
+        f.read("Dockerfile")
+            .contains("FROM gcr.io/distroless/static-debian13:nonroot AS tiny")
+    );
+    native_fixture(
+        &f,
+        "static-service",
+        "tiny",
+        18182,
+        "gcr.io/distroless/static-debian13:nonroot",
+        "tiny: hello (static)",
+    );
+}
+
+/// On `base` (no libgcc_s) the same mechanism copies libgcc_s.so.1 in.
+#[test]
+fn base_runtime_gets_libgcc_copied_in() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("one-bin");
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace("port = 8080", "port = 8080\nruntime = \"base\""),
+    );
+    ok(&f.run(&["init"]));
+    let libs = native_fixture(
+        &f,
+        "one-bin-base",
+        "hello",
+        18183,
+        "gcr.io/distroless/base-debian13:nonroot",
+        "hello: hello",
+    );
+    let names: Vec<&str> = libs
+        .iter()
+        .map(|(p, _)| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["libgcc_s.so.1"]);
 }

@@ -30,6 +30,11 @@ pub struct RustProject {
     pub packages: Vec<RustPackage>,
     /// Whether `Cargo.lock` exists at the root, which makes builds `--locked`.
     pub lockfile: bool,
+    /// Names of every crate in Cargo.lock, sorted (empty without one).
+    pub locked_crates: Vec<String>,
+    /// `(crate, feature)` pairs the members turn on for their dependencies,
+    /// directly or through their default features.
+    pub enabled_features: Vec<(String, String)>,
     /// A toolchain file at the root, if any.
     pub toolchain: Option<Toolchain>,
     /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
@@ -157,6 +162,16 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     packages.sort_by(|a, b| a.name.cmp(&b.name));
 
     let project = Project::new(&root);
+    let locked_crates = match project.read_optional("Cargo.lock")? {
+        Some(text) => lockfile_crates(&text).map_err(|why| {
+            fail(
+                format!("{}: {why}", project.path("Cargo.lock").display()),
+                "regenerate it with `cargo generate-lockfile` (or `cargo update`)",
+            )
+        })?,
+        None => Vec::new(),
+    };
+    let enabled_features = enabled_features(&meta.workspace_packages());
     let root_package = meta.root_package().map(|p| p.name.to_string());
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(RustProject {
@@ -167,6 +182,8 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         root_package,
         packages,
         lockfile: project.exists("Cargo.lock"),
+        locked_crates,
+        enabled_features,
         toolchain: toolchain(&project)?,
         selection: Selection::from_root(&ws_config, root_config.as_ref()),
         root,
@@ -253,6 +270,59 @@ fn package(
     Ok((package, config))
 }
 
+/// The crate names in a Cargo.lock.
+fn lockfile_crates(text: &str) -> Result<Vec<String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<Locked>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Locked {
+        name: String,
+    }
+    let lock: Lock = toml::from_str(text).map_err(|e| format!("not a valid lockfile: {e}"))?;
+    let mut names: Vec<String> = lock.package.into_iter().map(|p| p.name).collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Features the members turn on in their dependencies: in the dependency
+/// declaration, or through `dep/feature` entries reachable from `default`.
+fn enabled_features(packages: &[&Package]) -> Vec<(String, String)> {
+    let mut on: Vec<(String, String)> = Vec::new();
+    let mut add = |krate: &str, feature: &str| {
+        let pair = (krate.to_string(), feature.to_string());
+        if !on.contains(&pair) {
+            on.push(pair);
+        }
+    };
+    for p in packages {
+        for dep in &p.dependencies {
+            for f in &dep.features {
+                add(&dep.name, f);
+            }
+        }
+        let mut todo = vec!["default".to_string()];
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(feature) = todo.pop() {
+            if seen.contains(&feature) {
+                continue;
+            }
+            for entry in p.features.get(&feature).into_iter().flatten() {
+                match entry.split_once('/') {
+                    Some((krate, f)) => add(krate.trim_end_matches('?'), f),
+                    None => todo.push(entry.trim_start_matches("dep:").to_string()),
+                }
+            }
+            seen.push(feature);
+        }
+    }
+    on.sort();
+    on
+}
+
 /// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both
 /// exist, and so do we.
 fn toolchain(project: &Project) -> Result<Option<Toolchain>> {
@@ -305,6 +375,17 @@ fn parse_toolchain(text: &str, toml_only: bool) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lockfile_names() {
+        let text = "version = 4\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
+        assert_eq!(lockfile_crates(text).unwrap(), ["a", "b"]);
+        assert!(
+            lockfile_crates("[[package]\n")
+                .unwrap_err()
+                .contains("not a valid lockfile")
+        );
+    }
 
     #[test]
     fn toolchain_files_in_both_forms() {

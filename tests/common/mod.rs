@@ -13,6 +13,9 @@ pub const BINARY_FIXTURES: &[&str] = &[
     "workspace",
     "build-script",
     "default-run",
+    "openssl-service",
+    "sqlite-service",
+    "static-service",
 ];
 
 /// A fixture copied into a temporary folder of the same name.

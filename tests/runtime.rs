@@ -1,0 +1,170 @@
+//! Runtime choice, native libraries and build options: what the plan says and
+//! what `--explain` tells, on the real binary.
+
+mod common;
+
+use common::{error, fixture, ok, stderr, stdout};
+
+fn with_config(name: &str, lines: &str) -> common::Fixture {
+    let f = fixture(name);
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "[package.metadata.distroless]\n",
+            &format!("[package.metadata.distroless]\n{lines}\n"),
+        ),
+    );
+    f
+}
+
+#[test]
+fn static_with_a_system_library_is_refused() {
+    let f = with_config("openssl-service", "runtime = \"static\"");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("runtime = \"static\" cannot be met: `openssl-sys` links the system OpenSSL"),
+        "{text}"
+    );
+    assert!(
+        text.contains("enable the `vendored` feature of `openssl`"),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+}
+
+#[test]
+fn vendored_openssl_builds_in_and_static_is_allowed() {
+    let f = with_config("openssl-service", "runtime = \"static\"");
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "openssl = \"0.10\"",
+            "openssl = { version = \"0.10\", features = [\"vendored\"] }",
+        ),
+    );
+    let out = f.run(&["init", "--stdout", "--explain"]);
+    let (text, explained) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{explained}");
+    assert!(
+        text.contains("apt-get install -y --no-install-recommends make perl"),
+        "{text}"
+    );
+    assert!(!text.contains("libssl-dev"), "{text}");
+    assert!(
+        explained.contains("native: openssl-sys (OpenSSL) built in by openssl/vendored"),
+        "{explained}"
+    );
+    assert!(
+        text.contains("RUSTFLAGS=\"-C target-feature=+crt-static\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_says_why() {
+    let f = fixture("sqlite-service");
+    let out = f.run(&["init", "--explain"]);
+    let text = ok(&out);
+    for want in [
+        "project: notes at",
+        "builder: rust:1.95-slim-trixie: Rust 1.95",
+        "runtime: gcr.io/distroless/cc-debian13:nonroot: Rust on glibc",
+        "native: libsqlite3-sys (SQLite) from the system; the builder installs libsqlite3-dev pkg-config",
+        "libsqlite3.so.0 is not in cc, so it is copied from the builder",
+        "minus the 14 libraries cc ships",
+    ] {
+        assert!(text.contains(want), "missing {want:?}:\n{text}");
+    }
+}
+
+#[test]
+fn distro_debug_and_build_options() {
+    let f = with_config(
+        "one-bin",
+        "distro = \"debian12\"\ndebug = true\nprofile = \"dist\"\nfeatures = [\"extra\"]",
+    );
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[features]\nextra = []\n\n[profile.dist]\ninherits = \"release\"\n"),
+    );
+    let out = f.run(&["init"]);
+    let text = ok(&out);
+    assert!(
+        text.contains("warning: debian12 (bookworm) images are past their support date"),
+        "{text}"
+    );
+    let dockerfile = f.read("Dockerfile");
+    insta::assert_snapshot!("one-bin-debian12-debug.Dockerfile", dockerfile);
+    common::hadolint(&f.path("Dockerfile"));
+    assert!(dockerfile.contains("FROM rust:1.95-slim-bookworm AS builder"));
+    assert!(dockerfile.contains("FROM gcr.io/distroless/cc-debian12:debug-nonroot AS hello"));
+    assert!(
+        dockerfile
+            .contains("cargo build --profile dist --package hello --bin hello --features extra"),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("cp \"target/dist/$1\""), "{dockerfile}");
+
+    // Flags override the recorded features and add build switches.
+    let out = f.run(&[
+        "init",
+        "--stdout",
+        "--no-default-features",
+        "-F",
+        "a,b",
+        "--profile",
+        "dev",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "--profile dev --package hello --bin hello --features a,b --no-default-features"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cp \"target/debug/$1\""), "{text}");
+    let text = stdout(&f.run(&["init", "--stdout", "--all-features"]));
+    assert!(
+        text.contains("--all-features") && !text.contains("--features extra"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_runtime_and_distro_are_errors() {
+    let f = with_config("one-bin", "runtime = \"python3\"");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("runtime = \"python3\" is not a runtime for Rust binaries"),
+        "{text}"
+    );
+    assert!(text.contains("cc, base, base-nossl, static"), "{text}");
+    let f = with_config("one-bin", "distro = \"debian11\"");
+    let text = error(&f.run(&["init"]));
+    assert!(text.contains("use one of: debian13, debian12"), "{text}");
+}
+
+#[test]
+fn a_new_native_dependency_makes_the_file_stale() {
+    let f = fixture("openssl-service");
+    ok(&f.run(&["init"]));
+    let lock = f.read("Cargo.lock");
+    f.write(
+        "Cargo.lock",
+        &format!("{lock}\n[[package]]\nname = \"libsqlite3-sys\"\nversion = \"0.35.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"),
+    );
+    let out = f.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(
+        report.contains("+#   libsqlite3-dev: libsqlite3-sys"),
+        "{report}"
+    );
+    assert!(
+        report.contains("the builder's system packages changed"),
+        "{report}"
+    );
+}
