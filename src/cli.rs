@@ -33,6 +33,45 @@ pub enum Command {
     /// List the templates, which ones this repository overrides, and the
     /// fields of the render context.
     Templates(TemplatesArgs),
+    /// Build the images with the container engine found on PATH, then report
+    /// each one's size, base, binary, user and entrypoint.
+    Build(BuildArgs),
+}
+
+/// Options of `build`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BuildArgs {
+    /// The project directory (default: the current one).
+    pub path: Option<PathBuf>,
+
+    /// Path to Cargo.toml, instead of PATH/Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Build only this binary's image (repeatable; default: every image).
+    #[arg(long = "bin", value_name = "NAME")]
+    pub bins: Vec<String>,
+
+    /// Tag the image with this name (one --bin only; default: <stage>:<version>
+    /// and <stage>:latest).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+
+    /// Target platform(s), e.g. linux/amd64,linux/arm64.
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Push the images instead of loading them locally.
+    #[arg(long)]
+    pub push: bool,
+
+    /// The engine: docker (with buildx), podman or buildah (default: the first found).
+    #[arg(long, value_enum)]
+    pub engine: Option<crate::build::Engine>,
+
+    /// Network mode for RUN steps, e.g. `host`.
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<String>,
 }
 
 /// Which project, and the choices that shape its files.

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use crate::Status;
 use crate::check;
-use crate::cli::{EjectArgs, InitArgs, ProjectArgs, TemplatesArgs};
+use crate::cli::{BuildArgs, EjectArgs, InitArgs, ProjectArgs, TemplatesArgs};
 use crate::detect::{self, Detected, rust::RustDetector, rust::RustProject};
 use crate::error::{fail, warn};
 use crate::plan::{self, Plan};
@@ -14,12 +14,16 @@ use crate::project::Project;
 use crate::render::{self, BUILTINS, OVERRIDE_DIR, Renderer};
 use crate::write::{self, Action, Ownership, Planned};
 
+/// The bake file's name, beside the Dockerfile.
+pub const BAKE_FILE: &str = "docker-bake.hcl";
+
 /// What `init` and `check` produce before touching the disk.
 pub struct Generated {
     pub plan: Plan,
     pub root: PathBuf,
-    /// The Dockerfile, then the .dockerignore, fingerprints included.
-    pub files: [Planned; 2],
+    /// The Dockerfile, the .dockerignore, and docker-bake.hcl when asked
+    /// for, fingerprints included.
+    pub files: Vec<Planned>,
 }
 
 /// Finds the project: the folder argument (or the current one) and the
@@ -61,6 +65,7 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
         no_default_features: args.no_default_features || recorded.no_default_features,
         all_features: args.all_features || recorded.all_features,
         profile: args.profile.clone().or_else(|| recorded.profile.clone()),
+        bake: recorded.bake,
     };
     let planned = plan::rust(&found, &opts)?;
     if args.explain {
@@ -73,18 +78,18 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
         warn(w);
     }
     let root = found.root;
-    let files = [
-        Planned {
-            path: root.join("Dockerfile"),
-            name: "Dockerfile".into(),
-            content: write::stamp(&rendered.dockerfile),
-        },
-        Planned {
-            path: root.join(".dockerignore"),
-            name: ".dockerignore".into(),
-            content: write::stamp(&rendered.dockerignore),
-        },
+    let file = |name: &str, text: &str| Planned {
+        path: root.join(name),
+        name: name.into(),
+        content: write::stamp(text),
+    };
+    let mut files = vec![
+        file("Dockerfile", &rendered.dockerfile),
+        file(".dockerignore", &rendered.dockerignore),
     ];
+    if let Some(bake) = &rendered.bake {
+        files.push(file(BAKE_FILE, bake));
+    }
     Ok(Generated {
         plan: planned.plan,
         root,
@@ -183,10 +188,10 @@ pub fn check(args: &ProjectArgs) -> Result<Status> {
             Action::Update => Vec::new(),
         };
         let body = |t: &str| t.to_string();
-        reasons.extend(if f.name == "Dockerfile" {
-            check::dockerfile_reasons(&body(&current), &f.content)
-        } else {
-            check::dockerignore_reasons(&body(&current), &f.content)
+        reasons.extend(match f.name.as_str() {
+            "Dockerfile" => check::dockerfile_reasons(&body(&current), &f.content),
+            ".dockerignore" => check::dockerignore_reasons(&body(&current), &f.content),
+            _ => Vec::new(),
         });
         if reasons.is_empty() {
             reasons.push(format!(
@@ -303,6 +308,97 @@ pub fn templates(args: &TemplatesArgs) -> Result<Status> {
     let width = fields.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
     for (path, about) in fields {
         println!("  {path:<width$}  {about}");
+    }
+    Ok(Status::Ok)
+}
+
+/// `build`: build the images from the files on disk, then report on each.
+pub fn build(args: &BuildArgs) -> Result<Status> {
+    let project = ProjectArgs {
+        path: args.path.clone(),
+        manifest_path: args.manifest_path.clone(),
+        ..ProjectArgs::default()
+    };
+    let Generated { plan, root, files } = generate(&project)?;
+    let shown = shown_dir(&root);
+    let (action, _) = write::action(&files[0])?;
+    match action {
+        Action::Create => {
+            return Err(fail(
+                format!("there is no Dockerfile in {shown}"),
+                "write one with `cargo distroless init`",
+            ));
+        }
+        Action::Unchanged => {}
+        _ => warn(
+            "the Dockerfile differs from what `cargo distroless init` would write now; building it as it is (see `cargo distroless check`)",
+        ),
+    }
+    let targets: Vec<&plan::Binary> = if args.bins.is_empty() {
+        plan.binaries.iter().collect()
+    } else {
+        args.bins
+            .iter()
+            .map(|name| {
+                plan.binaries
+                    .iter()
+                    .find(|b| &b.name == name || &b.stage == name)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            plan.binaries.iter().map(|b| b.name.as_str()).collect();
+                        fail(
+                            format!("no image for a binary named `{name}`"),
+                            format!("the images are: {}", names.join(", ")),
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?
+    };
+    if args.tag.is_some() && targets.len() != 1 {
+        return Err(fail(
+            "--tag names one image",
+            "pass exactly one --bin with --tag",
+        ));
+    }
+    let (engine, program) = crate::build::find_engine(args.engine)?;
+    let bake = root.join(BAKE_FILE);
+    let req = crate::build::Request {
+        root: &root,
+        all: targets.len() == plan.binaries.len(),
+        targets,
+        tag: args.tag.clone(),
+        platform: args.platform.clone(),
+        push: args.push,
+        network: args.network.clone(),
+        bake_file: bake.exists().then_some(bake),
+        runtime_image: &plan.runtime.image,
+    };
+    crate::build::run(engine, &program, &req)?;
+    if args.push {
+        println!(
+            "pushed: {}",
+            req.targets
+                .iter()
+                .flat_map(|b| b.tags.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(Status::Ok);
+    }
+    println!(
+        "{:<32} {:>9} {:>9} {:>9}  {:<12} entrypoint",
+        "image", "size", "base", "binary", "user"
+    );
+    for r in crate::build::report(engine, &program, &req) {
+        println!(
+            "{:<32} {:>9} {:>9} {:>9}  {:<12} {}",
+            r.tag,
+            crate::build::mb(r.size),
+            crate::build::mb(r.base),
+            crate::build::mb(r.binary),
+            r.user,
+            r.entrypoint
+        );
     }
     Ok(Status::Ok)
 }

@@ -49,6 +49,8 @@ pub struct Config {
     pub all_features: Option<bool>,
     /// The cargo profile (`--profile`, default `release`). Root table only.
     pub profile: Option<String>,
+    /// Write docker-bake.hcl (default: with several binaries). Root table only.
+    pub bake: Option<bool>,
 }
 
 /// Choices about the whole project, from the root's table (flags override).
@@ -64,6 +66,7 @@ pub struct Selection {
     pub no_default_features: bool,
     pub all_features: bool,
     pub profile: Option<String>,
+    pub bake: Option<bool>,
 }
 
 impl Selection {
@@ -88,6 +91,7 @@ impl Selection {
             no_default_features: pick(w, r, |c| &c.no_default_features).unwrap_or(false),
             all_features: pick(w, r, |c| &c.all_features).unwrap_or(false),
             profile: pick(w, r, |c| &c.profile),
+            bake: pick(w, r, |c| &c.bake),
         }
     }
 }
@@ -150,6 +154,7 @@ impl Config {
             ("no-default-features", self.no_default_features.is_some()),
             ("all-features", self.all_features.is_some()),
             ("profile", self.profile.is_some()),
+            ("bake", self.bake.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.then_some(k))
@@ -182,7 +187,7 @@ impl Config {
                     origin.file,
                     err.inner()
                 ),
-                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`, `runtime`, `distro`, `debug`, `features`, `no-default-features`, `all-features`, `profile`; see the README's Configuration section",
+                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`, `runtime`, `distro`, `debug`, `features`, `no-default-features`, `all-features`, `profile`, `bake`; see the README's Configuration section",
             )
         })
     }

@@ -4,6 +4,7 @@
 //! Data flows one way: project files → [`detect`] → [`plan`] → [`render`] →
 //! [`write`].
 
+pub mod build;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -46,5 +47,6 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Status> {
         cli::Command::Check(args) => commands::check(&args),
         cli::Command::Eject(args) => commands::eject(&args),
         cli::Command::Templates(args) => commands::templates(&args),
+        cli::Command::Build(args) => commands::build(&args),
     }
 }

@@ -35,6 +35,9 @@ pub struct Plan {
     pub dockerignore_keep: Vec<String>,
     /// Facts worth a comment at the top of the Dockerfile.
     pub notes: Vec<String>,
+    /// Whether `docker-bake.hcl` is written beside the Dockerfile (several
+    /// binaries, unless `bake = false`).
+    pub bake: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -144,6 +147,10 @@ pub struct Binary {
     pub stage: String,
     /// The package that defines it.
     pub package: String,
+    /// The package's version.
+    pub version: String,
+    /// Image tags for it: `<stage>:<version>` and `<stage>:latest`.
+    pub tags: Vec<String>,
     /// Where the binary lives in the image.
     pub path: String,
     /// Whether this is the last stage, the one built by default.
@@ -200,6 +207,8 @@ pub struct Options {
     pub all_features: bool,
     /// `release` when unset.
     pub profile: Option<String>,
+    /// Write docker-bake.hcl; by default when there are several binaries.
+    pub bake: Option<bool>,
 }
 
 /// A plan and the warnings to show while making it.
@@ -442,6 +451,7 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
         dockerignore: dockerignore(project),
         dockerignore_keep: keep,
         notes,
+        bake: opts.bake.unwrap_or(selected.len() > 1),
     };
     let explanation = explain(project, &plan, distro, family);
     Ok(Planned {
@@ -819,6 +829,8 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
         name: s.bin.clone(),
         stage: stage.to_string(),
         package: p.name.clone(),
+        version: p.version.clone(),
+        tags: vec![format!("{stage}:{}", p.version), format!("{stage}:latest")],
         path: format!("/usr/local/bin/{}", s.bin),
         default,
         ports: p.settings.ports.clone(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use handlebars::{
     Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext,
-    RenderErrorReason,
+    RenderErrorReason, Renderable,
 };
 
 use crate::error::fail;
@@ -42,6 +42,12 @@ pub const BUILTINS: &[Builtin] = &[
         about: "the .dockerignore",
     },
     Builtin {
+        name: "bake",
+        file: "bake.hbs",
+        source: include_str!("../templates/bake.hbs"),
+        about: "docker-bake.hcl: one target per binary and a default group",
+    },
+    Builtin {
         name: "header",
         file: "partials/header.hbs",
         source: include_str!("../templates/partials/header.hbs"),
@@ -66,6 +72,8 @@ pub const BUILTINS: &[Builtin] = &[
 pub struct Rendered {
     pub dockerfile: String,
     pub dockerignore: String,
+    /// `docker-bake.hcl`, when the plan asks for one.
+    pub bake: Option<String>,
 }
 
 /// Handlebars set up the way the tool renders: strict, no HTML escaping, the
@@ -88,6 +96,7 @@ impl Renderer {
         hb.register_escape_fn(handlebars::no_escape);
         hb.register_helper("json", Box::new(json_helper));
         hb.register_helper("dq", Box::new(dq_helper));
+        hb.register_helper("include", Box::new(include_helper));
         let dir = root.join(OVERRIDE_DIR);
         let mut r = Renderer {
             hb: Handlebars::new(),
@@ -130,8 +139,8 @@ impl Renderer {
 
     /// Renders one template; a failure names the template file (the partial
     /// where it happened), line and column.
-    pub fn render(&self, name: &str, plan: &Plan) -> Result<String> {
-        match self.hb.render(name, plan) {
+    pub fn render(&self, name: &str, ctx: &HbContext) -> Result<String> {
+        match self.hb.render_with_context(name, ctx) {
             Ok(text) => Ok(tidy(&text)),
             Err(err) => {
                 let culprit = err
@@ -216,9 +225,16 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
 pub fn render(plan: &Plan, root: &Path) -> Result<(Rendered, Vec<String>)> {
     let r = Renderer::new(root)?;
     let main = format!("{}.Dockerfile", plan.ecosystem);
+    // Serialised once for every template.
+    let ctx = HbContext::wraps(plan).context("cannot serialise the render context")?;
     let rendered = Rendered {
-        dockerfile: r.render(&main, plan)?,
-        dockerignore: r.render("dockerignore", plan)?,
+        dockerfile: r.render(&main, &ctx)?,
+        dockerignore: r.render("dockerignore", &ctx)?,
+        bake: if plan.bake {
+            Some(r.render("bake", &ctx)?)
+        } else {
+            None
+        },
     };
     let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
     let warnings = r
@@ -256,6 +272,32 @@ pub fn tidy(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// `{{include "name"}}`: renders another template in the current context.
+/// Unlike `{{> name}}`, which copies its context first, it costs nothing per
+/// use, which matters for one final stage per binary in large workspaces.
+fn include_helper<'reg, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    ctx: &'rc HbContext,
+    rc: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+    if rc.is_current_template(name) {
+        return Err(RenderErrorReason::CannotIncludeSelf.into());
+    }
+    let template = r
+        .get_template(name)
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    let before = rc.get_current_template_name();
+    let result = template.render(r, ctx, rc, out);
+    rc.set_current_template_name(before);
+    result
 }
 
 /// `{{json value}}`: the value as compact JSON, the syntax of exec-form

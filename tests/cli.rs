@@ -364,3 +364,110 @@ fn the_example_is_generated_and_current() {
     );
     assert_eq!(f.read("Dockerfile"), committed);
 }
+
+#[test]
+fn offline_with_an_empty_cargo_home_and_lockfile_untouched() {
+    let f = fixture("build-script");
+    let lock = f.read("Cargo.lock");
+    let mtime = std::fs::metadata(f.path("Cargo.lock"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .current_dir(&f.dir)
+        .env("CARGO_HOME", home.path())
+        .env("CARGO_NET_OFFLINE", "true")
+        .arg("init")
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(f.read("Cargo.lock"), lock);
+    assert_eq!(
+        std::fs::metadata(f.path("Cargo.lock"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime
+    );
+    assert!(
+        std::fs::read_dir(home.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("registry")),
+        "nothing downloaded"
+    );
+
+    let g = fixture("one-bin");
+    let out = cmd()
+        .current_dir(&g.dir)
+        .env("CARGO_HOME", home.path())
+        .env("CARGO_NET_OFFLINE", "true")
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stale (no files yet), not an error: {}",
+        stderr(&out)
+    );
+    assert!(!g.path("Cargo.lock").exists(), "no Cargo.lock is created");
+}
+
+#[test]
+fn build_without_an_engine() {
+    let f = fixture("one-bin");
+    ok(&f.run(&["init"]));
+    let empty = tempfile::tempdir().unwrap();
+    let cargo = std::env::var("CARGO").unwrap();
+    let out = cmd()
+        .current_dir(&f.dir)
+        .env("PATH", empty.path())
+        .env("CARGO", cargo)
+        .arg("build")
+        .output()
+        .unwrap();
+    let text = error(&out);
+    assert!(
+        text.contains(
+            "no container engine found: looked for docker (with buildx), podman and buildah"
+        ),
+        "{text}"
+    );
+    let out = cmd()
+        .current_dir(&f.dir)
+        .env("PATH", empty.path())
+        .env("CARGO", std::env::var("CARGO").unwrap())
+        .args(["build", "--engine", "podman"])
+        .output()
+        .unwrap();
+    assert!(error(&out).contains("--engine podman: `podman` was not found on PATH"));
+}
+
+#[test]
+fn bake_file_follows_the_number_of_images() {
+    let one = fixture("one-bin");
+    ok(&one.run(&["init"]));
+    assert!(
+        !one.path("docker-bake.hcl").exists(),
+        "one image needs no bake file"
+    );
+    let many = fixture("several-bins");
+    ok(&many.run(&["init"]));
+    assert!(
+        many.read("docker-bake.hcl")
+            .contains("targets = [\"tools\", \"worker\", \"admin\"]")
+    );
+    let manifest = many.read("Cargo.toml");
+    many.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[package.metadata.distroless]\nbake = false\n"),
+    );
+    let text = stdout(&many.run(&["check"]));
+    assert!(
+        text.contains("up to date"),
+        "a bake file left behind is not checked: {text}"
+    );
+}

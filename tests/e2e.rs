@@ -543,3 +543,104 @@ fn base_runtime_gets_libgcc_copied_in() {
         .collect();
     assert_eq!(names, ["libgcc_s.so.1"]);
 }
+
+/// The bake file: buildx reads it, with one target per image and their tags.
+#[test]
+fn bake_file_is_what_buildx_reads() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("several-bins");
+    ok(&f.run(&["init"]));
+    let out = Command::new("docker")
+        .args(["buildx", "bake", "--print"])
+        .current_dir(&f.dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        json["group"]["default"]["targets"],
+        serde_json::json!(["tools", "worker", "admin"])
+    );
+    for stage in ["tools", "worker", "admin"] {
+        assert_eq!(json["target"][stage]["target"], stage);
+        assert_eq!(json["target"][stage]["dockerfile"], "Dockerfile");
+        assert_eq!(
+            json["target"][stage]["tags"],
+            serde_json::json!([format!("{stage}:0.4.0"), format!("{stage}:latest")])
+        );
+    }
+    let out = Command::new("docker")
+        .args(["buildx", "bake", "--print"])
+        .env("REGISTRY", "registry.example/team/")
+        .current_dir(&f.dir)
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("registry.example/team/admin:0.4.0"));
+}
+
+/// `cargo distroless build` builds every image of a workspace and reports on
+/// each; every image then runs.
+#[test]
+fn build_command_builds_and_reports_every_image() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("workspace");
+    ok(&f.run(&["init"]));
+    let out = f.run(&["build", "--network", "host"]);
+    ok(&out);
+    let report = stdout(&out);
+    for (image, port, answer) in [
+        ("worker:0.9.0", 18190, "worker: from the workspace"),
+        ("api-server:0.9.0", 18191, "api-server: from the api"),
+    ] {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(image))
+            .unwrap_or_else(|| panic!("{image} not reported:\n{report}"));
+        assert!(
+            line.contains("65532:65532") && line.contains("/usr/local/bin/"),
+            "{line}"
+        );
+        assert!(line.contains(" MB"), "sizes: {line}");
+        let c = serve(image, port);
+        assert!(get(port, "/", &c).contains(answer));
+    }
+
+    let out = f.run(&[
+        "build",
+        "--network",
+        "host",
+        "--bin",
+        "worker",
+        "--tag",
+        "cargo-distroless-e2e/tagged:1",
+    ]);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("cargo-distroless-e2e/tagged:1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(common::error(&f.run(&["build", "--tag", "x:1"])).contains("--tag names one image"));
+    assert!(
+        common::error(&f.run(&["build", "--bin", "nope"]))
+            .contains("the images are: worker, api-server")
+    );
+}
+
+/// A build that fails exits non-zero with the engine's error.
+#[test]
+fn build_command_reports_a_failed_build() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("one-bin");
+    ok(&f.run(&["init"]));
+    f.write("src/main.rs", "fn main() { this does not compile }\n");
+    let out = f.run(&["build", "--network", "host"]);
+    let text = common::error(&out);
+    assert!(text.contains("docker build of `hello` failed"), "{text}");
+}

@@ -357,6 +357,7 @@ fn templates_json_lists_templates_and_context() {
         [
             "rust.Dockerfile",
             "dockerignore",
+            "bake",
             "header",
             "rust-builder",
             "final-stage"

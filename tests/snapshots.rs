@@ -14,6 +14,9 @@ fn rendered_files_per_fixture() {
         insta::assert_snapshot!(format!("{name}.Dockerfile"), dockerfile);
         insta::assert_snapshot!(format!("{name}.dockerignore"), f.read(".dockerignore"));
         insta::assert_snapshot!(format!("{name}.stderr"), warnings);
+        if f.path("docker-bake.hcl").exists() {
+            insta::assert_snapshot!(format!("{name}.docker-bake.hcl"), f.read("docker-bake.hcl"));
+        }
         common::hadolint(&f.path("Dockerfile"));
     }
 }

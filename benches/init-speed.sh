@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Measures `init` and `check` against `cargo metadata --no-deps` on generated
+# workspaces of N binary members (default 10 100 500), the way cargo runs the
+# tool (`cargo-distroless distroless init`), and cargo's own dispatch of a
+# subcommand (`cargo distroless init`) on its own line: that cost is cargo's,
+# outside the tool.
+#
+# Usage: benches/init-speed.sh [N...]      (RUNS=9 by default; the median is reported)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --quiet --release --manifest-path "$root/Cargo.toml"
+bin_dir="$root/target/release"
+tool="$bin_dir/cargo-distroless"
+runs=${RUNS:-9}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 100 500)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A workspace of n members, each with a binary and a path dependency on a shared library.
+make_workspace() {
+  local dir=$1 n=$2 i
+  mkdir -p "$dir/crates/common/src"
+  printf '[package]\nname = "common"\nversion = "0.1.0"\nedition = "2021"\n' >"$dir/crates/common/Cargo.toml"
+  echo 'pub fn hello() -> &'"'"'static str { "hello" }' >"$dir/crates/common/src/lib.rs"
+  for i in $(seq 1 "$n"); do
+    mkdir -p "$dir/crates/svc$i/src"
+    printf '[package]\nname = "svc%s"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\ncommon = { path = "../common" }\n\n[package.metadata.distroless]\nport = 8080\n' "$i" >"$dir/crates/svc$i/Cargo.toml"
+    echo 'fn main() { println!("{}", common::hello()); }' >"$dir/crates/svc$i/src/main.rs"
+  done
+  printf '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n' >"$dir/Cargo.toml"
+  (cd "$dir" && cargo generate-lockfile --offline --quiet)
+}
+
+# Median wall time of a command, in milliseconds.
+median_ms() {
+  local times=() i s e
+  for i in $(seq 1 "$runs"); do
+    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
+    times+=($(((e - s) / 1000000)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+printf '%8s %16s %12s %8s %12s %8s %22s\n' members "metadata (ms)" "init (ms)" ratio "check (ms)" ratio "cargo dispatch (ms)"
+for n in "${sizes[@]}"; do
+  ws="$work/ws$n"
+  make_workspace "$ws" "$n"
+  (cd "$ws" && "$tool" distroless init >/dev/null 2>&1)
+  meta=$(cd "$ws" && median_ms cargo metadata --no-deps --format-version 1 --offline)
+  init=$(cd "$ws" && median_ms "$tool" distroless init)
+  check=$(cd "$ws" && median_ms "$tool" distroless check)
+  via_cargo=$(cd "$ws" && PATH="$bin_dir:$PATH" median_ms cargo distroless init)
+  printf '%8s %16s %12s %8s %12s %8s %22s\n' "$n" "$meta" "$init" \
+    "$(awk "BEGIN { printf \"%.2fx\", $init / $meta }")" "$check" \
+    "$(awk "BEGIN { printf \"%.2fx\", $check / $meta }")" "$((via_cargo - init))"
+done
