@@ -7,7 +7,9 @@ use anyhow::{Context, Result};
 use crate::Status;
 use crate::check;
 use crate::cli::{BuildArgs, EjectArgs, InitArgs, ProjectArgs, TemplatesArgs};
-use crate::detect::{self, Detected, rust::RustDetector, rust::RustProject};
+use crate::detect::{
+    self, Detected, python::PythonDetector, rust::RustDetector, rust::RustProject,
+};
 use crate::error::{fail, warn};
 use crate::plan::{self, Plan};
 use crate::project::Project;
@@ -27,57 +29,67 @@ pub struct Generated {
 }
 
 /// Finds the project: the folder argument (or the current one) and the
-/// optional manifest path.
-fn find(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<RustProject> {
+/// optional manifest path. Rust is tried first unless the folder's Python
+/// configuration says `ecosystem = "python"`.
+fn find(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<Detected> {
     let dir = match path {
         Some(p) => p.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
+    let project = Project::new(&dir);
     let rust = RustDetector {
         manifest_path: manifest_path.map(Path::to_path_buf),
     };
-    let Detected::Rust(found) = detect::detect(&Project::new(&dir), &[&rust])?;
-    Ok(found)
+    let python = PythonDetector;
+    let order: [&dyn detect::Detector; 2] =
+        if manifest_path.is_none() && detect::python::prefers_python(&project) {
+            [&python, &rust]
+        } else {
+            [&rust, &python]
+        };
+    detect::detect(&project, &order)
+}
+
+/// The project's root: the build context, where files are written.
+fn find_root(manifest_path: Option<&Path>) -> Result<PathBuf> {
+    Ok(match find(None, manifest_path)? {
+        Detected::Rust(p) => p.root,
+        Detected::Python(p) => p.root,
+    })
 }
 
 /// Detects, plans and renders, printing warnings: the shared front half.
 pub fn generate(args: &ProjectArgs) -> Result<Generated> {
-    let found = find(args.path.as_deref(), args.manifest_path.as_deref())?;
-    let recorded = &found.selection;
-    let or_recorded = |flag: &Vec<String>, config: &Vec<String>| {
-        if flag.is_empty() {
-            config.clone()
-        } else {
-            flag.clone()
+    let (planned, root) = match find(args.path.as_deref(), args.manifest_path.as_deref())? {
+        Detected::Rust(found) => (plan::rust(&found, &rust_options(args, &found))?, found.root),
+        Detected::Python(found) => {
+            let rust_only = [
+                (!args.packages.is_empty(), "--package"),
+                (!args.bins.is_empty(), "--bin"),
+                (args.rust_version.is_some(), "--rust-version"),
+                (!args.features.is_empty(), "--features"),
+                (args.no_default_features, "--no-default-features"),
+                (args.all_features, "--all-features"),
+                (args.profile.is_some(), "--profile"),
+            ];
+            if let Some((_, flag)) = rust_only.iter().find(|(on, _)| *on) {
+                return Err(fail(
+                    format!("{flag} applies to Rust projects, and this is a Python project"),
+                    "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
+                ));
+            }
+            (plan::python::plan(&found)?, found.root)
         }
     };
-    let opts = plan::Options {
-        packages: or_recorded(&args.packages, &recorded.packages),
-        bins: or_recorded(&args.bins, &recorded.bins),
-        rust_version: args
-            .rust_version
-            .clone()
-            .or_else(|| recorded.rust_version.clone()),
-        runtime: recorded.runtime.clone(),
-        distro: recorded.distro.clone(),
-        debug: recorded.debug,
-        features: or_recorded(&args.features, &recorded.features),
-        no_default_features: args.no_default_features || recorded.no_default_features,
-        all_features: args.all_features || recorded.all_features,
-        profile: args.profile.clone().or_else(|| recorded.profile.clone()),
-        bake: recorded.bake,
-    };
-    let planned = plan::rust(&found, &opts)?;
     if args.explain {
         for line in &planned.explanation {
             eprintln!("{line}");
         }
     }
-    let (rendered, template_warnings) = render::render(&planned.plan, &found.root)?;
+    let (rendered, template_warnings) = render::render(&planned.plan, &root)?;
     for w in planned.warnings.iter().chain(&template_warnings) {
         warn(w);
     }
-    let root = found.root;
     let file = |name: &str, text: &str| Planned {
         path: root.join(name),
         name: name.into(),
@@ -95,6 +107,34 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
         root,
         files,
     })
+}
+
+/// The Rust plan's options: flags over the choices recorded in config.
+fn rust_options(args: &ProjectArgs, found: &RustProject) -> plan::Options {
+    let recorded = &found.selection;
+    let or_recorded = |flag: &Vec<String>, config: &Vec<String>| {
+        if flag.is_empty() {
+            config.clone()
+        } else {
+            flag.clone()
+        }
+    };
+    plan::Options {
+        packages: or_recorded(&args.packages, &recorded.packages),
+        bins: or_recorded(&args.bins, &recorded.bins),
+        rust_version: args
+            .rust_version
+            .clone()
+            .or_else(|| recorded.rust_version.clone()),
+        runtime: recorded.runtime.clone(),
+        distro: recorded.distro.clone(),
+        debug: recorded.debug,
+        features: or_recorded(&args.features, &recorded.features),
+        no_default_features: args.no_default_features || recorded.no_default_features,
+        all_features: args.all_features || recorded.all_features,
+        profile: args.profile.clone().or_else(|| recorded.profile.clone()),
+        bake: recorded.bake,
+    }
 }
 
 /// `init`: write the Dockerfile and .dockerignore (or print the Dockerfile).
@@ -217,7 +257,7 @@ pub fn check(args: &ProjectArgs) -> Result<Status> {
 
 /// `eject`: copy built-in templates out for editing, never over an existing one.
 pub fn eject(args: &EjectArgs) -> Result<Status> {
-    let found = find(None, args.manifest_path.as_deref())?;
+    let root = find_root(args.manifest_path.as_deref())?;
     let chosen: Vec<&render::Builtin> = if args.names.is_empty() {
         BUILTINS.iter().collect()
     } else {
@@ -237,8 +277,8 @@ pub fn eject(args: &EjectArgs) -> Result<Status> {
             })
             .collect::<Result<_>>()?
     };
-    let dir = found.root.join(OVERRIDE_DIR);
-    let shown = shown_dir(&found.root);
+    let dir = root.join(OVERRIDE_DIR);
+    let shown = shown_dir(&root);
     for t in chosen {
         let path = dir.join(t.file);
         let name = shown_file(&shown, &format!("{OVERRIDE_DIR}/{}", t.file));
@@ -259,8 +299,8 @@ pub fn eject(args: &EjectArgs) -> Result<Status> {
 
 /// `templates`: the templates, which are overridden, and the render context.
 pub fn templates(args: &TemplatesArgs) -> Result<Status> {
-    let root = match find(None, args.manifest_path.as_deref()) {
-        Ok(found) => Some(found.root),
+    let root = match find_root(args.manifest_path.as_deref()) {
+        Ok(root) => Some(root),
         Err(_) if args.manifest_path.is_none() => None,
         Err(e) => return Err(e),
     };

@@ -22,7 +22,7 @@ pub struct Distro {
     pub glibc: &'static str,
     /// Past its support date: usable on request, with a warning.
     pub end_of_life: bool,
-    /// Python the `python3` image carries, if this release has one.
+    /// The CPython the `python3` image carries, if this release has one.
     pub python: Option<&'static str>,
 }
 
@@ -32,7 +32,7 @@ pub const DISTROS: &[Distro] = &[
         codename: "trixie",
         glibc: "2.41",
         end_of_life: false,
-        python: Some("3.13"),
+        python: Some("3.13.5"),
     },
     Distro {
         id: "debian12",
@@ -83,6 +83,11 @@ pub const RUNTIMES: &[Runtime] = &[
             "libpthread.so.0",
             "librt.so.1",
             "libresolv.so.2",
+            "libutil.so.1",
+            "libanl.so.1",
+            "libmvec.so.1",
+            "libnss_files.so.2",
+            "libnss_dns.so.2",
         ],
         adds_since_debian13: &[],
         use_for: "glibc programs that need neither libssl nor libgcc_s",
@@ -107,7 +112,33 @@ pub const RUNTIMES: &[Runtime] = &[
         name: "python3",
         extends: Some("cc"),
         distros: &["debian13"],
-        adds: &["libpython3.13.so.1.0"],
+        // CPython itself is linked statically; these are the libraries its
+        // standard modules load.
+        adds: &[
+            "libbz2.so.1.0",
+            "libcom_err.so.2",
+            "libcrypt.so.1",
+            "libdb-5.3.so",
+            "libexpat.so.1",
+            "libffi.so.8",
+            "libformw.so.6",
+            "libgssapi_krb5.so.2",
+            "libhistory.so.8",
+            "libk5crypto.so.3",
+            "libkeyutils.so.1",
+            "libkrb5.so.3",
+            "libkrb5support.so.0",
+            "liblzma.so.5",
+            "libmenuw.so.6",
+            "libncursesw.so.6",
+            "libnsl.so.2",
+            "libpanelw.so.6",
+            "libreadline.so.8",
+            "libsqlite3.so.0",
+            "libtinfo.so.6",
+            "libtirpc.so.3",
+            "libuuid.so.1",
+        ],
         adds_since_debian13: &[],
         use_for: "Python applications on Debian's CPython",
     },

@@ -10,6 +10,8 @@ use crate::error::fail;
 use crate::images::{self, NONROOT_UID, Variant};
 use crate::native;
 
+pub mod python;
+
 /// The render context: everything a template may use. Field names are the
 /// contract with user templates; `cargo distroless templates` lists them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -25,8 +27,10 @@ pub struct Plan {
     pub builder: Builder,
     /// The distroless image every final stage starts from.
     pub runtime: Runtime,
-    /// How the Rust build runs.
-    pub rust: RustBuild,
+    /// How the Rust build runs (Rust projects).
+    pub rust: Option<RustBuild>,
+    /// How the Python environment is built (Python projects).
+    pub python: Option<python::PythonBuild>,
     /// One final stage each; the default (built without `--target`) is last.
     pub binaries: Vec<Binary>,
     /// `.dockerignore` sections.
@@ -153,6 +157,8 @@ pub struct Binary {
     pub tags: Vec<String>,
     /// Where the binary lives in the image.
     pub path: String,
+    /// The exec-form `ENTRYPOINT` list.
+    pub entrypoint: Vec<String>,
     /// Whether this is the last stage, the one built by default.
     pub default: bool,
     /// Ports to `EXPOSE` (the `port` setting).
@@ -421,7 +427,7 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
             tag: variant.tag(),
             libraries: runtime_libraries.join(" "),
         },
-        rust: RustBuild {
+        rust: Some(RustBuild {
             version,
             version_source,
             locked: project.lockfile,
@@ -446,9 +452,13 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
             target_cache_id: format!("{project_name}-target"),
             build_scripts,
             toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
-        },
+        }),
+        python: None,
         binaries,
-        dockerignore: dockerignore(project),
+        dockerignore: dockerignore(
+            project.toolchain.as_ref().map(|t| t.file.as_str()),
+            RUST_IGNORES,
+        ),
         dockerignore_keep: keep,
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
@@ -531,6 +541,7 @@ fn explain(
     family: &images::Runtime,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    let Some(rust) = &plan.rust else { return out };
     let kind = match (&project.root_package, project.packages.len()) {
         (Some(_), 1) => "a single package".to_string(),
         (Some(_), n) => format!("a workspace of {n} members with a root package"),
@@ -583,11 +594,7 @@ fn explain(
     out.push(format!("images: {}", stages.join(", ")));
     out.push(format!(
         "builder: {}: Rust {} ({}), on Debian {} (glibc {}), the release of the runtime",
-        plan.builder.image,
-        plan.rust.version,
-        plan.rust.version_source,
-        distro.codename,
-        distro.glibc
+        plan.builder.image, rust.version, rust.version_source, distro.codename, distro.glibc
     ));
     out.push(format!(
         "runtime: {}: {}",
@@ -595,18 +602,18 @@ fn explain(
     ));
     out.push(format!(
         "build: {}{}",
-        plan.rust.build_command,
-        if plan.rust.locked {
+        rust.build_command,
+        if rust.locked {
             " (Cargo.lock exists)"
         } else {
             " (no Cargo.lock)"
         }
     ));
-    if plan.rust.native.is_empty() {
+    if rust.native.is_empty() {
         out.push("native libraries: none of the known -sys crates is in Cargo.lock".into());
     }
     let shipped: Vec<&str> = plan.runtime.libraries.split_whitespace().collect();
-    for n in &plan.rust.native {
+    for n in &rust.native {
         let how = match (&n.because, n.linkage.as_str()) {
             (Some(b), _) => format!("built in by {b}"),
             (None, "built in") => "built in by default".to_string(),
@@ -635,7 +642,7 @@ fn explain(
         }
         out.push(line);
     }
-    if plan.rust.static_build {
+    if rust.static_build {
         out.push("libraries: none; the binaries are linked statically (glibc's NSS modules cannot load: DNS uses files and dns only)".into());
     } else {
         out.push(format!(
@@ -832,6 +839,7 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
         version: p.version.clone(),
         tags: vec![format!("{stage}:{}", p.version), format!("{stage}:latest")],
         path: format!("/usr/local/bin/{}", s.bin),
+        entrypoint: vec![format!("/usr/local/bin/{}", s.bin)],
         default,
         ports: p.settings.ports.clone(),
         env: p
@@ -1018,17 +1026,24 @@ fn rust_version(
     Ok((version, source))
 }
 
-/// The `.dockerignore` rules: build output, VCS, secrets, editor debris.
-fn dockerignore(project: &RustProject) -> Vec<IgnoreSection> {
+/// Build output of Rust projects.
+const RUST_IGNORES: (&str, &[&str]) = (
+    "Build output and version control: never needed inside the image build.",
+    &["target/", ".git/", ".hg/", ".svn/"],
+);
+
+/// The `.dockerignore` rules: the ecosystem's build debris, then secrets,
+/// editor debris, this tool's templates, and a pinned toolchain file.
+pub(crate) fn dockerignore(
+    toolchain_file: Option<&str>,
+    first: (&str, &[&str]),
+) -> Vec<IgnoreSection> {
     let section = |comment: &str, patterns: &[&str]| IgnoreSection {
         comment: comment.to_string(),
         patterns: patterns.iter().map(|p| p.to_string()).collect(),
     };
     let mut sections = vec![
-        section(
-            "Build output and version control: never needed inside the image build.",
-            &["target/", ".git/", ".hg/", ".svn/"],
-        ),
+        section(first.0, first.1),
         section(
             "Secrets: keep credentials out of the build context.",
             &[
@@ -1065,10 +1080,10 @@ fn dockerignore(project: &RustProject) -> Vec<IgnoreSection> {
             &[".distroless/"],
         ),
     ];
-    if let Some(t) = &project.toolchain {
+    if let Some(file) = toolchain_file {
         sections.push(IgnoreSection {
             comment: "The builder image already is the pinned toolchain; inside it rustup would download another copy.".into(),
-            patterns: vec![t.file.clone()],
+            patterns: vec![file.to_string()],
         });
     }
     sections
@@ -1156,6 +1171,8 @@ mod tests {
         assert!(
             p.plan
                 .rust
+                .as_ref()
+                .unwrap()
                 .build_command
                 .ends_with("--package a --bin alpha --bin gamma")
         );
@@ -1215,10 +1232,12 @@ mod tests {
         assert!(
             p.plan
                 .rust
+                .as_ref()
+                .unwrap()
                 .build_command
                 .ends_with("--bin extra --features a/cli"),
             "{}",
-            p.plan.rust.build_command
+            p.plan.rust.as_ref().unwrap().build_command
         );
     }
 
@@ -1290,7 +1309,14 @@ mod tests {
         let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
         ws.lockfile = false;
         let p = plan(&ws, &Options::default());
-        assert!(!p.plan.rust.build_command.contains("--locked"));
+        assert!(
+            !p.plan
+                .rust
+                .as_ref()
+                .unwrap()
+                .build_command
+                .contains("--locked")
+        );
         assert!(p.warnings.iter().any(|w| w.contains("Cargo.lock")));
     }
 }

@@ -36,6 +36,12 @@ pub const BUILTINS: &[Builtin] = &[
         about: "the Dockerfile of a Rust project: header, builder, one final stage per binary",
     },
     Builtin {
+        name: "python.Dockerfile",
+        file: "python.Dockerfile.hbs",
+        source: include_str!("../templates/python.Dockerfile.hbs"),
+        about: "the Dockerfile of a Python project: header, builder, final stage",
+    },
+    Builtin {
         name: "dockerignore",
         file: "dockerignore.hbs",
         source: include_str!("../templates/dockerignore.hbs"),
@@ -58,6 +64,18 @@ pub const BUILTINS: &[Builtin] = &[
         file: "partials/rust-builder.hbs",
         source: include_str!("../templates/partials/rust-builder.hbs"),
         about: "partial: the stage that compiles the Rust binaries",
+    },
+    Builtin {
+        name: "python-builder",
+        file: "partials/python-builder.hbs",
+        source: include_str!("../templates/partials/python-builder.hbs"),
+        about: "partial: the stage that builds the virtual environment",
+    },
+    Builtin {
+        name: "python-final",
+        file: "partials/python-final.hbs",
+        source: include_str!("../templates/partials/python-final.hbs"),
+        about: "partial: the Python application's runtime stage",
     },
     Builtin {
         name: "final-stage",

@@ -639,8 +639,187 @@ fn build_command_reports_a_failed_build() {
     }
     let f = fixture("one-bin");
     ok(&f.run(&["init"]));
-    f.write("src/main.rs", "fn main() { this does not compile }\n");
+    // Unique per run, so no cached layer can stand in for it.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    f.write(
+        "src/main.rs",
+        &format!("fn main() {{ this does not compile {nonce} }}\n"),
+    );
     let out = f.run(&["build", "--network", "host"]);
     let text = common::error(&out);
     assert!(text.contains("docker build of `hello` failed"), "{text}");
+}
+
+const PYTHON_RUNTIME: &str = "gcr.io/distroless/python3-debian13:nonroot";
+
+/// Bytes of the files under these top-level folders of a container's
+/// filesystem, from `docker export`.
+fn exported_bytes(container: &str, prefixes: &[&str]) -> u64 {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {container} | tar -tv"))
+        .output()
+        .unwrap();
+    stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            let path = fields.last()?;
+            prefixes
+                .iter()
+                .any(|p| path.starts_with(p))
+                .then(|| fields.get(2)?.parse::<u64>().ok())
+                .flatten()
+        })
+        .sum()
+}
+
+/// Generates, lints, builds and runs a Python fixture; checks the answer,
+/// the user, the missing shell and the size against python3-debian13.
+fn python_fixture(name: &str, port: u16, entrypoint: &str, answer: &str) -> Fixture {
+    let f = fixture(name);
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = format!("cargo-distroless-e2e/{name}:latest");
+    build(&f.dir, None, &tag);
+    let c = serve(&tag, port);
+    let body = get(port, "/", &c);
+    assert!(body.contains(answer), "{tag}: {body:?} lacks {answer:?}");
+    assert_eq!(inspect(&tag, "{{.Config.User}}"), "65532:65532");
+    assert_eq!(inspect(&tag, "{{json .Config.Entrypoint}}"), entrypoint);
+    let pid = inspect(&c.0, "{{.State.Pid}}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid.split_whitespace().skip(1).all(|u| u == "65532"),
+        "{tag} runs as {uid}"
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {} | tar -t", c.0))
+        .output()
+        .unwrap();
+    let files = stdout(&out);
+    for shell in [
+        "bin/sh",
+        "usr/bin/sh",
+        "bin/bash",
+        "usr/bin/bash",
+        "bin/busybox",
+    ] {
+        assert!(!files.lines().any(|l| l == shell), "{tag} contains {shell}");
+    }
+    assert!(
+        !files.lines().any(|l| l.starts_with("venv/bin/pip")),
+        "{tag} keeps pip"
+    );
+    let image: u64 = inspect(&tag, "{{.Size}}").parse().unwrap();
+    let base: u64 = inspect(PYTHON_RUNTIME, "{{.Size}}").parse().unwrap();
+    let added = exported_bytes(&c.0, &["venv/", "app/"]);
+    assert!(
+        image <= base + added + MIB,
+        "{tag}: {image} B > base {base} B + venv and app {added} B + 1 MiB"
+    );
+    eprintln!(
+        "{tag}: image {image} B = base {base} B + venv/app {added} B + {} B",
+        image as i64 - (base + added) as i64
+    );
+    f
+}
+
+#[test]
+fn python_flask_from_requirements_with_compiled_markupsafe() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-flask",
+        18320,
+        "[\"/venv/bin/python\",\"/app/app.py\"]",
+        "py-flask: hello from flask; speedups markupsafe._speedups; markupsafe &lt;ok&gt;",
+    );
+}
+
+#[test]
+fn python_package_with_a_console_script() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-package",
+        18321,
+        "[\"/venv/bin/greeter-server\"]",
+        "greeter: hello (from a console script; installed at /venv/lib/python3.13/site-packages/greeter/server.py)",
+    );
+}
+
+#[test]
+fn python_poetry_app() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-poetry",
+        18322,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "poetry-app: hello (six 1.17.0)",
+    );
+}
+
+#[test]
+fn python_yaml_with_libyaml_from_hashed_requirements() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-yaml",
+        18323,
+        "[\"/venv/bin/python\",\"-m\",\"yamlsvc\"]",
+        "yamlsvc: hello (libyaml True; {'a': 1})",
+    );
+}
+
+/// A uv-locked app; then a source-only change must not reinstall the
+/// dependencies.
+#[test]
+fn python_uv_app_and_source_change_rebuild() {
+    if !engine() {
+        return;
+    }
+    let f = python_fixture(
+        "py-uv",
+        18324,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "uv-app: hello (itsdangerous ",
+    );
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let main = f.read("main.py");
+    f.write(
+        "main.py",
+        &main.replace("uv-app", &format!("uv-app-{nonce}")),
+    );
+    let started = Instant::now();
+    let log = build(&f.dir, None, "cargo-distroless-e2e/py-uv:changed");
+    eprintln!(
+        "py-uv rebuild after a source change: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let install = log
+        .lines()
+        .find(|l| l.contains("uv sync --frozen --no-dev --no-install-project"))
+        .unwrap();
+    let step = install.split_whitespace().next().unwrap();
+    assert!(
+        log.contains(&format!("{step} CACHED")),
+        "the dependency layer is reused:\n{log}"
+    );
+    let c = serve("cargo-distroless-e2e/py-uv:changed", 18325);
+    assert!(get(18325, "/", &c).contains(&format!("uv-app-{nonce}: hello")));
 }

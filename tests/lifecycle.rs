@@ -356,10 +356,13 @@ fn templates_json_lists_templates_and_context() {
         names,
         [
             "rust.Dockerfile",
+            "python.Dockerfile",
             "dockerignore",
             "bake",
             "header",
             "rust-builder",
+            "python-builder",
+            "python-final",
             "final-stage"
         ]
     );

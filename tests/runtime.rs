@@ -73,7 +73,7 @@ fn explain_says_why() {
         "runtime: gcr.io/distroless/cc-debian13:nonroot: Rust on glibc",
         "native: libsqlite3-sys (SQLite) from the system; the builder installs libsqlite3-dev pkg-config",
         "libsqlite3.so.0 is not in cc, so it is copied from the builder",
-        "minus the 14 libraries cc ships",
+        "minus the 19 libraries cc ships",
     ] {
         assert!(text.contains(want), "missing {want:?}:\n{text}");
     }

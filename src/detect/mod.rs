@@ -1,6 +1,7 @@
 //! Ecosystem detectors, tried in a fixed order. Each reads its manifests once
 //! and says found, broken (with the cause), or not here.
 
+pub mod python;
 pub mod rust;
 
 use anyhow::Result;
@@ -12,6 +13,7 @@ use crate::project::Project;
 #[derive(Debug, Clone)]
 pub enum Detected {
     Rust(rust::RustProject),
+    Python(python::PythonProject),
 }
 
 /// What a detector made of a folder.

@@ -16,6 +16,11 @@ pub const BINARY_FIXTURES: &[&str] = &[
     "openssl-service",
     "sqlite-service",
     "static-service",
+    "py-flask",
+    "py-package",
+    "py-uv",
+    "py-poetry",
+    "py-yaml",
 ];
 
 /// A fixture copied into a temporary folder of the same name.

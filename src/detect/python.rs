@@ -1,0 +1,651 @@
+//! Python projects: requirements files, PEP 621 / Poetry `pyproject.toml`,
+//! `uv.lock`, `poetry.lock`, `Pipfile.lock`. Read as text, offline.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use super::{Detected, Detection, Detector};
+use crate::error::fail;
+use crate::project::Project;
+
+/// Finds a Python project at the folder.
+#[derive(Debug, Default)]
+pub struct PythonDetector;
+
+/// How the dependencies are installed: by the project's own tool, from its
+/// lockfile where it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installer {
+    /// `pip install -r` over these files (the first is the main one; the
+    /// rest are its `-r`/`-c` includes), `--require-hashes` when hashed.
+    Requirements { files: Vec<String>, hashes: bool },
+    /// `uv sync --frozen` from uv.lock.
+    Uv,
+    /// `poetry install` from poetry.lock.
+    Poetry,
+    /// `pip install --require-hashes` of Pipfile.lock's default packages.
+    Pipenv,
+    /// A PEP 621 project without a lockfile: its `[project] dependencies`.
+    Pyproject { dependencies: Vec<String> },
+    /// No dependencies declared anywhere.
+    Nothing,
+}
+
+/// A Python project as the plan needs it.
+#[derive(Debug, Clone)]
+pub struct PythonProject {
+    pub root: PathBuf,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub installer: Installer,
+    /// The project itself is a package to install (a build backend, or a
+    /// Poetry project in package mode).
+    pub installable: bool,
+    /// `[project.scripts]` (or Poetry's `[tool.poetry.scripts]`), sorted.
+    pub scripts: Vec<String>,
+    /// Top-level packages (also under `src/`) with a `__main__.py`.
+    pub main_packages: Vec<String>,
+    /// `app.py`, `main.py`, `manage.py` present at the root.
+    pub root_scripts: Vec<String>,
+    /// Where the Python version requirement came from, and the requirement.
+    pub python_requirements: Vec<(String, String)>,
+    pub config: PyConfig,
+    /// Where the config was read from, for messages.
+    pub config_file: Option<String>,
+}
+
+/// `[tool.distroless]` of pyproject.toml, or `distroless.toml`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PyConfig {
+    /// `python` to choose Python in a folder that is also a Rust project.
+    pub ecosystem: Option<String>,
+    pub port: Option<crate::config::Ports>,
+    pub env: Option<BTreeMap<String, crate::config::EnvValue>>,
+    /// Paths that must reach the image even where `.dockerignore` would drop them.
+    pub include: Option<Vec<String>>,
+    /// The `CMD` list.
+    pub args: Option<Vec<String>>,
+    /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
+    pub entrypoint: Option<Vec<String>>,
+    /// Debian packages the builder needs to compile dependencies.
+    pub apt: Option<Vec<String>>,
+}
+
+/// The files that make a folder a Python project.
+const MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "requirements.txt",
+    "uv.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "distroless.toml",
+];
+
+impl Detector for PythonDetector {
+    fn ecosystem(&self) -> &'static str {
+        "Python"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "pyproject.toml, requirements.txt, uv.lock, poetry.lock or Pipfile.lock"
+    }
+
+    fn detect(&self, project: &Project) -> Detection {
+        if !MARKERS.iter().any(|m| project.exists(m)) {
+            return Detection::Missing;
+        }
+        match read(project) {
+            Ok(found) => Detection::Found(Box::new(Detected::Python(found))),
+            Err(err) => Detection::Broken(err),
+        }
+    }
+}
+
+/// Whether the folder asks to be treated as Python even beside a Cargo.toml.
+pub fn prefers_python(project: &Project) -> bool {
+    read_config(project)
+        .ok()
+        .flatten()
+        .is_some_and(|(c, _)| c.ecosystem.as_deref() == Some("python"))
+}
+
+fn toml_file(project: &Project, file: &str) -> Result<Option<toml::Table>> {
+    let Some(text) = project.read_optional(file)? else {
+        return Ok(None);
+    };
+    toml::from_str::<toml::Table>(&text).map(Some).map_err(|e| {
+        fail(
+            format!(
+                "{} is not valid TOML: {}",
+                project.path(file).display(),
+                e.to_string().trim_end()
+            ),
+            format!("fix {file} at the line shown"),
+        )
+    })
+}
+
+fn read_config(project: &Project) -> Result<Option<(PyConfig, String)>> {
+    let parse = |value: toml::Value, origin: &str| -> Result<PyConfig> {
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            let path = err.path().to_string();
+            let at = if path == "." { String::new() } else { format!(" at `{path}`") };
+            fail(
+                format!("invalid {origin}{at}: {}", err.inner()),
+                "the keys are `port`, `env`, `include`, `args`, `entrypoint`, `apt` and `ecosystem`; see the README's Python section",
+            )
+        })
+    };
+    if let Some(table) = toml_file(project, "pyproject.toml")? {
+        if let Some(cfg) = table.get("tool").and_then(|t| t.get("distroless")) {
+            let origin = "[tool.distroless] in pyproject.toml".to_string();
+            return Ok(Some((parse(cfg.clone(), &origin)?, origin)));
+        }
+    }
+    if let Some(table) = toml_file(project, "distroless.toml")? {
+        let origin = "distroless.toml".to_string();
+        return Ok(Some((parse(toml::Value::Table(table), &origin)?, origin)));
+    }
+    Ok(None)
+}
+
+fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
+    let mut value = table.get(path[0])?;
+    for key in &path[1..] {
+        value = value.get(key)?;
+    }
+    value.as_str().map(String::from)
+}
+
+/// Reads the project in the folder.
+pub fn read(project: &Project) -> Result<PythonProject> {
+    let pyproject = toml_file(project, "pyproject.toml")?;
+    let empty = toml::Table::new();
+    let py = pyproject.as_ref().unwrap_or(&empty);
+    let poetry = py
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.as_table());
+    let pep621 = py.get("project").and_then(|p| p.as_table());
+
+    let folder = project
+        .root()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    let name = string(py, &["project", "name"])
+        .or_else(|| poetry.and_then(|p| p.get("name")?.as_str().map(String::from)))
+        .unwrap_or(folder);
+    let field = |key: &str| {
+        string(py, &["project", key])
+            .or_else(|| poetry.and_then(|p| p.get(key)?.as_str().map(String::from)))
+    };
+    let license = string(py, &["project", "license"])
+        .or_else(|| string(py, &["project", "license", "text"]))
+        .or_else(|| poetry.and_then(|p| p.get("license")?.as_str().map(String::from)));
+    let repository = string(py, &["project", "urls", "Repository"])
+        .or_else(|| string(py, &["project", "urls", "Source"]))
+        .or_else(|| poetry.and_then(|p| p.get("repository")?.as_str().map(String::from)));
+
+    let has_backend = py
+        .get("build-system")
+        .and_then(|b| b.get("build-backend"))
+        .is_some();
+    let poetry_package_mode = poetry
+        .and_then(|p| p.get("package-mode"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+
+    let dependencies: Vec<String> = pep621
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let installer = if project.exists("uv.lock") {
+        check_uv_lock(project, &dependencies)?;
+        Installer::Uv
+    } else if project.exists("poetry.lock") {
+        Installer::Poetry
+    } else if project.exists("Pipfile.lock") {
+        check_pipfile_lock(project)?;
+        Installer::Pipenv
+    } else if project.exists("requirements.txt") {
+        let (files, hashes) = requirements(project, "requirements.txt")?;
+        Installer::Requirements { files, hashes }
+    } else if !dependencies.is_empty() {
+        Installer::Pyproject { dependencies }
+    } else {
+        Installer::Nothing
+    };
+    let installable = match installer {
+        Installer::Poetry => poetry_package_mode && has_backend,
+        _ => has_backend,
+    };
+
+    let mut scripts: Vec<String> = pep621
+        .and_then(|p| p.get("scripts"))
+        .or_else(|| poetry.and_then(|p| p.get("scripts")))
+        .and_then(|s| s.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    scripts.sort();
+
+    let mut python_requirements = Vec::new();
+    if let Some(req) = string(py, &["project", "requires-python"]) {
+        python_requirements.push(("requires-python in pyproject.toml".to_string(), req));
+    }
+    if let Some(req) = poetry.and_then(|p| {
+        p.get("dependencies")?
+            .get("python")?
+            .as_str()
+            .map(String::from)
+    }) {
+        python_requirements.push((
+            "[tool.poetry.dependencies] python in pyproject.toml".to_string(),
+            req,
+        ));
+    }
+    if let Some(text) = project.read_optional(".python-version")? {
+        if let Some(line) = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            python_requirements.push((".python-version".to_string(), line.to_string()));
+        }
+    }
+
+    let (config, config_file) = match read_config(project)? {
+        Some((c, f)) => (c, Some(f)),
+        None => (PyConfig::default(), None),
+    };
+
+    Ok(PythonProject {
+        root: project.root().to_path_buf(),
+        name,
+        version: field("version"),
+        description: field("description"),
+        license,
+        repository,
+        installer,
+        installable,
+        scripts,
+        main_packages: main_packages(project.root())?,
+        root_scripts: ["app.py", "main.py", "manage.py"]
+            .into_iter()
+            .filter(|f| project.exists(f))
+            .map(String::from)
+            .collect(),
+        python_requirements,
+        config,
+        config_file,
+    })
+}
+
+/// Packages with a `__main__.py`, at the root or under `src/`.
+fn main_packages(root: &Path) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for base in [root.to_path_buf(), root.join("src")] {
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.join("__main__.py").is_file()
+                && path.join("__init__.py").is_file()
+                && !name.starts_with('.')
+            {
+                found.push(name);
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// Reads a requirements file and its `-r`/`-c` includes; checks each line.
+/// Returns every file (relative to the root, in order) and whether hashes
+/// are used.
+fn requirements(project: &Project, first: &str) -> Result<(Vec<String>, bool)> {
+    let mut files: Vec<String> = Vec::new();
+    let mut todo = vec![first.to_string()];
+    let mut hashes = false;
+    while let Some(file) = todo.pop() {
+        if files.contains(&file) {
+            continue;
+        }
+        let path = project.path(&file);
+        let Some(text) = project.read_optional(&file)? else {
+            return Err(fail(
+                format!("{} does not exist", path.display()),
+                "fix the -r/-c line that names it",
+            ));
+        };
+        files.push(file.clone());
+        let dir = Path::new(&file)
+            .parent()
+            .map(|d| d.to_path_buf())
+            .unwrap_or_default();
+        let mut logical = String::new();
+        let mut start = 0;
+        for (i, raw) in text.lines().enumerate() {
+            if logical.is_empty() {
+                start = i + 1;
+            }
+            let line = match raw
+                .find(" #")
+                .or_else(|| raw.trim_start().starts_with('#').then_some(0))
+            {
+                Some(pos) => &raw[..pos],
+                None => raw,
+            };
+            if let Some(body) = line.trim_end().strip_suffix('\\') {
+                logical.push_str(body);
+                logical.push(' ');
+                continue;
+            }
+            logical.push_str(line);
+            let entry = std::mem::take(&mut logical);
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let at = format!("{}:{start}", path.display());
+            if entry.contains("--hash") {
+                hashes = true;
+            }
+            if let Some(rest) = entry.strip_prefix('-') {
+                let (opt, value) = split_option(rest);
+                match opt {
+                    "r" | "-requirement" | "c" | "-constraint" => {
+                        let included = dir.join(value.trim()).to_string_lossy().replace('\\', "/");
+                        if value.trim().is_empty() {
+                            return Err(fail(
+                                format!("{at}: -r needs a file name"),
+                                "write `-r other-requirements.txt`",
+                            ));
+                        }
+                        todo.push(included);
+                    }
+                    "e" | "-editable" => {
+                        return Err(fail(
+                            format!(
+                                "{at}: editable installs (`{entry}`) cannot be built into an image"
+                            ),
+                            "list the dependency by name and version; the project's own code is copied into /app",
+                        ));
+                    }
+                    "i" | "-index-url" | "-extra-index-url" | "-trusted-host" | "f"
+                    | "-find-links" | "-no-binary" | "-only-binary" | "-prefer-binary" | "-pre"
+                    | "-no-index" | "-hash" => {}
+                    _ => {
+                        return Err(fail(
+                            format!("{at}: unknown option `-{opt}`"),
+                            "requirements files take requirement lines and pip options such as -r, -c, --index-url and --hash",
+                        ));
+                    }
+                }
+                continue;
+            }
+            let name_end = entry
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+                .unwrap_or(entry.len());
+            let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
+            if name_end == 0 && !is_url {
+                return Err(fail(
+                    format!("{at}: `{entry}` is not a requirement"),
+                    "write a package name, optionally with a version: `flask==3.1.0`",
+                ));
+            }
+        }
+    }
+    Ok((files, hashes))
+}
+
+fn split_option(rest: &str) -> (&str, &str) {
+    let rest = rest.trim();
+    if let Some((opt, value)) = rest.split_once(['=', ' ']) {
+        (opt, value)
+    } else if rest.len() > 1 && !rest.starts_with('-') {
+        (&rest[..1], &rest[1..])
+    } else {
+        (rest, "")
+    }
+}
+
+/// A dependency's normalised name: `Flask[async]>=3` → `flask`.
+fn dep_name(spec: &str) -> String {
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .unwrap_or(spec.len());
+    spec[..end].to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// uv.lock records the dependencies it was resolved for; a pyproject.toml
+/// that lists others means the lock is out of date.
+fn check_uv_lock(project: &Project, dependencies: &[String]) -> Result<()> {
+    let Some(lock) = toml_file(project, "uv.lock")? else {
+        return Ok(());
+    };
+    let Some(name) =
+        toml_file(project, "pyproject.toml")?.and_then(|t| string(&t, &["project", "name"]))
+    else {
+        return Ok(());
+    };
+    let own = lock
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .find(|p| p.get("name").and_then(|n| n.as_str()).map(dep_name) == Some(dep_name(&name)));
+    let Some(own) = own else { return Ok(()) };
+    let mut locked: Vec<String> = own
+        .get("metadata")
+        .and_then(|m| m.get("requires-dist"))
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(dep_name))
+        .collect();
+    let mut wanted: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
+    locked.sort();
+    locked.dedup();
+    wanted.sort();
+    wanted.dedup();
+    if locked != wanted {
+        let missing: Vec<&str> = wanted
+            .iter()
+            .filter(|w| !locked.contains(w))
+            .map(String::as_str)
+            .collect();
+        let extra: Vec<&str> = locked
+            .iter()
+            .filter(|l| !wanted.contains(l))
+            .map(String::as_str)
+            .collect();
+        let mut why = Vec::new();
+        if !missing.is_empty() {
+            why.push(format!(
+                "pyproject.toml lists {} that uv.lock lacks",
+                missing.join(", ")
+            ));
+        }
+        if !extra.is_empty() {
+            why.push(format!("uv.lock still has {}", extra.join(", ")));
+        }
+        return Err(fail(
+            format!(
+                "{} is out of date with pyproject.toml: {}",
+                project.path("uv.lock").display(),
+                why.join("; ")
+            ),
+            "run `uv lock` and commit uv.lock",
+        ));
+    }
+    Ok(())
+}
+
+fn check_pipfile_lock(project: &Project) -> Result<()> {
+    let Some(text) = project.read_optional("Pipfile.lock")? else {
+        return Ok(());
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            format!(
+                "{} is not valid JSON: {e}",
+                project.path("Pipfile.lock").display()
+            ),
+            "regenerate it with `pipenv lock`",
+        )
+    })?;
+    if !value.get("default").is_some_and(|d| d.is_object()) {
+        return Err(fail(
+            format!(
+                "{} has no `default` packages",
+                project.path("Pipfile.lock").display()
+            ),
+            "regenerate it with `pipenv lock`",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let p = Project::new(dir.path());
+        (dir, p)
+    }
+
+    #[test]
+    fn requirements_with_includes_and_hashes() {
+        let (_d, p) = project(&[
+            (
+                "requirements.txt",
+                "# app\n-r base.txt\nflask==3.1.0 \\\n    --hash=sha256:abc\n",
+            ),
+            (
+                "base.txt",
+                "requests>=2  # http\n--index-url https://pypi.org/simple\n",
+            ),
+        ]);
+        let (files, hashes) = requirements(&p, "requirements.txt").unwrap();
+        assert_eq!(files, ["requirements.txt", "base.txt"]);
+        assert!(hashes);
+    }
+
+    #[test]
+    fn requirements_errors_name_file_and_line() {
+        let (_d, p) = project(&[("requirements.txt", "flask\n\n==3.0\n")]);
+        let text = crate::error::format(&requirements(&p, "requirements.txt").unwrap_err());
+        assert!(
+            text.contains("requirements.txt:3: `==3.0` is not a requirement"),
+            "{text}"
+        );
+        let (_d, p) = project(&[("requirements.txt", "-r missing.txt\n")]);
+        assert!(
+            crate::error::format(&requirements(&p, "requirements.txt").unwrap_err())
+                .contains("missing.txt does not exist")
+        );
+        let (_d, p) = project(&[("requirements.txt", "-e .\n")]);
+        assert!(
+            crate::error::format(&requirements(&p, "requirements.txt").unwrap_err())
+                .contains("editable")
+        );
+        let (_d, p) = project(&[("requirements.txt", "--frobnicate\n")]);
+        assert!(
+            crate::error::format(&requirements(&p, "requirements.txt").unwrap_err())
+                .contains("unknown option `--frobnicate`")
+        );
+    }
+
+    #[test]
+    fn names_normalise() {
+        assert_eq!(dep_name("Flask[async]>=3"), "flask");
+        assert_eq!(dep_name("zope.interface"), "zope-interface");
+    }
+
+    #[test]
+    fn stale_uv_lock_is_an_error() {
+        let (_d, p) = project(&[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"flask\", \"pyyaml\"]\n",
+            ),
+            (
+                "uv.lock",
+                "version = 1\n[[package]]\nname = \"app\"\nversion = \"1\"\n[package.metadata]\nrequires-dist = [{ name = \"flask\" }]\n",
+            ),
+        ]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("out of date") && text.contains("pyyaml"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reads_pep621_scripts_and_config() {
+        let (_d, p) = project(&[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"greeter\"\nversion = \"0.2.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"click\"]\n[project.scripts]\ngreet = \"greeter.cli:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n[tool.distroless]\nport = 8000\n",
+            ),
+            ("greeter/__init__.py", ""),
+            ("greeter/__main__.py", ""),
+        ]);
+        let py = read(&p).unwrap();
+        assert_eq!(py.scripts, ["greet"]);
+        assert!(py.installable);
+        assert_eq!(py.main_packages, ["greeter"]);
+        assert_eq!(
+            py.installer,
+            Installer::Pyproject {
+                dependencies: vec!["click".into()]
+            }
+        );
+        assert_eq!(py.python_requirements[0].1, ">=3.11");
+        assert!(py.config.port.is_some());
+    }
+
+    #[test]
+    fn bad_toml_and_unknown_keys_name_the_file() {
+        let (_d, p) = project(&[("pyproject.toml", "[project\nname = 1\n")]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("pyproject.toml is not valid TOML") && text.contains("line 1"),
+            "{text}"
+        );
+        let (_d, p) = project(&[
+            ("distroless.toml", "prot = 80\n"),
+            ("requirements.txt", "flask\n"),
+        ]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("invalid distroless.toml") && text.contains("unknown field `prot`"),
+            "{text}"
+        );
+    }
+}

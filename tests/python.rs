@@ -1,0 +1,259 @@
+//! Python projects on the real binary: detection, entrypoints, the
+//! interpreter check, configuration and errors.
+
+mod common;
+
+use common::{cmd, error, ok, stderr, stdout};
+
+/// A throw-away project from (path, text) pairs.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn init(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    cmd()
+        .current_dir(dir.path())
+        .arg("init")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn python_version_outside_the_runtime_is_refused() {
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\nrequires-python = \">=3.14\"\n",
+        ),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains(
+            "requires-python in pyproject.toml is `>=3.14`, which excludes Python 3.13.5"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("python3-debian13"), "{text}");
+    assert!(text.contains("hint:"), "{text}");
+    assert!(!d.path().join("Dockerfile").exists());
+
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        (".python-version", "3.12\n"),
+    ]);
+    assert!(error(&init(&d, &[])).contains(".python-version is `3.12`"));
+
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[tool.poetry]\nname = \"x\"\nversion = \"1\"\n[tool.poetry.dependencies]\npython = \"~3.11\"\n",
+        ),
+        ("poetry.lock", ""),
+        ("main.py", ""),
+    ]);
+    assert!(
+        error(&init(&d, &[]))
+            .contains("[tool.poetry.dependencies] python in pyproject.toml is `~3.11`")
+    );
+}
+
+#[test]
+fn entrypoint_order_and_errors() {
+    let d = project(&[("requirements.txt", "flask\n")]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("no entrypoint found") && text.contains("app.py, main.py or manage.py"),
+        "{text}"
+    );
+    assert!(text.contains("set `entrypoint`"), "{text}");
+
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        ("main.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("several scripts at the root: app.py, main.py"),
+        "{text}"
+    );
+
+    // A package's __main__ comes before a root script; config comes first of all.
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        ("svc/__init__.py", ""),
+        ("svc/__main__.py", ""),
+    ]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(
+        text.contains("ENTRYPOINT [\"/venv/bin/python\", \"-m\", \"svc\"]"),
+        "{text}"
+    );
+    std::fs::write(
+        d.path().join("distroless.toml"),
+        "entrypoint = [\"/venv/bin/gunicorn\", \"app:app\"]\nargs = [\"-b\", \"0.0.0.0:8000\"]\n",
+    )
+    .unwrap();
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(
+        text.contains(
+            "ENTRYPOINT [\"/venv/bin/gunicorn\", \"app:app\"]\nCMD [\"-b\", \"0.0.0.0:8000\"]"
+        ),
+        "{text}"
+    );
+    std::fs::write(
+        d.path().join("distroless.toml"),
+        "entrypoint = [\"gunicorn\"]\n",
+    )
+    .unwrap();
+    assert!(error(&init(&d, &[])).contains("must be a list starting with an absolute path"));
+}
+
+#[test]
+fn malformed_inputs_name_file_and_line() {
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = 1.0.0\n",
+        ),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("pyproject.toml is not valid TOML") && text.contains("line 3"),
+        "{text}"
+    );
+
+    let d = project(&[
+        ("requirements.txt", "flask\n-r other.txt\n"),
+        ("other.txt", "ok==1\n<bad>\n"),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("other.txt:2: `<bad>` is not a requirement"),
+        "{text}"
+    );
+
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n[tool.distroless]\nprot = 8000\n",
+        ),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("invalid [tool.distroless] in pyproject.toml")
+            && text.contains("unknown field `prot`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn stale_uv_lock_is_refused() {
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"flask\", \"requests\"]\n",
+        ),
+        (
+            "uv.lock",
+            "version = 1\n[[package]]\nname = \"app\"\nversion = \"1\"\nsource = { virtual = \".\" }\n[package.metadata]\nrequires-dist = [{ name = \"flask\" }]\n",
+        ),
+        ("main.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("uv.lock is out of date with pyproject.toml: pyproject.toml lists requests"),
+        "{text}"
+    );
+    assert!(text.contains("run `uv lock`"), "{text}");
+}
+
+#[test]
+fn rust_wins_unless_configured() {
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"both\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"both\"\nversion = \"1\"\n",
+        ),
+        ("app.py", ""),
+    ];
+    let d = project(&files);
+    assert!(stdout(&init(&d, &["--stdout"])).contains("FROM rust:1.95-slim-trixie"));
+    std::fs::write(
+        d.path().join("pyproject.toml"),
+        "[project]\nname = \"both\"\nversion = \"1\"\n[tool.distroless]\necosystem = \"python\"\n",
+    )
+    .unwrap();
+    let out = init(&d, &["--stdout"]);
+    assert!(
+        stdout(&out).contains("FROM gcr.io/distroless/python3-debian13:nonroot"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(error(&init(&d, &["--bin", "x"])).contains("--bin applies to Rust projects"));
+}
+
+#[test]
+fn pipfile_lock_and_apt_packages() {
+    let lock = r#"{"_meta": {}, "default": {"six": {"version": "==1.17.0", "hashes": ["sha256:aa"]}}, "develop": {}}"#;
+    let d = project(&[
+        ("Pipfile.lock", lock),
+        ("main.py", ""),
+        (
+            "distroless.toml",
+            "apt = [\"build-essential\", \"python3-dev\"]\nport = [8000]\n",
+        ),
+    ]);
+    let out = init(&d, &[]);
+    ok(&out);
+    let text = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    assert!(
+        text.contains("pip install --require-hashes -r /tmp/requirements.txt"),
+        "{text}"
+    );
+    assert!(
+        text.contains("COPY [\"Pipfile.lock\", \"Pipfile.lock\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "--no-install-recommends build-essential ca-certificates python3-dev python3-venv"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   build-essential: `apt` in distroless.toml"),
+        "{text}"
+    );
+    let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    for p in [
+        "**/__pycache__/",
+        "**/.venv/",
+        "**/.pytest_cache/",
+        "**/.env",
+    ] {
+        assert!(ignore.contains(p), "{p} in {ignore}");
+    }
+    common::hadolint(&d.path().join("Dockerfile"));
+
+    let d = project(&[("Pipfile.lock", "{not json"), ("main.py", "")]);
+    assert!(error(&init(&d, &[])).contains("Pipfile.lock is not valid JSON"));
+}
