@@ -32,14 +32,29 @@ make_workspace() {
   (cd "$dir" && cargo generate-lockfile --offline --quiet)
 }
 
-# Median wall time of a command, in milliseconds.
+# Wall time of one run of a command, in microseconds.
+once_us() {
+  local s e
+  s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
+  echo $(((e - s) / 1000))
+}
+
+# Median of a list of numbers, in milliseconds (from microseconds).
 median_ms() {
-  local times=() i s e
+  sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] / 1000}'
+}
+
+# The four commands run in turn within each round, so that whatever else
+# the machine does weighs on all of them alike; medians over the rounds.
+measure() {
+  local ws=$1 i
+  : >"$work/meta" ; : >"$work/init" ; : >"$work/check" ; : >"$work/cargo"
   for i in $(seq 1 "$runs"); do
-    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-    times+=($(((e - s) / 1000000)))
+    (cd "$ws" && once_us cargo metadata --no-deps --format-version 1) >>"$work/meta"
+    (cd "$ws" && once_us "$tool" distroless init) >>"$work/init"
+    (cd "$ws" && once_us "$tool" distroless check) >>"$work/check"
+    (cd "$ws" && PATH="$bin_dir:$PATH" once_us cargo distroless init) >>"$work/cargo"
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
 printf '%8s %16s %12s %8s %12s %8s %22s\n' members "metadata (ms)" "init (ms)" ratio "check (ms)" ratio "cargo dispatch (ms)"
@@ -47,11 +62,12 @@ for n in "${sizes[@]}"; do
   ws="$work/ws$n"
   make_workspace "$ws" "$n"
   (cd "$ws" && "$tool" distroless init >/dev/null 2>&1)
-  meta=$(cd "$ws" && median_ms cargo metadata --no-deps --format-version 1 --offline)
-  init=$(cd "$ws" && median_ms "$tool" distroless init)
-  check=$(cd "$ws" && median_ms "$tool" distroless check)
-  via_cargo=$(cd "$ws" && PATH="$bin_dir:$PATH" median_ms cargo distroless init)
+  measure "$ws"
+  meta=$(median_ms <"$work/meta")
+  init=$(median_ms <"$work/init")
+  check=$(median_ms <"$work/check")
+  via_cargo=$(median_ms <"$work/cargo")
   printf '%8s %16s %12s %8s %12s %8s %22s\n' "$n" "$meta" "$init" \
     "$(awk "BEGIN { printf \"%.2fx\", $init / $meta }")" "$check" \
-    "$(awk "BEGIN { printf \"%.2fx\", $check / $meta }")" "$((via_cargo - init))"
+    "$(awk "BEGIN { printf \"%.2fx\", $check / $meta }")" "$(awk "BEGIN { printf \"%.1f\", $via_cargo - $init }")"
 done

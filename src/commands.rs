@@ -60,6 +60,8 @@ fn find_root(manifest_path: Option<&Path>) -> Result<PathBuf> {
 
 /// Detects, plans and renders, printing warnings: the shared front half.
 pub fn generate(args: &ProjectArgs) -> Result<Generated> {
+    // Parse the built-in templates while cargo reads the project.
+    let builtins = std::thread::spawn(render::Builtins::parse);
     let (planned, root) = match find(args.path.as_deref(), args.manifest_path.as_deref())? {
         Detected::Rust(found) => (plan::rust(&found, &rust_options(args, &found))?, found.root),
         Detected::Python(found) => {
@@ -86,7 +88,10 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
             eprintln!("{line}");
         }
     }
-    let (rendered, template_warnings) = render::render(&planned.plan, &root)?;
+    let builtins = builtins
+        .join()
+        .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??;
+    let (rendered, template_warnings) = render::render(builtins, &planned.plan, &root)?;
     for w in planned.warnings.iter().chain(&template_warnings) {
         warn(w);
     }

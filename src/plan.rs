@@ -1,6 +1,8 @@
 //! Detection + options + catalogue → one `Plan`: the documented context every
 //! template sees. Pure: no I/O, so every decision is unit-tested here.
 
+use std::collections::{BTreeSet, HashMap};
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -265,8 +267,9 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     let (version, version_source) = rust_version(project, &selected, opts, &mut warnings)?;
 
     let stages: Vec<String> = selected.iter().map(|s| stage_name(&s.bin)).collect();
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
     for (i, stage) in stages.iter().enumerate() {
-        if let Some(j) = stages[..i].iter().position(|s| s == stage) {
+        if let Some(&j) = first_with.get(stage.as_str()) {
             return Err(fail(
                 format!(
                     "binaries `{}` and `{}` would both be the stage `{stage}`",
@@ -275,6 +278,7 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
                 "pick one with --bin, or rename one of them",
             ));
         }
+        first_with.insert(stage, i);
     }
     let builder_stage = (0..)
         .map(|i| {
@@ -327,20 +331,14 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     if static_build {
         build_command.push_str(" --target \"$TARGET\"");
     }
-    let mut features: Vec<String> = opts.features.clone();
-    let mut seen_packages: Vec<&str> = Vec::new();
+    let mut features: BTreeSet<String> = opts.features.iter().cloned().collect();
+    let mut seen_packages: BTreeSet<&str> = BTreeSet::new();
     for s in &selected {
-        if !seen_packages.contains(&s.package.name.as_str()) {
-            seen_packages.push(&s.package.name);
-        }
+        seen_packages.insert(&s.package.name);
         for f in &s.required_features {
-            let f = format!("{}/{f}", s.package.name);
-            if !features.contains(&f) {
-                features.push(f);
-            }
+            features.insert(format!("{}/{f}", s.package.name));
         }
     }
-    seen_packages.sort_unstable();
     for p in &seen_packages {
         build_command.push_str(&format!(" --package {p}"));
     }
@@ -352,9 +350,8 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     if opts.all_features {
         build_command.push_str(" --all-features");
     } else if !features.is_empty() {
-        features.sort();
-        features.dedup();
-        build_command.push_str(&format!(" --features {}", features.join(",")));
+        let list: Vec<&str> = features.iter().map(String::as_str).collect();
+        build_command.push_str(&format!(" --features {}", list.join(",")));
     }
     if opts.no_default_features {
         build_command.push_str(" --no-default-features");
@@ -706,8 +703,9 @@ fn select<'a>(
     }
 
     // Same name in two packages: cargo would overwrite one with the other.
-    for (i, (p, b)) in all.iter().enumerate() {
-        if let Some((q, _)) = all[..i].iter().find(|(_, c)| c.name == b.name) {
+    let mut owner: HashMap<&str, &RustPackage> = HashMap::new();
+    for (p, b) in &all {
+        if let Some(q) = owner.insert(&b.name, p) {
             return Err(fail(
                 format!(
                     "the binary name `{}` is used by both `{}` and `{}`",

@@ -94,6 +94,31 @@ pub struct Rendered {
     pub bake: Option<String>,
 }
 
+/// The built-in templates, parsed. Parsing is the costly part of a small
+/// render, and needs nothing from the project, so it can run while the
+/// project is still being read.
+pub struct Builtins(Handlebars<'static>);
+
+impl Builtins {
+    /// Handlebars set up the way the tool renders (strict, no HTML escaping,
+    /// the helpers), with every built-in template registered.
+    pub fn parse() -> Result<Builtins> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("json", Box::new(json_helper));
+        hb.register_helper("dq", Box::new(dq_helper));
+        hb.register_helper("include", Box::new(include_helper));
+        for t in BUILTINS {
+            hb.register_template_string(t.name, t.source)
+                .with_context(|| {
+                    format!("built-in template templates/{} does not parse", t.file)
+                })?;
+        }
+        Ok(Builtins(hb))
+    }
+}
+
 /// Handlebars set up the way the tool renders: strict, no HTML escaping, the
 /// built-ins with the repository's overrides on top.
 pub struct Renderer {
@@ -106,15 +131,15 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Loads the built-ins, replacing each one that `root/.distroless/templates`
-    /// has a file for.
+    /// Loads the built-ins, replacing each one that
+    /// `root/.distroless/templates` has a file for.
     pub fn new(root: &Path) -> Result<Renderer> {
-        let mut hb = Handlebars::new();
-        hb.set_strict_mode(true);
-        hb.register_escape_fn(handlebars::no_escape);
-        hb.register_helper("json", Box::new(json_helper));
-        hb.register_helper("dq", Box::new(dq_helper));
-        hb.register_helper("include", Box::new(include_helper));
+        Renderer::with_builtins(Builtins::parse()?, root)
+    }
+
+    /// Applies the repository's overrides to already parsed built-ins.
+    pub fn with_builtins(builtins: Builtins, root: &Path) -> Result<Renderer> {
+        let mut hb = builtins.0;
         let dir = root.join(OVERRIDE_DIR);
         let mut r = Renderer {
             hb: Handlebars::new(),
@@ -125,13 +150,11 @@ impl Renderer {
         for t in BUILTINS {
             let path = dir.join(t.file);
             let source = match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    r.overridden.push(t.name);
-                    text
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => t.source.to_string(),
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
             };
+            r.overridden.push(t.name);
             if let Err(err) = hb.register_template_string(t.name, source) {
                 let at = err
                     .pos()
@@ -238,21 +261,31 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
     Ok(found)
 }
 
-/// Renders the Dockerfile and .dockerignore for a plan.
-/// Unknown files in the override folder are reported as warnings.
-pub fn render(plan: &Plan, root: &Path) -> Result<(Rendered, Vec<String>)> {
-    let r = Renderer::new(root)?;
+/// Renders the Dockerfile, .dockerignore and bake file for a plan; the
+/// smaller two on a second thread. Unknown files in the override folder are
+/// reported as warnings.
+pub fn render(builtins: Builtins, plan: &Plan, root: &Path) -> Result<(Rendered, Vec<String>)> {
+    let r = Renderer::with_builtins(builtins, root)?;
     let main = format!("{}.Dockerfile", plan.ecosystem);
     // Serialised once for every template.
     let ctx = HbContext::wraps(plan).context("cannot serialise the render context")?;
+    let (dockerfile, others) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| -> Result<(String, Option<String>)> {
+            let bake = if plan.bake {
+                Some(r.render("bake", &ctx)?)
+            } else {
+                None
+            };
+            Ok((r.render("dockerignore", &ctx)?, bake))
+        });
+        (r.render(&main, &ctx), others.join())
+    });
+    let (dockerignore, bake) =
+        others.map_err(|_| anyhow::anyhow!("rendering stopped unexpectedly"))??;
     let rendered = Rendered {
-        dockerfile: r.render(&main, &ctx)?,
-        dockerignore: r.render("dockerignore", &ctx)?,
-        bake: if plan.bake {
-            Some(r.render("bake", &ctx)?)
-        } else {
-            None
-        },
+        dockerfile: dockerfile?,
+        dockerignore,
+        bake,
     };
     let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
     let warnings = r

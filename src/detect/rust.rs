@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cargo_metadata::{Metadata, MetadataCommand, Package, TargetKind};
+use std::collections::HashSet;
+
+use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, TargetKind};
 
 use super::{Detected, Detection, Detector};
 use crate::config::{self, Config, Origin, Selection, Settings};
@@ -152,7 +154,15 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
 
     let mut packages = Vec::new();
     let mut root_config = None;
-    for p in meta.workspace_packages() {
+    // cargo_metadata's workspace_packages() scans the member list once per
+    // package; a set keeps this linear in the size of the workspace.
+    let members: HashSet<&PackageId> = meta.workspace_members.iter().collect();
+    let workspace: Vec<&Package> = meta
+        .packages
+        .iter()
+        .filter(|p| members.contains(&p.id))
+        .collect();
+    for p in workspace.iter().copied() {
         let (package, config) = package(p, &root, (&ws_config, &ws_origin))?;
         if package.dir.is_empty() {
             root_config = Some(config);
@@ -171,8 +181,12 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         })?,
         None => Vec::new(),
     };
-    let enabled_features = enabled_features(&meta.workspace_packages());
-    let root_package = meta.root_package().map(|p| p.name.to_string());
+    let enabled_features = enabled_features(&workspace);
+    let root_manifest = meta.workspace_root.join("Cargo.toml");
+    let root_package = workspace
+        .iter()
+        .find(|p| p.manifest_path == root_manifest)
+        .map(|p| p.name.to_string());
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(RustProject {
         name: root_package
@@ -291,36 +305,30 @@ fn lockfile_crates(text: &str) -> Result<Vec<String>, String> {
 /// Features the members turn on in their dependencies: in the dependency
 /// declaration, or through `dep/feature` entries reachable from `default`.
 fn enabled_features(packages: &[&Package]) -> Vec<(String, String)> {
-    let mut on: Vec<(String, String)> = Vec::new();
-    let mut add = |krate: &str, feature: &str| {
-        let pair = (krate.to_string(), feature.to_string());
-        if !on.contains(&pair) {
-            on.push(pair);
-        }
-    };
+    let mut on: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
     for p in packages {
         for dep in &p.dependencies {
             for f in &dep.features {
-                add(&dep.name, f);
+                on.insert((dep.name.clone(), f.clone()));
             }
         }
         let mut todo = vec!["default".to_string()];
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         while let Some(feature) = todo.pop() {
-            if seen.contains(&feature) {
+            if !seen.insert(feature.clone()) {
                 continue;
             }
             for entry in p.features.get(&feature).into_iter().flatten() {
                 match entry.split_once('/') {
-                    Some((krate, f)) => add(krate.trim_end_matches('?'), f),
+                    Some((krate, f)) => {
+                        on.insert((krate.trim_end_matches('?').to_string(), f.to_string()));
+                    }
                     None => todo.push(entry.trim_start_matches("dep:").to_string()),
                 }
             }
-            seen.push(feature);
         }
     }
-    on.sort();
-    on
+    on.into_iter().collect()
 }
 
 /// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both
