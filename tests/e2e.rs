@@ -806,3 +806,18 @@ fn python_uv_app_and_source_change_rebuild() {
     let c = serve("cargo-distroless-e2e/py-uv:changed", 18325);
     assert!(get(18325, "/", &c).contains(&format!("uv-app-{nonce}: hello")));
 }
+
+/// The usual FastAPI `main.py`, with no `__main__` block: uvicorn serves it,
+/// and pydantic-core's compiled extension loads.
+#[test]
+fn python_fastapi_served_by_uvicorn() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-fastapi",
+        18326,
+        "[\"/venv/bin/uvicorn\",\"main:app\",\"--host\",\"0.0.0.0\",\"--port\",\"18326\"]",
+        "\"app\":\"py-fastapi\",\"pydantic_core\":\"2.",
+    );
+}

@@ -257,3 +257,60 @@ fn pipfile_lock_and_apt_packages() {
     let d = project(&[("Pipfile.lock", "{not json"), ("main.py", "")]);
     assert!(error(&init(&d, &[])).contains("Pipfile.lock is not valid JSON"));
 }
+
+#[test]
+fn an_app_object_without_a_main_block_is_served() {
+    let flask_app = "from flask import Flask\n\napp = Flask(__name__)\n";
+    let d = project(&[
+        ("requirements.txt", "flask==3.1.3\n"),
+        ("app.py", flask_app),
+    ]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(
+        text.contains("ENTRYPOINT [\"/venv/bin/flask\", \"--app\", \"app:app\", \"run\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]"),
+        "{text}"
+    );
+    assert!(text.contains("EXPOSE 8000"), "{text}");
+
+    let d = project(&[
+        ("requirements.txt", "flask\ngunicorn\n"),
+        ("app.py", flask_app),
+        ("distroless.toml", "port = 5000\n"),
+    ]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(
+        text.contains(
+            "ENTRYPOINT [\"/venv/bin/gunicorn\", \"--bind\", \"0.0.0.0:5000\", \"app:app\"]"
+        ),
+        "{text}"
+    );
+
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"api\"\nversion = \"1\"\ndependencies = [\"fastapi\", \"uvicorn[standard]\"]\n",
+        ),
+        ("main.py", "import fastapi\n\napi = fastapi.FastAPI()\n"),
+    ]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(text.contains("ENTRYPOINT [\"/venv/bin/uvicorn\", \"main:api\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]"), "{text}");
+
+    // A script that runs itself keeps running itself.
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        (
+            "app.py",
+            &format!("{flask_app}\nif __name__ == \"__main__\":\n    app.run()\n"),
+        ),
+    ]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(
+        text.contains("ENTRYPOINT [\"/venv/bin/python\", \"/app/app.py\"]")
+            && !text.contains("EXPOSE"),
+        "{text}"
+    );
+
+    let d = project(&[("requirements.txt", "django\n"), ("manage.py", "")]);
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(text.contains("ENTRYPOINT [\"/venv/bin/python\", \"/app/manage.py\"]\nCMD [\"runserver\", \"0.0.0.0:8000\", \"--noreload\"]"), "{text}");
+}

@@ -53,11 +53,71 @@ pub struct PythonProject {
     pub main_packages: Vec<String>,
     /// `app.py`, `main.py`, `manage.py` present at the root.
     pub root_scripts: Vec<String>,
+    /// What each root script holds, in the same order.
+    pub script_info: Vec<ScriptInfo>,
+    /// Normalised names of the declared dependencies (`flask`, `uvicorn`…).
+    pub dependency_names: Vec<String>,
     /// Where the Python version requirement came from, and the requirement.
     pub python_requirements: Vec<(String, String)>,
     pub config: PyConfig,
     /// Where the config was read from, for messages.
     pub config_file: Option<String>,
+}
+
+/// A web application object a root script defines, e.g. `app = Flask(__name__)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppObject {
+    /// The variable, e.g. `app`.
+    pub name: String,
+    /// The class, e.g. `Flask`, `FastAPI`.
+    pub framework: String,
+    /// Served through ASGI (FastAPI, Starlette, Quart, Litestar) rather than WSGI.
+    pub asgi: bool,
+}
+
+/// What a root script is: runnable itself, or an app for a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptInfo {
+    pub file: String,
+    /// It has an `if __name__ == "__main__":` block, so running it starts something.
+    pub main_guard: bool,
+    pub app: Option<AppObject>,
+}
+
+/// Reads a root script for a `__main__` block and an application object.
+fn script_info(project: &Project, file: &str) -> Result<ScriptInfo> {
+    let text = project.read_optional(file)?.unwrap_or_default();
+    let main_guard = text.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("if __name__") && l.contains("__main__")
+    });
+    let app = text.lines().find_map(|line| {
+        if line.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let (name, value) = line.split_once('=')?;
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let call = value.trim();
+        let class = call.split('(').next()?.rsplit('.').next()?.trim();
+        let asgi = match class {
+            "Flask" => false,
+            "FastAPI" | "Starlette" | "Quart" | "Litestar" => true,
+            _ => return None,
+        };
+        call.contains('(').then(|| AppObject {
+            name: name.to_string(),
+            framework: class.to_string(),
+            asgi,
+        })
+    });
+    Ok(ScriptInfo {
+        file: file.to_string(),
+        main_guard,
+        app,
+    })
 }
 
 /// `[tool.distroless]` of pyproject.toml, or `distroless.toml`.
@@ -213,6 +273,20 @@ pub fn read(project: &Project) -> Result<PythonProject> {
         })
         .unwrap_or_default();
 
+    let mut dependency_names: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
+    if let Some(deps) = poetry
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_table())
+    {
+        dependency_names.extend(deps.keys().filter(|k| *k != "python").map(|k| dep_name(k)));
+    }
+    if let Some(text) = project.read_optional("Pipfile.lock")? {
+        if let Ok(lock) = serde_json::from_str::<serde_json::Value>(&text) {
+            if let Some(default) = lock.get("default").and_then(|d| d.as_object()) {
+                dependency_names.extend(default.keys().map(|k| dep_name(k)));
+            }
+        }
+    }
     let installer = if project.exists("uv.lock") {
         check_uv_lock(project, &dependencies)?;
         Installer::Uv
@@ -222,7 +296,8 @@ pub fn read(project: &Project) -> Result<PythonProject> {
         check_pipfile_lock(project)?;
         Installer::Pipenv
     } else if project.exists("requirements.txt") {
-        let (files, hashes) = requirements(project, "requirements.txt")?;
+        let (files, hashes, names) = requirements(project, "requirements.txt")?;
+        dependency_names.extend(names);
         Installer::Requirements { files, hashes }
     } else if !dependencies.is_empty() {
         Installer::Pyproject { dependencies }
@@ -283,6 +358,16 @@ pub fn read(project: &Project) -> Result<PythonProject> {
         installable,
         scripts,
         main_packages: main_packages(project.root())?,
+        script_info: ["app.py", "main.py", "manage.py"]
+            .into_iter()
+            .filter(|f| project.exists(f))
+            .map(|f| script_info(project, f))
+            .collect::<Result<_>>()?,
+        dependency_names: {
+            dependency_names.sort();
+            dependency_names.dedup();
+            dependency_names
+        },
         root_scripts: ["app.py", "main.py", "manage.py"]
             .into_iter()
             .filter(|f| project.exists(f))
@@ -318,9 +403,10 @@ fn main_packages(root: &Path) -> Result<Vec<String>> {
 }
 
 /// Reads a requirements file and its `-r`/`-c` includes; checks each line.
-/// Returns every file (relative to the root, in order) and whether hashes
-/// are used.
-fn requirements(project: &Project, first: &str) -> Result<(Vec<String>, bool)> {
+/// Returns every file (relative to the root, in order), whether hashes are
+/// used, and the requirement names.
+fn requirements(project: &Project, first: &str) -> Result<(Vec<String>, bool, Vec<String>)> {
+    let mut names: Vec<String> = Vec::new();
     let mut files: Vec<String> = Vec::new();
     let mut todo = vec![first.to_string()];
     let mut hashes = false;
@@ -411,9 +497,12 @@ fn requirements(project: &Project, first: &str) -> Result<(Vec<String>, bool)> {
                     "write a package name, optionally with a version: `flask==3.1.0`",
                 ));
             }
+            if !is_url {
+                names.push(dep_name(entry));
+            }
         }
     }
-    Ok((files, hashes))
+    Ok((files, hashes, names))
 }
 
 fn split_option(rest: &str) -> (&str, &str) {
@@ -551,7 +640,8 @@ mod tests {
                 "requests>=2  # http\n--index-url https://pypi.org/simple\n",
             ),
         ]);
-        let (files, hashes) = requirements(&p, "requirements.txt").unwrap();
+        let (files, hashes, names) = requirements(&p, "requirements.txt").unwrap();
+        assert_eq!(names, ["flask", "requests"]);
         assert_eq!(files, ["requirements.txt", "base.txt"]);
         assert!(hashes);
     }

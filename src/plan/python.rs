@@ -19,6 +19,9 @@ pub const UV_VERSION: &str = "0.13.9";
 /// The Poetry release the builder installs for poetry.lock projects.
 pub const POETRY_VERSION: &str = "2.5.1";
 
+/// The port a server chosen by the tool listens on unless `port` says otherwise.
+pub const DEFAULT_PORT: u16 = 8000;
+
 /// Where the virtual environment lives, in the builder and in the image.
 pub const VENV: &str = "/venv";
 
@@ -100,7 +103,32 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
     } = steps(project, &mut env, &mut warnings);
     let cfg = &project.config;
     let origin = project.config_file.as_deref().unwrap_or("pyproject.toml");
-    let (entrypoint, default_args, extra_env) = entrypoint(project, origin)?;
+    let settings = crate::config::settings(
+        None,
+        (
+            &crate::config::Config {
+                port: cfg.port.clone(),
+                env: cfg.env.clone(),
+                args: None,
+                ..Default::default()
+            },
+            &crate::config::Origin {
+                table: "[tool.distroless]",
+                file: origin,
+                dir: "",
+            },
+        ),
+        &project.root,
+    )?;
+    let port = settings.ports.first().copied().unwrap_or(DEFAULT_PORT);
+    let (entrypoint, default_args, extra_env) = entrypoint(project, origin, port)?;
+    // A server this tool chose listens on `port`: expose it.
+    let mut ports = settings.ports.clone();
+    if ports.is_empty()
+        && (entrypoint[0] != format!("{VENV}/bin/python") || !default_args.is_empty())
+    {
+        ports.push(port);
+    }
     let mut packages = vec![
         AptPackage {
             name: "ca-certificates".into(),
@@ -154,23 +182,6 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
         env_var("PYTHONDONTWRITEBYTECODE", "1"),
     ];
     app_env.extend(extra_env);
-    let settings = crate::config::settings(
-        None,
-        (
-            &crate::config::Config {
-                port: cfg.port.clone(),
-                env: cfg.env.clone(),
-                args: None,
-                ..Default::default()
-            },
-            &crate::config::Origin {
-                table: "[tool.distroless]",
-                file: origin,
-                dir: "",
-            },
-        ),
-        &project.root,
-    )?;
     for (k, v) in &settings.env {
         app_env.retain(|e| &e.name != k);
         app_env.push(env_var(k, v));
@@ -198,7 +209,7 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
         path: entrypoint[0].clone(),
         entrypoint,
         default: true,
-        ports: settings.ports,
+        ports,
         env: app_env,
         include: Vec::new(),
         args,
@@ -394,6 +405,7 @@ const PIPFILE_TO_REQUIREMENTS: &str = r#"import json; lock = json.load(open("Pip
 fn entrypoint(
     project: &PythonProject,
     origin: &str,
+    port: u16,
 ) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<EnvVar>)> {
     let python = format!("{VENV}/bin/python");
     if let Some(ep) = &project.config.entrypoint {
@@ -454,11 +466,7 @@ fn entrypoint(
         return Ok((vec![python, "-m".into(), pkg.clone()], Vec::new(), env));
     }
     match project.root_scripts.as_slice() {
-        [one] => Ok((
-            vec![python, format!("{APP_DIR}/{one}")],
-            Vec::new(),
-            Vec::new(),
-        )),
+        [one] => Ok(serve_script(project, one, port)),
         [] => Err(fail(
             format!(
                 "no entrypoint found in {}: looked for a single [project.scripts] entry, a package with __main__.py, and app.py, main.py or manage.py",
@@ -470,6 +478,73 @@ fn entrypoint(
         )),
         many => Err(ambiguous("scripts at the root", many)),
     }
+}
+
+/// How to run a root script. One with a `__main__` block runs itself; one
+/// that only defines an app object (the usual Flask or FastAPI `app.py`)
+/// would exit at once, so the server the project depends on serves it;
+/// Django's manage.py gets `runserver`.
+fn serve_script(
+    project: &PythonProject,
+    file: &str,
+    port: u16,
+) -> (Vec<String>, Vec<String>, Vec<EnvVar>) {
+    let python = format!("{VENV}/bin/python");
+    let script = vec![python, format!("{APP_DIR}/{file}")];
+    if file == "manage.py" {
+        let args = vec![
+            "runserver".to_string(),
+            format!("0.0.0.0:{port}"),
+            "--noreload".to_string(),
+        ];
+        return (script, args, Vec::new());
+    }
+    let info = project.script_info.iter().find(|i| i.file == file);
+    let Some(app) = info.filter(|i| !i.main_guard).and_then(|i| i.app.as_ref()) else {
+        return (script, Vec::new(), Vec::new());
+    };
+    let has = |name: &str| project.dependency_names.iter().any(|d| d == name);
+    let target = format!("{}:{}", file.trim_end_matches(".py"), app.name);
+    let bin = |tool: &str| format!("{VENV}/bin/{tool}");
+    let port = port.to_string();
+    let entry = if app.asgi && has("uvicorn") {
+        vec![
+            bin("uvicorn"),
+            target,
+            "--host".into(),
+            "0.0.0.0".into(),
+            "--port".into(),
+            port,
+        ]
+    } else if app.asgi && has("hypercorn") {
+        vec![
+            bin("hypercorn"),
+            "--bind".into(),
+            format!("0.0.0.0:{port}"),
+            target,
+        ]
+    } else if !app.asgi && has("gunicorn") {
+        vec![
+            bin("gunicorn"),
+            "--bind".into(),
+            format!("0.0.0.0:{port}"),
+            target,
+        ]
+    } else if app.framework == "Flask" {
+        vec![
+            bin("flask"),
+            "--app".into(),
+            target,
+            "run".into(),
+            "--host".into(),
+            "0.0.0.0".into(),
+            "--port".into(),
+            port,
+        ]
+    } else {
+        script
+    };
+    (entry, Vec::new(), Vec::new())
 }
 
 /// Refuses a project whose Python requirement excludes the runtime's CPython.

@@ -21,6 +21,7 @@ pub const BINARY_FIXTURES: &[&str] = &[
     "py-uv",
     "py-poetry",
     "py-yaml",
+    "py-fastapi",
 ];
 
 /// A fixture copied into a temporary folder of the same name.
