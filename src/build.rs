@@ -88,6 +88,9 @@ pub struct Request<'a> {
     pub bake_file: Option<PathBuf>,
     /// The runtime image, for the size report.
     pub runtime_image: &'a str,
+    /// What the report measures in each image: the binary, or (for Python)
+    /// the virtual environment.
+    pub payload: Option<&'a str>,
 }
 
 /// Runs the build, streaming the engine's output.
@@ -194,7 +197,8 @@ pub struct ImageReport {
     pub tag: String,
     pub size: Option<u64>,
     pub base: Option<u64>,
-    pub binary: Option<u64>,
+    /// The binary, or the virtual environment.
+    pub payload: Option<u64>,
     pub user: String,
     pub entrypoint: String,
 }
@@ -236,10 +240,10 @@ pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport>
             ImageReport {
                 size: size(&tag),
                 base,
-                binary: if engine == Engine::Buildah {
+                payload: if engine == Engine::Buildah {
                     None
                 } else {
-                    binary_size(program, &tag, &b.path)
+                    payload_size(program, &tag, req.payload.unwrap_or(&b.path))
                 },
                 user: inspect(&tag, user_fmt).unwrap_or_else(|| "?".into()),
                 entrypoint: inspect(&tag, entry_fmt).unwrap_or_else(|| "?".into()),
@@ -249,8 +253,8 @@ pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport>
         .collect()
 }
 
-/// The size of a file in an image: create a container, copy the file out.
-fn binary_size(program: &Path, tag: &str, path: &str) -> Option<u64> {
+/// The size of a file or folder in an image: create a container, copy it out.
+fn payload_size(program: &Path, tag: &str, path: &str) -> Option<u64> {
     let out = Command::new(program).args(["create", tag]).output().ok()?;
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || id.is_empty() {
@@ -264,11 +268,21 @@ fn binary_size(program: &Path, tag: &str, path: &str) -> Option<u64> {
         .arg(&dest)
         .output();
     let _ = Command::new(program).args(["rm", &id]).output();
-    copied
-        .ok()?
-        .status
-        .success()
-        .then(|| std::fs::metadata(&dest).ok().map(|m| m.len()))?
+    copied.ok()?.status.success().then(|| tree_size(&dest))
+}
+
+/// Bytes of a file, or of every file under a folder (links not followed).
+fn tree_size(path: &Path) -> u64 {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| tree_size(&e.path()))
+            .sum(),
+        Ok(meta) => meta.len(),
+        Err(_) => 0,
+    }
 }
 
 /// Bytes in MB with one decimal.

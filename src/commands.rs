@@ -417,6 +417,7 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
         network: args.network.clone(),
         bake_file: bake.exists().then_some(bake),
         runtime_image: &plan.runtime.image,
+        payload: plan.python.as_ref().map(|p| p.venv),
     };
     crate::build::run(engine, &program, &req)?;
     if args.push {
@@ -432,7 +433,7 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
     }
     println!(
         "{:<32} {:>9} {:>9} {:>9}  {:<12} entrypoint",
-        "image", "size", "base", "binary", "user"
+        "image", "size", "base", "payload", "user"
     );
     for r in crate::build::report(engine, &program, &req) {
         println!(
@@ -440,7 +441,7 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
             r.tag,
             crate::build::mb(r.size),
             crate::build::mb(r.base),
-            crate::build::mb(r.binary),
+            crate::build::mb(r.payload),
             r.user,
             r.entrypoint
         );
