@@ -109,6 +109,7 @@ impl Builtins {
         hb.register_helper("json", Box::new(json_helper));
         hb.register_helper("dq", Box::new(dq_helper));
         hb.register_helper("include", Box::new(include_helper));
+        hb.register_helper("include_each", Box::new(include_each_helper));
         for t in BUILTINS {
             hb.register_template_string(t.name, t.source)
                 .with_context(|| {
@@ -349,6 +350,62 @@ fn include_helper<'reg, 'rc>(
     let result = template.render(r, ctx, rc, out);
     rc.set_current_template_name(before);
     result
+}
+
+/// `{{include_each "name" list}}`: renders a template once for each item of a
+/// list, the item as its context, with a blank line between: the same output
+/// as `{{#each list}}` around `{{include "name"}}`, rendered on two threads,
+/// since workspaces with hundreds of binaries have as many final stages.
+fn include_each_helper<'reg, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    ctx: &'rc HbContext,
+    _: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 0))?;
+    let list = h
+        .param(1)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;
+    let path = list.context_path().cloned().ok_or_else(|| {
+        RenderErrorReason::Other("include_each needs the path of a list, e.g. `binaries`".into())
+    })?;
+    let len = list.value().as_array().map(Vec::len).ok_or_else(|| {
+        RenderErrorReason::Other(format!("include_each: `{}` is not a list", path.join(".")))
+    })?;
+    let template = r
+        .get_template(name)
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
+        let mut rc = RenderContext::new(None);
+        rc.set_current_template_name(template.name.as_ref());
+        let mut block = handlebars::BlockContext::new();
+        let mut base = path.clone();
+        base.push(i.to_string());
+        *block.base_path_mut() = base;
+        block.set_local_var("index", serde_json::json!(i));
+        block.set_local_var("first", serde_json::json!(i == 0));
+        block.set_local_var("last", serde_json::json!(i + 1 == len));
+        rc.push_block(block);
+        let mut text = handlebars::StringOutput::new();
+        template.render(r, ctx, &mut rc, &mut text)?;
+        text.into_string()
+            .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
+    };
+    let half = len / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| (half..len).map(render_one).collect::<Result<Vec<_>, _>>());
+        let first = (0..half).map(render_one).collect::<Result<Vec<_>, _>>();
+        (first, second.join())
+    });
+    let second =
+        second.map_err(|_| RenderErrorReason::Other("rendering stopped unexpectedly".into()))?;
+    let pieces: Vec<String> = first?.into_iter().chain(second?).collect();
+    out.write(&pieces.join("\n"))?;
+    Ok(())
 }
 
 /// `{{json value}}`: the value as compact JSON, the syntax of exec-form
