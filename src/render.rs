@@ -497,6 +497,35 @@ mod tests {
     }
 
     #[test]
+    fn include_each_matches_each_and_include() {
+        let mut hb = Builtins::parse().unwrap().0;
+        hb.register_template_string("item", "<{{name}}{{#if @last}}!{{/if}}>\n")
+            .unwrap();
+        hb.register_template_string(
+            "each",
+            "{{#each xs}}{{#unless @first}}\n{{/unless}}{{include \"item\"}}{{/each}}",
+        )
+        .unwrap();
+        hb.register_template_string("par", "{{include_each \"item\" xs}}")
+            .unwrap();
+        hb.register_template_string("bad", "{{include_each \"item\" 5}}")
+            .unwrap();
+        let data = serde_json::json!({"xs": (0..7).map(|i| serde_json::json!({"name": i})).collect::<Vec<_>>()});
+        let each = hb.render("each", &data).unwrap();
+        assert_eq!(hb.render("par", &data).unwrap(), each);
+        assert!(
+            each.starts_with("<0>\n\n<1>") && each.ends_with("<6!>\n"),
+            "{each}"
+        );
+        assert!(
+            hb.render("bad", &data)
+                .unwrap_err()
+                .to_string()
+                .contains("needs the path of a list")
+        );
+    }
+
+    #[test]
     fn every_builtin_parses_in_strict_mode() {
         let dir = tempfile::tempdir().unwrap();
         let r = Renderer::new(dir.path()).unwrap();
