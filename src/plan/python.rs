@@ -586,6 +586,15 @@ fn cmp(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
         .unwrap_or(std::cmp::Ordering::Equal)
 }
 
+/// The version just above every version with this prefix: [3, 12] → [3, 13].
+fn bump(prefix: &[u64]) -> Vec<u64> {
+    let mut upper = prefix.to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last += 1;
+    }
+    upper
+}
+
 /// PEP 440 specifiers (`>=3.10,<3.14`, `~=3.11`, `==3.13.*`) and Poetry's
 /// (`^3.11`, `~3.12`, `3.13.*`, `||`), evaluated for one version.
 pub fn specifier_allows(spec: &str, version: &str) -> bool {
@@ -624,15 +633,10 @@ pub fn specifier_allows(spec: &str, version: &str) -> bool {
                     ">=" => cmp(&v, &r) != Less,
                     "<" => cmp(&v, &r) == Less,
                     ">" => cmp(&v, &r) == Greater,
+                    // ~=X.Y means >=X.Y,==X.*; ~=X.Y.Z means >=X.Y.Z,==X.Y.*
                     "~=" => {
-                        let upper: Vec<u64> = if r.len() > 1 {
-                            let mut u = r[..r.len() - 1].to_vec();
-                            *u.last_mut().unwrap() += 1;
-                            u
-                        } else {
-                            vec![r[0] + 1]
-                        };
-                        cmp(&v, &r) != Less && cmp(&v, &upper) == Less
+                        cmp(&v, &r) != Less
+                            && cmp(&v, &bump(&r[..r.len().saturating_sub(1).max(1)])) == Less
                     }
                     "^" => {
                         let i = r
@@ -643,12 +647,7 @@ pub fn specifier_allows(spec: &str, version: &str) -> bool {
                         upper[i] += 1;
                         cmp(&v, &r) != Less && cmp(&v, &upper) == Less
                     }
-                    "~" => {
-                        let keep = if r.len() > 1 { 2 } else { 1 };
-                        let mut upper = r[..keep].to_vec();
-                        *upper.last_mut().unwrap() += 1;
-                        cmp(&v, &r) != Less && cmp(&v, &upper) == Less
-                    }
+                    "~" => cmp(&v, &r) != Less && cmp(&v, &bump(&r[..r.len().min(2)])) == Less,
                     _ => true,
                 }
             })
