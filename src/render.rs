@@ -326,6 +326,22 @@ pub fn tidy(text: &str) -> String {
     out
 }
 
+/// The template a helper's first parameter names.
+fn named_template<'a, 'reg>(
+    h: &'a Helper<'_>,
+    r: &'reg Handlebars<'reg>,
+    helper: &'static str,
+) -> Result<(&'a str, &'reg handlebars::Template), RenderErrorReason> {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    let template = r
+        .get_template(name)
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    Ok((name, template))
+}
+
 /// `{{include "name"}}`: renders another template in the current context.
 /// Unlike `{{> name}}`, which copies its context first, it costs nothing per
 /// use, which matters for one final stage per binary in large workspaces.
@@ -336,16 +352,10 @@ fn include_helper<'reg, 'rc>(
     rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let name = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+    let (name, template) = named_template(h, r, "include")?;
     if rc.is_current_template(name) {
         return Err(RenderErrorReason::CannotIncludeSelf.into());
     }
-    let template = r
-        .get_template(name)
-        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
     let before = rc.get_current_template_name();
     let result = template.render(r, ctx, rc, out);
     rc.set_current_template_name(before);
@@ -363,10 +373,7 @@ fn include_each_helper<'reg, 'rc>(
     _: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let name = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 0))?;
+    let (_, template) = named_template(h, r, "include_each")?;
     let list = h
         .param(1)
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;
@@ -376,9 +383,6 @@ fn include_each_helper<'reg, 'rc>(
     let len = list.value().as_array().map(Vec::len).ok_or_else(|| {
         RenderErrorReason::Other(format!("include_each: `{}` is not a list", path.join(".")))
     })?;
-    let template = r
-        .get_template(name)
-        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
     let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
         let mut rc = RenderContext::new(None);
         rc.set_current_template_name(template.name.as_ref());
