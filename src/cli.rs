@@ -124,6 +124,32 @@ pub struct ProjectArgs {
     pub explain: bool,
 }
 
+impl ProjectArgs {
+    /// The Rust-only options given on the command line, as (flag, config key).
+    pub fn rust_choices(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (!self.packages.is_empty(), "--package", "packages"),
+            (!self.bins.is_empty(), "--bin", "bins"),
+            (
+                self.rust_version.is_some(),
+                "--rust-version",
+                "rust-version",
+            ),
+            (!self.features.is_empty(), "--features", "features"),
+            (
+                self.no_default_features,
+                "--no-default-features",
+                "no-default-features",
+            ),
+            (self.all_features, "--all-features", "all-features"),
+            (self.profile.is_some(), "--profile", "profile"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag, key)| on.then_some((flag, key)))
+        .collect()
+    }
+}
+
 /// Options of `init`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct InitArgs {

@@ -65,16 +65,7 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
     let (planned, root) = match find(args.path.as_deref(), args.manifest_path.as_deref())? {
         Detected::Rust(found) => (plan::rust(&found, &rust_options(args, &found))?, found.root),
         Detected::Python(found) => {
-            let rust_only = [
-                (!args.packages.is_empty(), "--package"),
-                (!args.bins.is_empty(), "--bin"),
-                (args.rust_version.is_some(), "--rust-version"),
-                (!args.features.is_empty(), "--features"),
-                (args.no_default_features, "--no-default-features"),
-                (args.all_features, "--all-features"),
-                (args.profile.is_some(), "--profile"),
-            ];
-            if let Some((_, flag)) = rust_only.iter().find(|(on, _)| *on) {
+            if let Some((flag, _)) = args.rust_choices().first() {
                 return Err(fail(
                     format!("{flag} applies to Rust projects, and this is a Python project"),
                     "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
@@ -180,20 +171,11 @@ pub fn init(args: &InitArgs) -> Result<Status> {
             others.join("|")
         );
     }
-    let a = &args.project;
-    let flags = [
-        (!a.packages.is_empty(), "packages"),
-        (!a.bins.is_empty(), "bins"),
-        (a.rust_version.is_some(), "rust-version"),
-        (!a.features.is_empty(), "features"),
-        (a.no_default_features, "no-default-features"),
-        (a.all_features, "all-features"),
-        (a.profile.is_some(), "profile"),
-    ];
-    let keys: Vec<&str> = flags
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, k)| *k)
+    let keys: Vec<&str> = args
+        .project
+        .rust_choices()
+        .into_iter()
+        .map(|(_, key)| key)
         .collect();
     if !keys.is_empty() {
         eprintln!(
@@ -232,11 +214,10 @@ pub fn check(args: &ProjectArgs) -> Result<Status> {
             Action::Conflict(_) => vec!["it was edited by hand since it was generated".to_string()],
             Action::Update => Vec::new(),
         };
-        let body = |t: &str| t.to_string();
         reasons.extend(match f.name.as_str() {
-            "Dockerfile" => check::dockerfile_reasons(&body(&current), &f.content),
-            ".dockerignore" => check::dockerignore_reasons(&body(&current), &f.content),
-            _ => Vec::new(),
+            "Dockerfile" => check::dockerfile_reasons(&current, &f.content),
+            ".dockerignore" => check::dockerignore_reasons(&current, &f.content),
+            _ => vec!["it lists the images and tags of the Dockerfile, which changed".to_string()],
         });
         if reasons.is_empty() {
             reasons.push(format!(
@@ -345,7 +326,9 @@ pub fn templates(args: &TemplatesArgs) -> Result<Status> {
         println!("  {:<width$}  {:<10}  {}", b.file, state, b.about);
     }
     println!(
-        "\nHelpers: {{{{json x}}}} writes JSON; {{{{dq x}}}} writes a double-quoted Dockerfile word."
+        "\nHelpers: {{{{json x}}}} writes JSON; {{{{dq x}}}} writes a double-quoted Dockerfile word; \
+         {{{{include \"name\"}}}} renders another template here; {{{{include_each \"name\" list}}}} renders \
+         one per item, a blank line between."
     );
     println!("\nRender context (strict: any other name is an error):");
     let mut fields = Vec::new();
@@ -421,14 +404,15 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
     };
     crate::build::run(engine, &program, &req)?;
     if args.push {
-        println!(
-            "pushed: {}",
-            req.targets
+        let pushed: Vec<&str> = match &req.tag {
+            Some(tag) => vec![tag.as_str()],
+            None => req
+                .targets
                 .iter()
                 .flat_map(|b| b.tags.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+                .collect(),
+        };
+        println!("pushed: {}", pushed.join(", "));
         return Ok(Status::Ok);
     }
     println!(

@@ -177,20 +177,31 @@ impl Config {
         let Some(value) = metadata.get("distroless") else {
             return Ok(Config::default());
         };
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let at = if path == "." { String::new() } else { format!(" at `{path}`") };
-            fail(
-                format!(
-                    "invalid {} in {}{at}: {}",
-                    origin.table,
-                    origin.file,
-                    err.inner()
-                ),
-                "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`, `runtime`, `distro`, `debug`, `features`, `no-default-features`, `all-features`, `profile`, `bake`; see the README's Configuration section",
-            )
-        })
+        parse(
+            value,
+            &format!("{} in {}", origin.table, origin.file),
+            "the keys are `port`, `env`, `include`, `args`, and in the root's table `packages`, `bins`, `rust-version`, `runtime`, `distro`, `debug`, `features`, `no-default-features`, `all-features`, `profile`, `bake`; see the README's Configuration section",
+        )
     }
+}
+
+/// Deserialises a configuration table, naming the key that is wrong, where
+/// the table is (`origin`), and which keys there are (`hint`).
+pub fn parse<'de, D, T>(table: D, origin: &str, hint: &str) -> Result<T>
+where
+    D: serde::Deserializer<'de>,
+    D::Error: std::fmt::Display,
+    T: Deserialize<'de>,
+{
+    serde_path_to_error::deserialize(table).map_err(|err| {
+        let path = err.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        fail(format!("invalid {origin}{at}: {}", err.inner()), hint)
+    })
 }
 
 /// An `include` entry resolved against the build context.
@@ -311,7 +322,7 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
     {
         return Err(bad(
             "it must be a plain relative path inside the manifest's folder",
-            "to copy files from elsewhere in the workspace, list them in [workspace.metadata.distroless] of the workspace root's Cargo.toml",
+            "name a path below the file that lists it; in a Cargo workspace, list files from elsewhere in [workspace.metadata.distroless] of the root Cargo.toml",
         ));
     }
     let rel = relative_slash(&Path::new("/").join(p), Path::new("/")).unwrap_or_default();
@@ -323,7 +334,7 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
     if !context.join(&src).exists() {
         return Err(bad(
             &format!("`{src}` does not exist"),
-            "paths are relative to the folder of the Cargo.toml that lists them",
+            "paths are relative to the folder of the file that lists them",
         ));
     }
     Ok(Include {

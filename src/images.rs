@@ -207,6 +207,12 @@ pub fn rust_builder(version: &str, distro: &Distro, slim: bool) -> String {
     format!("rust:{version}{slim}-{}", distro.codename)
 }
 
+/// The Debian image Python projects build on: the release's own CPython,
+/// the interpreter its python3 runtime carries.
+pub fn debian_slim(distro: &Distro) -> String {
+    format!("debian:{}-slim", distro.id.trim_start_matches("debian"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -401,11 +401,7 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
     keep.dedup();
 
     let plan = Plan {
-        generator: Generator {
-            name: "cargo-distroless",
-            command: "cargo distroless init",
-            templates_dir: ".distroless/templates",
-        },
+        generator: Generator::ours(),
         ecosystem: "rust",
         project: project_name.clone(),
         builder: Builder {
@@ -811,31 +807,17 @@ fn default_index(
 
 fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
     let p = s.package;
-    let mut labels = vec![Label {
-        key: "org.opencontainers.image.title".into(),
-        value: s.bin.clone(),
-    }];
-    labels.push(Label {
-        key: "org.opencontainers.image.version".into(),
-        value: p.version.clone(),
-    });
-    let mut optional = |key: &str, value: &Option<String>| {
-        if let Some(v) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
-            labels.push(Label {
-                key: format!("org.opencontainers.image.{key}"),
-                value: v,
-            });
-        }
-    };
-    optional("description", &p.description);
-    optional("licenses", &p.license);
-    optional("source", &p.repository);
+    let labels = labels(
+        &s.bin,
+        &p.version,
+        [&p.description, &p.license, &p.repository],
+    );
     Binary {
         name: s.bin.clone(),
         stage: stage.to_string(),
         package: p.name.clone(),
         version: p.version.clone(),
-        tags: vec![format!("{stage}:{}", p.version), format!("{stage}:latest")],
+        tags: image_tags(stage, &p.version),
         path: format!("/usr/local/bin/{}", s.bin),
         entrypoint: vec![format!("/usr/local/bin/{}", s.bin)],
         default,
@@ -853,6 +835,44 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
         args: p.settings.args.clone(),
         labels,
     }
+}
+
+impl Generator {
+    /// This tool, as the generated files name it.
+    pub fn ours() -> Generator {
+        Generator {
+            name: "cargo-distroless",
+            command: "cargo distroless init",
+            templates_dir: crate::render::OVERRIDE_DIR,
+        }
+    }
+}
+
+/// OCI labels: title and version always; description, licenses and source
+/// when the project has them, each on one line.
+pub(crate) fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec<Label> {
+    let label = |key: &str, value: String| Label {
+        key: format!("org.opencontainers.image.{key}"),
+        value,
+    };
+    let mut labels = vec![
+        label("title", title.to_string()),
+        label("version", version.to_string()),
+    ];
+    for (key, value) in ["description", "licenses", "source"]
+        .into_iter()
+        .zip(optional)
+    {
+        if let Some(v) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
+            labels.push(label(key, v));
+        }
+    }
+    labels
+}
+
+/// An image's tags: `<stage>:<version>` and `<stage>:latest`.
+pub(crate) fn image_tags(stage: &str, version: &str) -> Vec<String> {
+    vec![format!("{stage}:{version}"), format!("{stage}:latest")]
 }
 
 /// Collapses whitespace runs (newlines included) to single spaces.

@@ -314,3 +314,40 @@ fn an_app_object_without_a_main_block_is_served() {
     let text = stdout(&init(&d, &["--stdout"]));
     assert!(text.contains("ENTRYPOINT [\"/venv/bin/python\", \"/app/manage.py\"]\nCMD [\"runserver\", \"0.0.0.0:8000\", \"--noreload\"]"), "{text}");
 }
+
+#[test]
+fn configuration_errors_name_the_table_and_file() {
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        ("distroless.toml", "port = 0\n"),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("invalid `port` in the top-level table of distroless.toml: 0 is not a port"),
+        "{text}"
+    );
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"a\"\n[tool.distroless]\ninclude = [\"../secrets\"]\n",
+        ),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains(
+            "invalid `include` entry `../secrets` in [tool.distroless] of pyproject.toml"
+        ),
+        "{text}"
+    );
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        ("static/.env.example", "A=1\n"),
+        ("distroless.toml", "include = [\"static/.env.example\"]\n"),
+    ]);
+    ok(&init(&d, &[]));
+    let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    assert!(ignore.contains("!static/.env.example"), "{ignore}");
+}

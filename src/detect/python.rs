@@ -170,7 +170,8 @@ impl Detector for PythonDetector {
 
 /// Whether the folder asks to be treated as Python even beside a Cargo.toml.
 pub fn prefers_python(project: &Project) -> bool {
-    read_config(project)
+    let pyproject = toml_file(project, "pyproject.toml").ok().flatten();
+    read_config(project, pyproject.as_ref())
         .ok()
         .flatten()
         .is_some_and(|(c, _)| c.ecosystem.as_deref() == Some("python"))
@@ -192,22 +193,32 @@ fn toml_file(project: &Project, file: &str) -> Result<Option<toml::Table>> {
     })
 }
 
-fn read_config(project: &Project) -> Result<Option<(PyConfig, String)>> {
+/// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
+/// distroless.toml; returns it with where it was found.
+fn read_config(
+    project: &Project,
+    pyproject: Option<&toml::Table>,
+) -> Result<Option<(PyConfig, String)>> {
     let parse = |value: toml::Value, origin: &str| -> Result<PyConfig> {
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let at = if path == "." { String::new() } else { format!(" at `{path}`") };
-            fail(
-                format!("invalid {origin}{at}: {}", err.inner()),
-                "the keys are `port`, `env`, `include`, `args`, `entrypoint`, `apt` and `ecosystem`; see the README's Python section",
-            )
-        })
-    };
-    if let Some(table) = toml_file(project, "pyproject.toml")? {
-        if let Some(cfg) = table.get("tool").and_then(|t| t.get("distroless")) {
-            let origin = "[tool.distroless] in pyproject.toml".to_string();
-            return Ok(Some((parse(cfg.clone(), &origin)?, origin)));
+        let config: PyConfig = crate::config::parse(
+            value,
+            origin,
+            "the keys are `port`, `env`, `include`, `args`, `entrypoint`, `apt` and `ecosystem`; see the README's Python section",
+        )?;
+        match config.ecosystem.as_deref() {
+            None | Some("python" | "rust") => Ok(config),
+            Some(other) => Err(fail(
+                format!("invalid {origin}: `ecosystem` is `{other}`"),
+                "write ecosystem = \"python\" (or \"rust\")",
+            )),
         }
+    };
+    if let Some(cfg) = pyproject
+        .and_then(|t| t.get("tool"))
+        .and_then(|t| t.get("distroless"))
+    {
+        let origin = "[tool.distroless] in pyproject.toml".to_string();
+        return Ok(Some((parse(cfg.clone(), &origin)?, origin)));
     }
     if let Some(table) = toml_file(project, "distroless.toml")? {
         let origin = "distroless.toml".to_string();
@@ -342,7 +353,7 @@ pub fn read(project: &Project) -> Result<PythonProject> {
         }
     }
 
-    let (config, config_file) = match read_config(project)? {
+    let (config, config_file) = match read_config(project, pyproject.as_ref())? {
         Some((c, f)) => (c, Some(f)),
         None => (PyConfig::default(), None),
     };

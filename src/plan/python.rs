@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
-    AptPackage, Binary, Builder, EnvVar, Generator, Label, Plan, Planned, Runtime, dockerignore,
-    stage_name,
+    AptPackage, Binary, Builder, EnvVar, Generator, Plan, Planned, Runtime, dockerignore,
+    image_tags, labels, stage_name,
 };
 use crate::config::APP_DIR;
 use crate::detect::python::{Installer, PythonProject};
@@ -102,19 +102,28 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
         project_cmd,
     } = steps(project, &mut env, &mut warnings);
     let cfg = &project.config;
-    let origin = project.config_file.as_deref().unwrap_or("pyproject.toml");
+    // Where settings live, for messages: the file in use, else both choices.
+    let origin = project
+        .config_file
+        .as_deref()
+        .unwrap_or("[tool.distroless] of pyproject.toml (or distroless.toml)");
+    let (table, file) = if project.config_file.as_deref() == Some("distroless.toml") {
+        ("the top-level table", "distroless.toml")
+    } else {
+        ("[tool.distroless]", "pyproject.toml")
+    };
     let settings = crate::config::settings(
         None,
         (
             &crate::config::Config {
                 port: cfg.port.clone(),
                 env: cfg.env.clone(),
-                args: None,
+                include: cfg.include.clone(),
                 ..Default::default()
             },
             &crate::config::Origin {
-                table: "[tool.distroless]",
-                file: origin,
+                table,
+                file,
                 dir: "",
             },
         ),
@@ -151,32 +160,11 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
 
     let stage = stage_name(&project.name);
     let project_version = project.version.clone().unwrap_or_else(|| "0.0.0".into());
-    let mut labels = vec![
-        Label {
-            key: "org.opencontainers.image.title".into(),
-            value: project.name.clone(),
-        },
-        Label {
-            key: "org.opencontainers.image.version".into(),
-            value: project_version.clone(),
-        },
-    ];
-    for (key, value) in [
-        ("description", &project.description),
-        ("licenses", &project.license),
-        ("source", &project.repository),
-    ] {
-        if let Some(v) = value
-            .as_deref()
-            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|v| !v.is_empty())
-        {
-            labels.push(Label {
-                key: format!("org.opencontainers.image.{key}"),
-                value: v,
-            });
-        }
-    }
+    let labels = labels(
+        &project.name,
+        &project_version,
+        [&project.description, &project.license, &project.repository],
+    );
     let mut app_env = vec![
         env_var("PYTHONUNBUFFERED", "1"),
         env_var("PYTHONDONTWRITEBYTECODE", "1"),
@@ -186,15 +174,9 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
         app_env.retain(|e| &e.name != k);
         app_env.push(env_var(k, v));
     }
-    let mut keep: Vec<String> = cfg.include.clone().unwrap_or_default();
-    for path in &keep {
-        if !project.root.join(path).exists() {
-            return Err(fail(
-                format!("invalid `include` entry `{path}` in {origin}: it does not exist"),
-                "paths are relative to the project's root",
-            ));
-        }
-    }
+    // The whole filtered source is copied into /app; `include` only admits
+    // paths that .dockerignore would otherwise drop.
+    let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
     keep.sort();
     let args = cfg.args.clone().unwrap_or(default_args);
     let binary = Binary {
@@ -202,10 +184,7 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
         stage: stage.clone(),
         package: project.name.clone(),
         version: project_version.clone(),
-        tags: vec![
-            format!("{stage}:{project_version}"),
-            format!("{stage}:latest"),
-        ],
+        tags: image_tags(&stage, &project_version),
         path: entrypoint[0].clone(),
         entrypoint,
         default: true,
@@ -217,15 +196,11 @@ pub fn plan(project: &PythonProject) -> anyhow::Result<Planned> {
     };
 
     let plan = Plan {
-        generator: Generator {
-            name: "cargo-distroless",
-            command: "cargo distroless init",
-            templates_dir: ".distroless/templates",
-        },
+        generator: Generator::ours(),
         ecosystem: "python",
         project: stage,
         builder: Builder {
-            image: format!("debian:{}-slim", distro.id.trim_start_matches("debian")),
+            image: images::debian_slim(distro),
             stage: "builder".into(),
             workdir: APP_DIR,
             out_dir: "/out",
