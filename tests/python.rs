@@ -351,3 +351,18 @@ fn configuration_errors_name_the_table_and_file() {
     let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
     assert!(ignore.contains("!static/.env.example"), "{ignore}");
 }
+
+#[test]
+fn an_unknown_ecosystem_is_an_error() {
+    let d = project(&[
+        ("requirements.txt", "flask\n"),
+        ("app.py", ""),
+        ("distroless.toml", "ecosystem = \"pyhton\"\n"),
+    ]);
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("invalid distroless.toml: `ecosystem` is `pyhton`"),
+        "{text}"
+    );
+    assert!(text.contains("hint:"), "{text}");
+}
