@@ -93,14 +93,18 @@ pub struct Request<'a> {
     pub payload: Option<&'a str>,
 }
 
-/// Runs the build, streaming the engine's output.
-pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
-    let tags = |b: &Binary| -> Vec<String> {
-        match &req.tag {
+impl Request<'_> {
+    /// An image's tags: the one `--tag` gives, else the plan's.
+    pub fn tags(&self, b: &Binary) -> Vec<String> {
+        match &self.tag {
             Some(t) => vec![t.clone()],
             None => b.tags.clone(),
         }
-    };
+    }
+}
+
+/// Runs the build, streaming the engine's output.
+pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
     if engine == Engine::Docker && req.all && req.tag.is_none() {
         if let Some(bake) = &req.bake_file {
             if req.network.is_none() || buildx_at_least(program, 0, 17) {
@@ -134,7 +138,7 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
             }
         }
         cmd.args(["-f", "Dockerfile", "--target", &b.stage]);
-        for t in tags(b) {
+        for t in req.tags(b) {
             cmd.args(["-t", &t]);
         }
         if let Some(p) = &req.platform {
@@ -149,7 +153,7 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
         cmd.arg(".");
         stream(cmd, &format!("{} build of `{}`", engine.program(), b.stage))?;
         if req.push && engine != Engine::Docker {
-            for t in tags(b) {
+            for t in req.tags(b) {
                 let mut push = Command::new(program);
                 push.args(["push", &t]);
                 stream(push, &format!("{} push {t}", engine.program()))?;
@@ -236,7 +240,7 @@ pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport>
     req.targets
         .iter()
         .map(|b| {
-            let tag = req.tag.clone().unwrap_or_else(|| b.tags[0].clone());
+            let tag = req.tags(b).swap_remove(0);
             ImageReport {
                 size: size(&tag),
                 base,

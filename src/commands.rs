@@ -404,14 +404,7 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
     };
     crate::build::run(engine, &program, &req)?;
     if args.push {
-        let pushed: Vec<&str> = match &req.tag {
-            Some(tag) => vec![tag.as_str()],
-            None => req
-                .targets
-                .iter()
-                .flat_map(|b| b.tags.iter().map(String::as_str))
-                .collect(),
-        };
+        let pushed: Vec<String> = req.targets.iter().flat_map(|b| req.tags(b)).collect();
         println!("pushed: {}", pushed.join(", "));
         return Ok(Status::Ok);
     }

@@ -152,54 +152,30 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cargo-distroless-")
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cargo-distroless-");
+    // A new file gets the usual 0644, less the umask as for any new file
+    // (temporary files are otherwise created private).
+    #[cfg(unix)]
+    if existing.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(content.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    let perms = match std::fs::metadata(path) {
-        Ok(meta) => meta.permissions(),
-        Err(_) => default_permissions(),
-    };
-    std::fs::set_permissions(tmp.path(), perms)
-        .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
+    if let Some(perms) = existing {
+        std::fs::set_permissions(tmp.path(), perms)
+            .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
-}
-
-/// A new file gets the usual 0644 (less the umask, as any new file would).
-#[cfg(unix)]
-fn default_permissions() -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o644 & !umask())
-}
-
-#[cfg(unix)]
-fn umask() -> u32 {
-    // Read the umask without changing it: create a probe file and look.
-    let Ok(dir) = tempfile::tempdir() else {
-        return 0o022;
-    };
-    let probe = dir.path().join("probe");
-    match std::fs::File::create(&probe).and_then(|f| f.metadata()) {
-        Ok(meta) => {
-            use std::os::unix::fs::PermissionsExt;
-            !meta.permissions().mode() & 0o666
-        }
-        Err(_) => 0o022,
-    }
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> std::fs::Permissions {
-    tempfile::tempfile()
-        .and_then(|f| f.metadata())
-        .map(|m| m.permissions())
-        .expect("a temporary file")
 }
 
 #[cfg(test)]
@@ -290,11 +266,13 @@ mod tests {
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+        // A new file has the mode any new file gets: 0644 less the umask,
+        // which is what std::fs::write gives a sibling.
         let fresh = dir.path().join("new");
         write_atomic(&fresh, "z").unwrap();
-        assert_ne!(
-            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        let sibling = dir.path().join("sibling");
+        std::fs::write(&sibling, "s").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&fresh), mode(&sibling) & 0o644);
     }
 }
