@@ -78,6 +78,18 @@ pub const BUILTINS: &[Builtin] = &[
         about: "partial: the Python application's runtime stage",
     },
     Builtin {
+        name: "apt-packages",
+        file: "partials/apt-packages.hbs",
+        source: include_str!("../templates/partials/apt-packages.hbs"),
+        about: "partial: the cached layer that installs the builder's Debian packages",
+    },
+    Builtin {
+        name: "copy-libraries",
+        file: "partials/copy-libraries.hbs",
+        source: include_str!("../templates/partials/copy-libraries.hbs"),
+        about: "partial: the builder's copy_libs shell function (ldd, minus what the runtime ships)",
+    },
+    Builtin {
         name: "final-stage",
         file: "partials/final-stage.hbs",
         source: include_str!("../templates/partials/final-stage.hbs"),

@@ -363,6 +363,8 @@ fn templates_json_lists_templates_and_context() {
             "rust-builder",
             "python-builder",
             "python-final",
+            "apt-packages",
+            "copy-libraries",
             "final-stage"
         ]
     );
