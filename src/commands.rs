@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use crate::Status;
 use crate::check;
 use crate::cli::{BuildArgs, EjectArgs, InitArgs, ProjectArgs, TemplatesArgs};
+use crate::config::Selection;
 use crate::detect::{
     self, Detected, python::PythonDetector, rust::RustDetector, rust::RustProject,
 };
@@ -105,31 +106,25 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
     })
 }
 
-/// The Rust plan's options: flags over the choices recorded in config.
-fn rust_options(args: &ProjectArgs, found: &RustProject) -> plan::Options {
-    let recorded = &found.selection;
-    let or_recorded = |flag: &Vec<String>, config: &Vec<String>| {
+/// The Rust plan's choices: flags over those recorded in the root's table.
+fn rust_options(args: &ProjectArgs, found: &RustProject) -> Selection {
+    let recorded = found.selection.clone();
+    let or_recorded = |flag: &Vec<String>, config: Vec<String>| {
         if flag.is_empty() {
-            config.clone()
+            config
         } else {
             flag.clone()
         }
     };
-    plan::Options {
-        packages: or_recorded(&args.packages, &recorded.packages),
-        bins: or_recorded(&args.bins, &recorded.bins),
-        rust_version: args
-            .rust_version
-            .clone()
-            .or_else(|| recorded.rust_version.clone()),
-        runtime: recorded.runtime.clone(),
-        distro: recorded.distro.clone(),
-        debug: recorded.debug,
-        features: or_recorded(&args.features, &recorded.features),
+    Selection {
+        packages: or_recorded(&args.packages, recorded.packages),
+        bins: or_recorded(&args.bins, recorded.bins),
+        rust_version: args.rust_version.clone().or(recorded.rust_version),
+        features: or_recorded(&args.features, recorded.features),
         no_default_features: args.no_default_features || recorded.no_default_features,
         all_features: args.all_features || recorded.all_features,
-        profile: args.profile.clone().or_else(|| recorded.profile.clone()),
-        bake: recorded.bake,
+        profile: args.profile.clone().or(recorded.profile),
+        ..recorded
     }
 }
 

@@ -53,7 +53,8 @@ pub struct Config {
     pub bake: Option<bool>,
 }
 
-/// Choices about the whole project, from the root's table (flags override).
+/// Choices about the whole project: the root's table, with the command
+/// line's flags over it. What the Rust plan is made from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
     pub packages: Vec<String>,

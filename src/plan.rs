@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::config::{APP_DIR, Include};
+use crate::config::{APP_DIR, Include, Selection};
 use crate::detect::rust::{RustPackage, RustProject};
 use crate::error::fail;
 use crate::images::{self, NONROOT_UID, Variant};
@@ -199,26 +199,6 @@ pub struct IgnoreSection {
     pub patterns: Vec<String>,
 }
 
-/// What the user asked for on the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub packages: Vec<String>,
-    pub bins: Vec<String>,
-    pub rust_version: Option<String>,
-    /// Distroless family; `cc` when unset.
-    pub runtime: Option<String>,
-    /// `debian13` when unset.
-    pub distro: Option<String>,
-    pub debug: bool,
-    pub features: Vec<String>,
-    pub no_default_features: bool,
-    pub all_features: bool,
-    /// `release` when unset.
-    pub profile: Option<String>,
-    /// Write docker-bake.hcl; by default when there are several binaries.
-    pub bake: Option<bool>,
-}
-
 /// A plan and the warnings to show while making it.
 #[derive(Debug)]
 pub struct Planned {
@@ -229,7 +209,7 @@ pub struct Planned {
 }
 
 /// Plans the Dockerfile for a Rust project.
-pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
+pub fn rust(project: &RustProject, opts: &Selection) -> anyhow::Result<Planned> {
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
     let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
@@ -467,7 +447,7 @@ pub fn rust(project: &RustProject, opts: &Options) -> anyhow::Result<Planned> {
 /// Distro, runtime family and tag from the options, checked against the
 /// catalogue.
 fn runtime_choice(
-    opts: &Options,
+    opts: &Selection,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<(&'static images::Distro, &'static images::Runtime, Variant)> {
     let distro_id = opts.distro.as_deref().unwrap_or(images::DEFAULT_DISTRO);
@@ -513,7 +493,7 @@ fn runtime_choice(
 
 /// The native crates in the lockfile, with the features members (and the
 /// configured `features`) turn on.
-fn native_uses(project: &RustProject, opts: &Options) -> Vec<native::NativeUse> {
+fn native_uses(project: &RustProject, opts: &Selection) -> Vec<native::NativeUse> {
     let configured: Vec<(String, String)> = opts
         .features
         .iter()
@@ -657,7 +637,7 @@ struct Selected<'a> {
 /// Picks the binaries to package, default last.
 fn select<'a>(
     project: &'a RustProject,
-    opts: &Options,
+    opts: &Selection,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Selected<'a>>> {
     for name in &opts.packages {
@@ -770,7 +750,7 @@ fn select<'a>(
 /// root package's only binary, else the first by name, with a warning.
 fn default_index(
     project: &RustProject,
-    opts: &Options,
+    opts: &Selection,
     chosen: &[Selected],
     warnings: &mut Vec<String>,
 ) -> usize {
@@ -981,7 +961,7 @@ fn older(a: Version, b: Version) -> bool {
 fn rust_version(
     project: &RustProject,
     selected: &[Selected],
-    opts: &Options,
+    opts: &Selection,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<(String, String)> {
     let flag = match &opts.rust_version {
@@ -1151,7 +1131,7 @@ mod tests {
         }
     }
 
-    fn plan(p: &RustProject, opts: &Options) -> Planned {
+    fn plan(p: &RustProject, opts: &Selection) -> Planned {
         rust(p, opts).unwrap()
     }
 
@@ -1163,7 +1143,7 @@ mod tests {
     fn default_run_is_last() {
         let mut a = pkg("app", &["admin", "web", "zz"]);
         a.default_run = Some("web".into());
-        let p = plan(&project(vec![a], Some("app")), &Options::default());
+        let p = plan(&project(vec![a], Some("app")), &Selection::default());
         assert_eq!(stages(&p), ["admin", "zz", "web"]);
         assert!(p.plan.binaries[2].default);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
@@ -1172,7 +1152,7 @@ mod tests {
     #[test]
     fn ambiguous_default_warns_and_is_deterministic() {
         let ws = project(vec![pkg("b", &["beta"]), pkg("a", &["alpha"])], None);
-        let p = plan(&ws, &Options::default());
+        let p = plan(&ws, &Selection::default());
         assert_eq!(stages(&p), ["beta", "alpha"]);
         assert!(p.warnings.iter().any(|w| w.contains("no `default-run`")));
     }
@@ -1180,7 +1160,7 @@ mod tests {
     #[test]
     fn first_bin_flag_is_default() {
         let ws = project(vec![pkg("a", &["alpha", "beta", "gamma"])], Some("a"));
-        let opts = Options {
+        let opts = Selection {
             bins: vec!["gamma".into(), "alpha".into()],
             ..Default::default()
         };
@@ -1199,7 +1179,7 @@ mod tests {
     #[test]
     fn unknown_bin_lists_the_real_ones() {
         let ws = project(vec![pkg("a", &["alpha", "beta"])], Some("a"));
-        let opts = Options {
+        let opts = Selection {
             bins: vec!["gama".into()],
             ..Default::default()
         };
@@ -1211,7 +1191,7 @@ mod tests {
     #[test]
     fn library_only_is_an_error() {
         let ws = project(vec![pkg("lib", &[])], Some("lib"));
-        let text = crate::error::format(&rust(&ws, &Options::default()).unwrap_err());
+        let text = crate::error::format(&rust(&ws, &Selection::default()).unwrap_err());
         assert!(text.contains("no binary target"), "{text}");
         assert!(text.contains("hint:"), "{text}");
     }
@@ -1219,7 +1199,7 @@ mod tests {
     #[test]
     fn unknown_package_is_an_error() {
         let ws = project(vec![pkg("a", &["a"])], Some("a"));
-        let opts = Options {
+        let opts = Selection {
             packages: vec!["b".into()],
             ..Default::default()
         };
@@ -1233,7 +1213,7 @@ mod tests {
         let mut a = pkg("a", &["main", "extra"]);
         a.bins[1].required_features = vec!["cli".into()];
         let ws = project(vec![a], Some("a"));
-        let p = plan(&ws, &Options::default());
+        let p = plan(&ws, &Selection::default());
         assert_eq!(stages(&p), ["main"]);
         assert!(
             p.warnings
@@ -1242,7 +1222,7 @@ mod tests {
         );
         let p = plan(
             &ws,
-            &Options {
+            &Selection {
                 bins: vec!["extra".into()],
                 ..Default::default()
             },
@@ -1263,10 +1243,10 @@ mod tests {
     fn rust_version_order_of_precedence() {
         let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
         assert_eq!(
-            plan(&ws, &Options::default()).plan.builder.image,
+            plan(&ws, &Selection::default()).plan.builder.image,
             "rust:1.95-slim-trixie"
         );
-        let flag = Options {
+        let flag = Selection {
             rust_version: Some("1.90.1".into()),
             ..Default::default()
         };
@@ -1288,10 +1268,10 @@ mod tests {
             file: "rust-toolchain".into(),
             channel: "nightly".into(),
         });
-        let p = plan(&ws, &Options::default());
+        let p = plan(&ws, &Selection::default());
         assert_eq!(p.plan.builder.image, "rust:1.95-slim-trixie");
         assert!(p.warnings.iter().any(|w| w.contains("nightly")));
-        let bad = Options {
+        let bad = Selection {
             rust_version: Some("latest".into()),
             ..Default::default()
         };
@@ -1317,7 +1297,7 @@ mod tests {
     fn builder_stage_avoids_binary_names() {
         let ws = project(vec![pkg("a", &["builder"])], Some("a"));
         assert_eq!(
-            plan(&ws, &Options::default()).plan.builder.stage,
+            plan(&ws, &Selection::default()).plan.builder.stage,
             "builder-1"
         );
     }
@@ -1326,7 +1306,7 @@ mod tests {
     fn no_lockfile_warns_and_is_not_locked() {
         let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
         ws.lockfile = false;
-        let p = plan(&ws, &Options::default());
+        let p = plan(&ws, &Selection::default());
         assert!(
             !p.plan
                 .rust
