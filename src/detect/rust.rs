@@ -153,7 +153,8 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     let ws_config = Config::from_metadata(&meta.workspace_metadata, &ws_origin)?;
 
     let mut packages = Vec::new();
-    let mut root_config = None;
+    // The root package, if any: the member whose folder is the root.
+    let mut root_member = (None, None);
     // cargo_metadata's workspace_packages() scans the member list once per
     // package; a set keeps this linear in the size of the workspace.
     let members: HashSet<&PackageId> = meta.workspace_members.iter().collect();
@@ -165,15 +166,17 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     for p in workspace.iter().copied() {
         let (package, config) = package(p, &root, (&ws_config, &ws_origin))?;
         if package.dir.is_empty() {
-            root_config = Some(config);
+            root_member = (Some(package.name.clone()), Some(config));
         }
         packages.push(package);
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let (root_package, root_config) = root_member;
     let project = Project::new(&root);
-    let locked_crates = match project.read_optional("Cargo.lock")? {
-        Some(text) => lockfile_crates(&text).map_err(|why| {
+    let lockfile = project.read_optional("Cargo.lock")?;
+    let locked_crates = match &lockfile {
+        Some(text) => lockfile_crates(text).map_err(|why| {
             fail(
                 format!("{}: {why}", project.path("Cargo.lock").display()),
                 "regenerate it with `cargo generate-lockfile` (or `cargo update`)",
@@ -182,11 +185,6 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         None => Vec::new(),
     };
     let enabled_features = enabled_features(&workspace);
-    let root_manifest = meta.workspace_root.join("Cargo.toml");
-    let root_package = workspace
-        .iter()
-        .find(|p| p.manifest_path == root_manifest)
-        .map(|p| p.name.to_string());
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(RustProject {
         name: root_package
@@ -195,7 +193,7 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
             .unwrap_or_else(|| "app".into()),
         root_package,
         packages,
-        lockfile: project.exists("Cargo.lock"),
+        lockfile: lockfile.is_some(),
         locked_crates,
         enabled_features,
         toolchain: toolchain(&project)?,
