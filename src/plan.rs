@@ -1026,8 +1026,8 @@ fn rust_version(
 
 /// Build output of Rust projects.
 const RUST_IGNORES: (&str, &[&str]) = (
-    "Build output and version control: never needed inside the image build.",
-    &["target/", ".git/", ".hg/", ".svn/"],
+    "Build output: never needed inside the image build.",
+    &["target/"],
 );
 
 /// The `.dockerignore` rules: the ecosystem's build debris, then secrets,
@@ -1042,6 +1042,7 @@ pub(crate) fn dockerignore(
     };
     let mut sections = vec![
         section(first.0, first.1),
+        section("Version control.", &[".git/", ".hg/", ".svn/"]),
         section(
             "Secrets: keep credentials out of the build context.",
             &[

@@ -52,9 +52,6 @@ pub struct PythonBuild {
 const PYTHON_IGNORES: (&str, &[&str]) = (
     "Virtual environments, caches and build output: rebuilt inside the image build.",
     &[
-        ".git/",
-        ".hg/",
-        ".svn/",
         "**/.venv/",
         "**/venv/",
         "**/__pycache__/",
