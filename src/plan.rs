@@ -455,7 +455,7 @@ fn runtime_choice(
         let ids: Vec<&str> = images::DISTROS.iter().map(|d| d.id).collect();
         return Err(fail(
             format!(
-                "distro = \"{distro_id}\" is not a Debian release distroless publishes images for"
+                "distro = \"{distro_id}\" is not a Debian release distroless publishes images for ({ROOT_TABLE})"
             ),
             format!("use one of: {}", ids.join(", ")),
         ));
@@ -473,13 +473,16 @@ fn runtime_choice(
     let family = images::runtime(name).filter(|r| rust_families.contains(&r.name));
     let Some(family) = family else {
         return Err(fail(
-            format!("runtime = \"{name}\" is not a runtime for Rust binaries"),
+            format!("runtime = \"{name}\" is not a runtime for Rust binaries ({ROOT_TABLE})"),
             format!("use one of: {}", rust_families.join(", ")),
         ));
     };
     if !family.distros.contains(&distro.id) {
         return Err(fail(
-            format!("there is no {}-{} image", family.name, distro.id),
+            format!(
+                "there is no {}-{} image ({ROOT_TABLE})",
+                family.name, distro.id
+            ),
             "choose another runtime or distro",
         ));
     }
@@ -940,6 +943,14 @@ pub fn context_fields(
 }
 
 type Version = (u64, u64, Option<u64>);
+
+/// Where `runtime`, `distro` and the other whole-project keys are set.
+const ROOT_TABLE: &str = "set in [workspace.metadata.distroless] or the root package's [package.metadata.distroless] of the root Cargo.toml";
+
+/// Whether text is a Rust version, X.Y or X.Y.Z.
+pub(crate) fn is_rust_version(text: &str) -> bool {
+    parse_version(text).is_some()
+}
 
 fn parse_version(text: &str) -> Option<Version> {
     let mut parts = text.split('.');

@@ -168,3 +168,20 @@ fn a_new_native_dependency_makes_the_file_stale() {
         "{report}"
     );
 }
+
+#[test]
+fn root_table_errors_say_where_the_setting_is() {
+    let f = with_config("one-bin", "rust-version = \"latest\"");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("invalid `rust-version` = \"latest\" in the distroless table of"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Cargo.toml") && !text.contains("--rust-version"),
+        "{text}"
+    );
+    let f = with_config("one-bin", "runtime = \"scratch\"");
+    let text = error(&f.run(&["init"]));
+    assert!(text.contains("of the root Cargo.toml"), "{text}");
+}

@@ -173,6 +173,20 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     packages.sort_by(|a, b| a.name.cmp(&b.name));
 
     let (root_package, root_config) = root_member;
+    let selection = Selection::from_root(&ws_config, root_config.as_ref());
+    if let Some(v) = selection
+        .rust_version
+        .as_deref()
+        .filter(|v| !crate::plan::is_rust_version(v))
+    {
+        return Err(fail(
+            format!(
+                "invalid `rust-version` = \"{v}\" in the distroless table of {}: it is not a Rust version",
+                meta.workspace_root.join("Cargo.toml")
+            ),
+            "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
+        ));
+    }
     let project = Project::new(&root);
     let lockfile = project.read_optional("Cargo.lock")?;
     let locked_crates = match &lockfile {
@@ -197,7 +211,7 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         locked_crates,
         enabled_features,
         toolchain: toolchain(&project)?,
-        selection: Selection::from_root(&ws_config, root_config.as_ref()),
+        selection,
         root,
     })
 }
