@@ -821,3 +821,17 @@ fn python_fastapi_served_by_uvicorn() {
         "\"app\":\"py-fastapi\",\"pydantic_core\":\"2.",
     );
 }
+
+/// Pipfile.lock's default packages, installed hash-checked.
+#[test]
+fn python_pipenv_lock() {
+    if !engine() {
+        return;
+    }
+    python_fixture(
+        "py-pipenv",
+        18327,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "pipenv-app: hello (six 1.17.0)",
+    );
+}

@@ -22,6 +22,7 @@ pub const BINARY_FIXTURES: &[&str] = &[
     "py-poetry",
     "py-yaml",
     "py-fastapi",
+    "py-pipenv",
 ];
 
 /// A fixture copied into a temporary folder of the same name.
