@@ -382,10 +382,13 @@ fn include_each_helper<'reg, 'rc>(
     h: &Helper<'rc>,
     r: &'reg Handlebars<'reg>,
     ctx: &'rc HbContext,
-    _: &mut RenderContext<'reg, 'rc>,
+    rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let (_, template) = named_template(h, r, "include_each")?;
+    let (name, template) = named_template(h, r, "include_each")?;
+    if rc.is_current_template(name) {
+        return Err(RenderErrorReason::CannotIncludeSelf.into());
+    }
     let list = h
         .param(1)
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;
@@ -538,6 +541,12 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("needs the path of a list")
+        );
+        hb.register_template_string("loop", "{{include_each \"loop\" xs}}")
+            .unwrap();
+        assert!(
+            hb.render("loop", &data).is_err(),
+            "a template cannot include itself"
         );
     }
 
