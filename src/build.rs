@@ -107,16 +107,29 @@ impl Request<'_> {
 pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
     if engine == Engine::Docker && req.all && req.tag.is_none() {
         if let Some(bake) = &req.bake_file {
-            if req.network.is_none() || buildx_at_least(program, 0, 17) {
+            let buildx = buildx_version(program);
+            // The bake file has no `network` of its own (older buildx rejects
+            // the attribute), and `--set` cannot set it, so a network comes
+            // in a second, throw-away bake file that names every target.
+            if req.network.is_none() || buildx >= (0, 17) {
                 let mut cmd = Command::new(program);
                 cmd.current_dir(req.root)
                     .args(["buildx", "bake", "-f"])
                     .arg(bake);
+                let _network_file = match &req.network {
+                    Some(n) => {
+                        let file = network_override(&req.targets, n)?;
+                        cmd.arg("-f").arg(file.path());
+                        // Since 0.19 bake asks for the entitlement up front.
+                        if n == "host" && buildx >= (0, 19) {
+                            cmd.arg("--allow=network.host");
+                        }
+                        Some(file)
+                    }
+                    None => None,
+                };
                 if let Some(p) = &req.platform {
                     cmd.arg("--set").arg(format!("*.platform={p}"));
-                }
-                if let Some(n) = &req.network {
-                    cmd.arg("--set").arg(format!("*.network={n}"));
                 }
                 cmd.arg(if req.push { "--push" } else { "--load" });
                 return stream(cmd, "docker buildx bake");
@@ -177,12 +190,44 @@ fn stream(mut cmd: Command, what: &str) -> Result<()> {
     }
 }
 
-/// Whether `docker buildx version` reports at least major.minor.
-fn buildx_at_least(program: &Path, major: u64, minor: u64) -> bool {
+/// A bake file that puts every target on `network`.
+fn network_override(targets: &[&Binary], network: &str) -> Result<tempfile::NamedTempFile> {
+    let stages: Vec<&str> = targets.iter().map(|b| b.stage.as_str()).collect();
+    let mut file = tempfile::Builder::new()
+        .prefix("cargo-distroless-network-")
+        .suffix(".hcl")
+        .tempfile()
+        .context("cannot create a temporary bake file for --network")?;
+    std::io::Write::write_all(&mut file, network_hcl(&stages, network).as_bytes())
+        .with_context(|| format!("cannot write {}", file.path().display()))?;
+    Ok(file)
+}
+
+fn network_hcl(stages: &[&str], network: &str) -> String {
+    // JSON strings are valid HCL strings, quotes and backslashes escaped.
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    stages
+        .iter()
+        .map(|s| {
+            format!(
+                "target {} {{\n  network = {}\n}}\n",
+                quote(s),
+                quote(network)
+            )
+        })
+        .collect()
+}
+
+/// `docker buildx version` as (major, minor); (0, 0) when it cannot be read.
+fn buildx_version(program: &Path) -> (u64, u64) {
     let Ok(out) = Command::new(program).args(["buildx", "version"]).output() else {
-        return false;
+        return (0, 0);
     };
-    let text = String::from_utf8_lossy(&out.stdout);
+    parse_buildx_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Reads "github.com/docker/buildx v0.13.1 …" or Debian's "… 0.29.1+ds1 …".
+fn parse_buildx_version(text: &str) -> (u64, u64) {
     let version = text
         .split_whitespace()
         .nth(1)
@@ -191,8 +236,7 @@ fn buildx_at_least(program: &Path, major: u64, minor: u64) -> bool {
     let mut parts = version
         .split(['.', '+', '-'])
         .map(|p| p.parse::<u64>().unwrap_or(0));
-    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (a, b) >= (major, minor)
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// One built image, as the report shows it.
@@ -294,4 +338,33 @@ pub fn mb(bytes: Option<u64>) -> String {
     bytes.map_or("?".to_string(), |b| {
         format!("{:.1} MB", b as f64 / 1_000_000.0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildx_versions_upstream_and_debian() {
+        assert_eq!(
+            parse_buildx_version(
+                "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0"
+            ),
+            (0, 13)
+        );
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx 0.29.1+ds1 0.29.1+ds1-4"),
+            (0, 29)
+        );
+        assert_eq!(parse_buildx_version(""), (0, 0));
+        assert!(parse_buildx_version("x v0.17.0 y") >= (0, 17));
+    }
+
+    #[test]
+    fn network_file_names_every_target() {
+        assert_eq!(
+            network_hcl(&["api", "worker"], "host"),
+            "target \"api\" {\n  network = \"host\"\n}\ntarget \"worker\" {\n  network = \"host\"\n}\n"
+        );
+    }
 }

@@ -48,6 +48,31 @@ fn docker(args: &[&str]) -> Output {
         .expect("docker runs")
 }
 
+/// A Docker config folder whose buildx (0.17 or later) can put bake targets
+/// on the host network, which this engine needs (its own buildx is 0.13).
+/// `.ci/buildx` makes one and `.ci/run` names it; the image tests need it.
+fn bake_docker_config() -> String {
+    let dir = std::env::var("CARGO_DISTROLESS_BAKE_DOCKER_CONFIG").expect(
+        "the image tests need CARGO_DISTROLESS_BAKE_DOCKER_CONFIG: a Docker config folder with buildx 0.17+ (.ci/buildx DIR makes one)",
+    );
+    let out = Command::new("docker")
+        .args(["buildx", "version"])
+        .env("DOCKER_CONFIG", &dir)
+        .output()
+        .expect("docker runs");
+    let version = stdout(&out);
+    let minor: u64 = version
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.trim_start_matches('v').split('.').nth(1)?.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        minor >= 17,
+        "buildx in {dir} is too old for bake's network: {version}"
+    );
+    dir
+}
+
 /// `docker build` of one stage (or the default); returns the plain log.
 fn build(dir: &Path, target: Option<&str>, tag: &str) -> String {
     let mut args = vec![
@@ -586,6 +611,68 @@ fn bake_file_is_what_buildx_reads() {
     assert!(stdout(&out).contains("registry.example/team/admin:0.4.0"));
 }
 
+/// A real `docker buildx bake` of a two-binary workspace: one BuildKit run
+/// compiles the workspace once and makes both images, tagged from the bake
+/// file with the registry prefix, and both serve.
+#[test]
+fn real_bake_builds_every_image_once() {
+    if !engine() {
+        return;
+    }
+    let f = fixture("workspace");
+    ok(&f.run(&["init"]));
+    // Unique per run, so the workspace is compiled here, not taken from cache.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let lib = f.read("crates/common/src/lib.rs");
+    f.write("crates/common/src/lib.rs", &format!("{lib}// {nonce}\n"));
+    // This engine has no bridge network, so the targets go on the host's; a
+    // second bake file says so, as a user might for their own builder.
+    let net = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        net.path(),
+        "target \"worker\" {\n  network = \"host\"\n}\ntarget \"api-server\" {\n  network = \"host\"\n}\n",
+    )
+    .unwrap();
+    let out = Command::new("docker")
+        .current_dir(&f.dir)
+        .args([
+            "buildx",
+            "bake",
+            "--allow=network.host",
+            "--progress",
+            "plain",
+        ])
+        .args(["-f", "docker-bake.hcl", "-f"])
+        .arg(net.path())
+        .arg("--load")
+        .env("DOCKER_CONFIG", bake_docker_config())
+        .env("REGISTRY", "cargo-distroless-e2e/bake/")
+        .output()
+        .unwrap();
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    // One compile for both images: cargo ran in one build step, and the
+    // other image's builder step was that step's cache.
+    assert_eq!(log.matches("Compiling common v0.9.0").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("Finished `release` profile").count(),
+        1,
+        "{log}"
+    );
+    for (bin, port, answer) in [
+        ("worker", 18192, "worker: from the workspace"),
+        ("api-server", 18193, "api-server: from the api"),
+    ] {
+        let image = format!("cargo-distroless-e2e/bake/{bin}:0.9.0");
+        let c = serve(&image, port);
+        assert!(get(port, "/", &c).contains(answer));
+        check_running(&image, &c, &format!("[\"/usr/local/bin/{bin}\"]"));
+    }
+}
+
 /// `cargo distroless build` builds every image of a workspace and reports on
 /// each; every image then runs.
 #[test]
@@ -595,8 +682,19 @@ fn build_command_builds_and_reports_every_image() {
     }
     let f = fixture("workspace");
     ok(&f.run(&["init"]));
-    let out = f.run(&["build", "--network", "host"]);
+    // Every image at once goes through bake (a buildx that can set its network).
+    let out = common::cmd()
+        .current_dir(&f.dir)
+        .args(["build", "--network", "host"])
+        .env("DOCKER_CONFIG", bake_docker_config())
+        .output()
+        .unwrap();
     ok(&out);
+    assert!(
+        stderr(&out).contains("load local bake definitions"),
+        "not built by bake:\n{}",
+        stderr(&out)
+    );
     let report = stdout(&out);
     for (image, port, answer) in [
         ("worker:0.9.0", 18190, "worker: from the workspace"),
@@ -614,6 +712,16 @@ fn build_command_builds_and_reports_every_image() {
         let c = serve(image, port);
         assert!(get(port, "/", &c).contains(answer));
     }
+
+    // The engine's own buildx cannot: the images are built one by one.
+    let out = f.run(&["build", "--network", "host"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("building the images one by one"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).matches("65532:65532").count(), 2);
 
     let out = f.run(&[
         "build",
