@@ -80,30 +80,69 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
             eprintln!("{line}");
         }
     }
+    let overrides = render::Overrides::read(&root)?;
+    for w in planned.warnings.iter().chain(&overrides.warnings()) {
+        warn(w);
+    }
+    let inputs = render::inputs_digest(&planned.plan, &overrides)?;
+    let mut names = vec!["Dockerfile", ".dockerignore"];
+    if planned.plan.bake {
+        names.push(BAKE_FILE);
+    }
+    if let Some(files) = unchanged(&root, &names, &inputs)? {
+        return Ok(Generated {
+            plan: planned.plan,
+            root,
+            files,
+        });
+    }
     let builtins = builtins
         .join()
         .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??;
-    let (rendered, template_warnings) = render::render(builtins, &planned.plan, &root)?;
-    for w in planned.warnings.iter().chain(&template_warnings) {
-        warn(w);
-    }
-    let file = |name: &str, text: &str| Planned {
-        path: root.join(name),
-        name: name.into(),
-        content: write::stamp(text),
-    };
-    let mut files = vec![
-        file("Dockerfile", &rendered.dockerfile),
-        file(".dockerignore", &rendered.dockerignore),
+    let rendered = render::render(builtins, &planned.plan, &root, &overrides)?;
+    let texts = [
+        Some(&rendered.dockerfile),
+        Some(&rendered.dockerignore),
+        rendered.bake.as_ref(),
     ];
-    if let Some(bake) = &rendered.bake {
-        files.push(file(BAKE_FILE, bake));
-    }
+    let files = names
+        .iter()
+        .zip(texts.into_iter().flatten())
+        .map(|(name, text)| Planned {
+            path: root.join(name),
+            name: (*name).into(),
+            content: write::stamp(text, &inputs),
+        })
+        .collect();
     Ok(Generated {
         plan: planned.plan,
         root,
         files,
     })
+}
+
+/// The files as they are, when every one is the tool's own, untouched, and
+/// rendered from these very inputs: rendering again would give the same
+/// bytes, so it is skipped.
+fn unchanged(root: &Path, names: &[&str], inputs: &str) -> Result<Option<Vec<Planned>>> {
+    let mut files = Vec::with_capacity(names.len());
+    for name in names {
+        let path = root.join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        if write::recorded_inputs(&text) != Some(inputs) {
+            return Ok(None);
+        }
+        files.push(Planned {
+            path,
+            name: (*name).into(),
+            content: text,
+        });
+    }
+    Ok(Some(files))
 }
 
 /// The Rust plan's choices: flags over those recorded in the root's table.

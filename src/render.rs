@@ -139,34 +139,28 @@ pub struct Renderer {
     root: PathBuf,
     /// Template names the repository overrides.
     pub overridden: Vec<&'static str>,
-    /// Files in the override folder that match no template: ignored.
-    pub unknown: Vec<String>,
 }
 
 impl Renderer {
     /// Loads the built-ins, replacing each one that
     /// `root/.distroless/templates` has a file for.
     pub fn new(root: &Path) -> Result<Renderer> {
-        Renderer::with_builtins(Builtins::parse()?, root)
+        Renderer::with_builtins(Builtins::parse()?, root, &Overrides::read(root)?)
     }
 
     /// Applies the repository's overrides to already parsed built-ins.
-    pub fn with_builtins(builtins: Builtins, root: &Path) -> Result<Renderer> {
+    pub fn with_builtins(
+        builtins: Builtins,
+        root: &Path,
+        overrides: &Overrides,
+    ) -> Result<Renderer> {
         let mut hb = builtins.0;
-        let dir = root.join(OVERRIDE_DIR);
         let mut r = Renderer {
             hb: Handlebars::new(),
             root: root.to_path_buf(),
             overridden: Vec::new(),
-            unknown: Vec::new(),
         };
-        for t in BUILTINS {
-            let path = dir.join(t.file);
-            let source = match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-            };
+        for (t, source) in &overrides.files {
             r.overridden.push(t.name);
             if let Err(err) = hb.register_template_string(t.name, source) {
                 let at = err
@@ -186,7 +180,6 @@ impl Renderer {
                 ));
             }
         }
-        r.unknown = unknown_files(&dir)?;
         r.hb = hb;
         Ok(r)
     }
@@ -246,6 +239,91 @@ impl Renderer {
     }
 }
 
+/// The repository's template overrides, read but not parsed: enough to tell
+/// whether a render would differ from the last one.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    /// Each overridden built-in with the text that replaces it.
+    pub files: Vec<(&'static Builtin, String)>,
+    /// Files in the override folder that match no template: ignored.
+    pub unknown: Vec<String>,
+}
+
+impl Overrides {
+    /// Reads `root/.distroless/templates`.
+    pub fn read(root: &Path) -> Result<Overrides> {
+        let dir = root.join(OVERRIDE_DIR);
+        if !dir.is_dir() {
+            return Ok(Overrides::default());
+        }
+        let mut files = Vec::new();
+        for t in BUILTINS {
+            let path = dir.join(t.file);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.push((t, text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            }
+        }
+        Ok(Overrides {
+            files,
+            unknown: unknown_files(&dir)?,
+        })
+    }
+
+    /// A warning for each file that overrides nothing.
+    pub fn warnings(&self) -> Vec<String> {
+        let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
+        self.unknown
+            .iter()
+            .map(|f| {
+                format!(
+                    "{f} matches no template and is ignored; the templates are: {}",
+                    known.join(", ")
+                )
+            })
+            .collect()
+    }
+}
+
+/// A digest of everything a render depends on: this release of the tool,
+/// each template's text (built in or overridden) and the render context.
+/// Same digest, same files: a re-run that finds it recorded in untouched
+/// files need not render at all.
+pub fn inputs_digest(plan: &Plan, overrides: &Overrides) -> Result<String> {
+    let mut h = HashWriter(xxhash_rust::xxh3::Xxh3::new());
+    let mut part = |bytes: &[u8]| {
+        h.0.update(&(bytes.len() as u64).to_le_bytes());
+        h.0.update(bytes);
+    };
+    part(env!("CARGO_PKG_VERSION").as_bytes());
+    for t in BUILTINS {
+        let source = overrides
+            .files
+            .iter()
+            .find(|(o, _)| o.name == t.name)
+            .map_or(t.source, |(_, text)| text.as_str());
+        part(t.name.as_bytes());
+        part(source.as_bytes());
+    }
+    serde_json::to_writer(&mut h, plan).context("cannot serialise the render context")?;
+    Ok(format!("{:016x}", h.0.digest()))
+}
+
+/// Feeds serialised bytes straight into the hash, with no buffer between.
+struct HashWriter(xxhash_rust::xxh3::Xxh3);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Files under the override folder that replace no built-in.
 fn unknown_files(dir: &Path) -> Result<Vec<String>> {
     let mut found = Vec::new();
@@ -277,8 +355,13 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
 /// Renders the Dockerfile, .dockerignore and bake file for a plan; the
 /// smaller two on a second thread. Unknown files in the override folder are
 /// reported as warnings.
-pub fn render(builtins: Builtins, plan: &Plan, root: &Path) -> Result<(Rendered, Vec<String>)> {
-    let r = Renderer::with_builtins(builtins, root)?;
+pub fn render(
+    builtins: Builtins,
+    plan: &Plan,
+    root: &Path,
+    overrides: &Overrides,
+) -> Result<Rendered> {
+    let r = Renderer::with_builtins(builtins, root, overrides)?;
     let main = format!("{}.Dockerfile", plan.ecosystem);
     // Serialised once for every template.
     let ctx = HbContext::wraps(plan).context("cannot serialise the render context")?;
@@ -295,23 +378,11 @@ pub fn render(builtins: Builtins, plan: &Plan, root: &Path) -> Result<(Rendered,
     });
     let (dockerignore, bake) =
         others.map_err(|_| anyhow::anyhow!("rendering stopped unexpectedly"))??;
-    let rendered = Rendered {
+    Ok(Rendered {
         dockerfile: dockerfile?,
         dockerignore,
         bake,
-    };
-    let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
-    let warnings = r
-        .unknown
-        .iter()
-        .map(|f| {
-            format!(
-                "{f} matches no template and is ignored; the templates are: {}",
-                known.join(", ")
-            )
-        })
-        .collect();
-    Ok((rendered, warnings))
+    })
 }
 
 /// LF endings, no trailing spaces, at most one blank line in a row, and one

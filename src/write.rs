@@ -1,9 +1,11 @@
 //! Writing generated files: atomically, never over a file the tool did not
 //! write or that was edited since, and not at all when nothing changed.
 //!
-//! Each generated file ends with a fingerprint line: a hash of the rest of
-//! the file. A file whose fingerprint still matches is the tool's own and may
-//! be replaced; anything else belongs to the user.
+//! Each generated file ends with two lines: a digest of what it was rendered
+//! from, then a fingerprint, a hash of the rest of the file. A file whose
+//! fingerprint still matches is the tool's own and may be replaced; anything
+//! else belongs to the user. The inputs digest lets a re-run with unchanged
+//! inputs skip rendering.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,10 +15,31 @@ use anyhow::{Context, Result};
 use crate::error::fail;
 
 const MARK: &str = "# cargo-distroless fingerprint: ";
+const INPUTS: &str = "# cargo-distroless inputs: ";
 
-/// Appends the fingerprint line to generated text.
-pub fn stamp(text: &str) -> String {
-    format!("{text}{MARK}{}\n", digest(text))
+/// Appends the inputs line and the fingerprint line to generated text.
+pub fn stamp(text: &str, inputs: &str) -> String {
+    let body = format!("{text}{INPUTS}{inputs}\n");
+    let fingerprint = digest(&body);
+    format!("{body}{MARK}{fingerprint}\n")
+}
+
+/// The inputs digest an untouched generated file records.
+pub fn recorded_inputs(text: &str) -> Option<&str> {
+    if ownership(text) != Ownership::Generated {
+        return None;
+    }
+    let body = &text[..text.rfind(MARK)?];
+    let last = body.strip_suffix('\n')?.rsplit('\n').next()?;
+    last.strip_prefix(INPUTS)
+}
+
+/// The rendered part of a generated file: what comes before its inputs line.
+fn rendered_part(text: &str) -> &str {
+    match text.rfind(INPUTS) {
+        Some(pos) if pos == 0 || text[..pos].ends_with('\n') => &text[..pos],
+        _ => text,
+    }
 }
 
 /// A 64-bit XXH3 of the text: it only has to notice edits, and it is stable
@@ -84,6 +107,12 @@ pub fn action(file: &Planned) -> Result<(Action, Option<String>)> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.path.display())),
     };
     let action = if current == file.content {
+        Action::Unchanged
+    } else if rendered_part(&current) == rendered_part(&file.content)
+        && ownership(&current) == Ownership::Generated
+    {
+        // Rendered the same from other inputs (another release, say): the
+        // file stays as it is.
         Action::Unchanged
     } else {
         match ownership(&current) {
@@ -186,20 +215,56 @@ mod tests {
         Planned {
             path: dir.join(name),
             name: name.into(),
-            content: stamp(body),
+            content: stamp(body, "0123456789abcdef"),
         }
     }
 
     #[test]
     fn fingerprint_tells_generated_edited_and_foreign() {
-        let text = stamp("FROM x\n");
+        let text = stamp("FROM x\n", "0123456789abcdef");
         assert_eq!(ownership(&text), Ownership::Generated);
+        assert_eq!(
+            ownership(&text.replace("0123456789abcdef", "0123456789abcdee")),
+            Ownership::Edited,
+            "the inputs line is covered by the fingerprint"
+        );
         assert_eq!(
             ownership(&text.replace("FROM x", "FROM y")),
             Ownership::Edited
         );
         assert_eq!(ownership(&format!("{text}RUN x\n")), Ownership::Edited);
         assert_eq!(ownership("FROM x\n"), Ownership::Foreign);
+    }
+
+    #[test]
+    fn inputs_are_read_back_only_from_untouched_files() {
+        let text = stamp("FROM x\n", "0123456789abcdef");
+        assert!(text.starts_with(
+            "FROM x\n# cargo-distroless inputs: 0123456789abcdef\n# cargo-distroless fingerprint: "
+        ));
+        assert_eq!(recorded_inputs(&text), Some("0123456789abcdef"));
+        assert_eq!(recorded_inputs(&text.replace("FROM x", "FROM y")), None);
+        assert_eq!(recorded_inputs("FROM x\n"), None);
+    }
+
+    #[test]
+    fn same_render_from_other_inputs_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Planned {
+            content: stamp("FROM a\n", "1111111111111111"),
+            ..planned(dir.path(), "Dockerfile", "FROM a\n")
+        };
+        apply(std::slice::from_ref(&old), false).unwrap();
+        let same = planned(dir.path(), "Dockerfile", "FROM a\n");
+        assert_eq!(action(&same).unwrap().0, Action::Unchanged);
+        let other = planned(dir.path(), "Dockerfile", "FROM b\n");
+        assert_eq!(action(&other).unwrap().0, Action::Update);
+        std::fs::write(&old.path, old.content.replace("FROM a", "FROM c")).unwrap();
+        assert_eq!(
+            action(&same).unwrap().0,
+            Action::Conflict(Ownership::Edited),
+            "an edited file is never taken as the same render"
+        );
     }
 
     #[test]

@@ -214,7 +214,7 @@ fn eject_all_and_override_a_whole_template() {
     ok(&f.run(&["init"]));
     assert!(
         f.read(".dockerignore")
-            .starts_with("target/\ndocs/\n# cargo-distroless fingerprint: ")
+            .starts_with("target/\ndocs/\n# cargo-distroless inputs: ")
     );
     // Eject never overwrites a template already there.
     let text = ok(&f.run(&["eject", "dockerignore"]));
@@ -382,4 +382,27 @@ fn templates_json_lists_templates_and_context() {
         !text.lines().any(|l| l.ends_with("  ")),
         "every field is documented:\n{text}"
     );
+}
+
+/// A file rendered the same from other inputs (as by another release) is
+/// left alone and is up to date; the recorded inputs are only trusted in an
+/// untouched file.
+#[test]
+fn same_render_from_other_inputs_is_up_to_date() {
+    let f = initialised("one-bin");
+    let text = f.read("Dockerfile");
+    let body = &text[..text.find("# cargo-distroless inputs: ").unwrap()];
+    let other = cargo_distroless::write::stamp(body, "00000000000000ff");
+    assert_ne!(other, text);
+    f.write("Dockerfile", &other);
+    let out = ok(&f.run(&["init"]));
+    assert!(out.contains("up to date: Dockerfile"), "{out}");
+    assert_eq!(f.read("Dockerfile"), other);
+    check(&f, 0);
+
+    // An edit that keeps the inputs line is still an edit.
+    f.write("Dockerfile", &text.replace("USER 65532:65532", "USER root"));
+    let err = error(&f.run(&["init"]));
+    assert!(err.contains("was edited since it was generated"), "{err}");
+    check(&f, 1);
 }
