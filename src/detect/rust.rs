@@ -1,7 +1,9 @@
 //! Rust projects, read through `cargo metadata --no-deps`: no network, no
 //! dependency downloads, no change to Cargo.lock.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -123,22 +125,54 @@ fn cargo_path() -> Result<PathBuf> {
     })
 }
 
+/// Runs `cargo metadata --no-deps` and parses its JSON as soon as the line
+/// arrives. Cargo prints it and then spends milliseconds freeing what it
+/// built before it exits; the tool goes on meanwhile, and a thread reaps it.
 fn metadata(manifest: &Path) -> Result<Metadata> {
     let cargo = cargo_path()?;
-    MetadataCommand::new()
+    let context = || format!("cannot read the Cargo project at {}", manifest.display());
+    let hint = "fix the manifest so that `cargo metadata` accepts it, then run again";
+    let mut child = MetadataCommand::new()
         .cargo_path(&cargo)
         .manifest_path(manifest)
         .no_deps()
-        .exec()
-        .map_err(|err| match err {
-            cargo_metadata::Error::CargoMetadata { stderr } => {
-                let text = stderr.trim().trim_start_matches("error: ").to_string();
-                anyhow::anyhow!(text)
-            }
-            other => anyhow::Error::new(other),
-        })
-        .with_context(|| format!("cannot read the Cargo project at {}", manifest.display()))
-        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
+        .cargo_command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", cargo.display()))?;
+    // Drained on its own thread, so a chatty cargo never blocks on it.
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stdout.read_line(&mut line).with_context(context)?;
+        if read == 0 {
+            break;
+        }
+        if line.starts_with('{') {
+            let parsed = MetadataCommand::parse(&line);
+            std::thread::spawn(move || child.wait());
+            return parsed.map_err(anyhow::Error::new).with_context(context);
+        }
+    }
+    // No JSON: cargo failed, and says why on stderr.
+    let status = child.wait().with_context(context)?;
+    let text = errors.join().unwrap_or_default();
+    let text = text.trim().trim_start_matches("error: ");
+    let why = if text.is_empty() {
+        format!("cargo metadata printed no JSON ({status})")
+    } else {
+        text.to_string()
+    };
+    Err(anyhow::anyhow!(why)).with_context(context).hint(hint)
 }
 
 /// Reads the project behind a manifest.
