@@ -177,6 +177,12 @@ fn metadata(manifest: &Path) -> Result<Metadata> {
 
 /// Reads the project behind a manifest.
 pub fn read(manifest: &Path) -> Result<RustProject> {
+    // The root is usually the manifest's folder: read its files while cargo
+    // runs, and use them if cargo agrees.
+    let guess = manifest.parent().and_then(|d| std::path::absolute(d).ok());
+    let early = guess
+        .clone()
+        .map(|dir| std::thread::spawn(move || root_files(&dir)));
     let meta = metadata(manifest)?;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
@@ -221,16 +227,11 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
             "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
         ));
     }
-    let project = Project::new(&root);
-    let lockfile = project.read_optional("Cargo.lock")?;
-    let locked_crates = match &lockfile {
-        Some(text) => lockfile_crates(text).map_err(|why| {
-            fail(
-                format!("{}: {why}", project.path("Cargo.lock").display()),
-                "regenerate it with `cargo generate-lockfile` (or `cargo update`)",
-            )
-        })?,
-        None => Vec::new(),
+    let files = match early {
+        Some(thread) if guess.as_deref() == Some(root.as_path()) => thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading Cargo.lock stopped unexpectedly"))??,
+        _ => root_files(&root)?,
     };
     let enabled_features = enabled_features(&workspace);
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -241,12 +242,39 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
             .unwrap_or_else(|| "app".into()),
         root_package,
         packages,
-        lockfile: lockfile.is_some(),
-        locked_crates,
+        lockfile: files.lockfile,
+        locked_crates: files.locked_crates,
         enabled_features,
-        toolchain: toolchain(&project)?,
+        toolchain: files.toolchain,
         selection,
         root,
+    })
+}
+
+/// What the plan needs from the files at the workspace root.
+struct RootFiles {
+    lockfile: bool,
+    locked_crates: Vec<String>,
+    toolchain: Option<Toolchain>,
+}
+
+/// Reads Cargo.lock and the toolchain file at the root.
+fn root_files(root: &Path) -> Result<RootFiles> {
+    let project = Project::new(root);
+    let lockfile = project.read_optional("Cargo.lock")?;
+    let locked_crates = match &lockfile {
+        Some(text) => lockfile_crates(text).map_err(|why| {
+            fail(
+                format!("{}: {why}", project.path("Cargo.lock").display()),
+                "regenerate it with `cargo generate-lockfile` (or `cargo update`)",
+            )
+        })?,
+        None => Vec::new(),
+    };
+    Ok(RootFiles {
+        lockfile: lockfile.is_some(),
+        locked_crates,
+        toolchain: toolchain(&project)?,
     })
 }
 
