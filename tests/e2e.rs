@@ -73,6 +73,15 @@ fn bake_docker_config() -> String {
     dir
 }
 
+/// A value no earlier run used, so that BuildKit cannot take a layer that
+/// depends on it from its cache.
+fn nonce() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 /// `docker build` of one stage (or the default); returns the plain log.
 fn build(dir: &Path, target: Option<&str>, tag: &str) -> String {
     let mut args = vec![
@@ -410,11 +419,7 @@ fn build_script_and_dependency_cache() {
     let f = run_fixture("build-script", std::slice::from_ref(&case));
 
     // A value no earlier run used, so BuildKit cannot reuse a cached layer.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-        % 1_000_000_007;
+    let nonce = nonce() % 1_000_000_007;
     let main = f.read("src/main.rs");
     f.write(
         "src/main.rs",
@@ -622,10 +627,7 @@ fn real_bake_builds_every_image_once() {
     let f = fixture("workspace");
     ok(&f.run(&["init"]));
     // Unique per run, so the workspace is compiled here, not taken from cache.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = nonce();
     let lib = f.read("crates/common/src/lib.rs");
     f.write("crates/common/src/lib.rs", &format!("{lib}// {nonce}\n"));
     // This engine has no bridge network, so the targets go on the host's; a
@@ -754,10 +756,7 @@ fn build_command_reports_a_failed_build() {
     let f = fixture("one-bin");
     ok(&f.run(&["init"]));
     // Unique per run, so no cached layer can stand in for it.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = nonce();
     f.write(
         "src/main.rs",
         &format!("fn main() {{ this does not compile {nonce} }}\n"),
@@ -887,10 +886,7 @@ fn python_uv_app_and_source_change_rebuild() {
         "[\"/venv/bin/python\",\"/app/main.py\"]",
         "uv-app: hello (itsdangerous ",
     );
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = nonce();
     let main = f.read("main.py");
     f.write(
         "main.py",
