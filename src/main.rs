@@ -2,11 +2,6 @@
 
 use std::process::ExitCode;
 
-/// A short-lived process that allocates many small values while rendering:
-/// mimalloc makes that measurably cheaper (see benches/init-speed.sh).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = cargo_distroless::cli::parse();
     match cargo_distroless::run(cli) {

@@ -425,6 +425,38 @@ fn named_template<'a, 'reg>(
     Ok((name, template))
 }
 
+thread_local! {
+    /// The templates being included on this thread, outermost first: a name
+    /// that comes round again is a loop, which would otherwise recurse until
+    /// the stack overflows.
+    static INCLUDING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Renders `f` with `name` on the include chain, refusing a loop.
+fn while_including<T>(
+    name: &str,
+    f: impl FnOnce() -> Result<T, handlebars::RenderError>,
+) -> Result<T, handlebars::RenderError> {
+    let looped = INCLUDING.with_borrow_mut(|chain| {
+        if let Some(at) = chain.iter().position(|n| n == name) {
+            let mut cycle = chain[at..].to_vec();
+            cycle.push(name.to_owned());
+            return Some(cycle.join(" → "));
+        }
+        chain.push(name.to_owned());
+        None
+    });
+    if let Some(cycle) = looped {
+        return Err(RenderErrorReason::Other(format!(
+            "templates include each other in a loop: {cycle}"
+        ))
+        .into());
+    }
+    let result = f();
+    INCLUDING.with_borrow_mut(|chain| chain.pop());
+    result
+}
+
 /// `{{include "name"}}`: renders another template in the current context.
 /// Unlike `{{> name}}`, which copies its context first, it costs nothing per
 /// use, which matters for one final stage per binary in large workspaces.
@@ -440,7 +472,7 @@ fn include_helper<'reg, 'rc>(
         return Err(RenderErrorReason::CannotIncludeSelf.into());
     }
     let before = rc.get_current_template_name();
-    let result = template.render(r, ctx, rc, out);
+    let result = while_including(name, || template.render(r, ctx, rc, out));
     rc.set_current_template_name(before);
     result
 }
@@ -469,7 +501,7 @@ fn include_each_helper<'reg, 'rc>(
     let len = list.value().as_array().map(Vec::len).ok_or_else(|| {
         RenderErrorReason::Other(format!("include_each: `{}` is not a list", path.join(".")))
     })?;
-    let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
+    let render_item = |i: usize| -> Result<String, handlebars::RenderError> {
         let mut rc = RenderContext::new(None);
         rc.set_current_template_name(template.name.as_ref());
         let mut block = handlebars::BlockContext::new();
@@ -484,6 +516,14 @@ fn include_each_helper<'reg, 'rc>(
         template.render(r, ctx, &mut rc, &mut text)?;
         text.into_string()
             .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
+    };
+    // Each item starts from this thread's include chain, on either thread.
+    let chain = INCLUDING.with_borrow(Vec::clone);
+    let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
+        let outer = INCLUDING.replace(chain.clone());
+        let result = while_including(name, || render_item(i));
+        INCLUDING.set(outer);
+        result
     };
     let half = len / 2;
     let (first, second) = std::thread::scope(|scope| {
@@ -584,6 +624,30 @@ mod tests {
     #[test]
     fn dq_escapes_what_docker_would_expand() {
         assert_eq!(dq(r#"a "b" $HOME \x"#), r#""a \"b\" \$HOME \\x""#);
+    }
+
+    #[test]
+    fn include_loops_are_errors_not_stack_overflows() {
+        let mut hb = Builtins::parse().unwrap().0;
+        for (name, text) in [
+            ("a", "A{{include \"b\"}}"),
+            ("b", "B{{include \"a\"}}"),
+            ("list", "{{include_each \"item\" @root.xs}}"),
+            ("item", "I{{include \"list\"}}"),
+            ("fine", "{{include \"b2\"}}{{include \"b2\"}}"),
+            ("b2", "[{{include_each \"leaf\" xs}}]"),
+            ("leaf", "{{this}}"),
+        ] {
+            hb.register_template_string(name, text).unwrap();
+        }
+        let data = serde_json::json!({"xs": [1, 2, 3]});
+        let err = hb.render("a", &data).unwrap_err().to_string();
+        assert!(err.contains("loop: b → a → b"), "{err}");
+        let err = hb.render("list", &data).unwrap_err().to_string();
+        assert!(err.contains("loop: item → list → item"), "{err}");
+        // The same template twice in a row is no loop.
+        assert_eq!(hb.render("fine", &data).unwrap(), "[1\n2\n3][1\n2\n3]");
+        INCLUDING.with_borrow(|chain| assert!(chain.is_empty(), "{chain:?}"));
     }
 
     #[test]
