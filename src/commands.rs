@@ -61,8 +61,10 @@ fn find_root(manifest_path: Option<&Path>) -> Result<PathBuf> {
 
 /// Detects, plans and renders, printing warnings: the shared front half.
 pub fn generate(args: &ProjectArgs) -> Result<Generated> {
-    // Parse the built-in templates while cargo reads the project.
-    let builtins = std::thread::spawn(render::Builtins::parse);
+    // Parsing the templates takes milliseconds; when a render is likely, it
+    // runs beside cargo. A re-run whose inputs are unchanged renders nothing,
+    // and there a second busy thread would only slow cargo down.
+    let early = render_likely(args).then(|| std::thread::spawn(render::Builtins::parse));
     let (planned, root) = match find(args.path.as_deref(), args.manifest_path.as_deref())? {
         Detected::Rust(found) => (plan::rust(&found, &rust_options(args, &found))?, found.root),
         Detected::Python(found) => {
@@ -96,9 +98,12 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
             files,
         });
     }
-    let builtins = builtins
-        .join()
-        .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??;
+    let builtins = match early {
+        Some(thread) => thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??,
+        None => render::Builtins::parse()?,
+    };
     let rendered = render::render(builtins, &planned.plan, &root, &overrides)?;
     let texts = [
         Some(&rendered.dockerfile),
@@ -119,6 +124,15 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
         root,
         files,
     })
+}
+
+/// Whether the folder lacks a Dockerfile that records its inputs: then the
+/// templates will surely be rendered. A guess, so it only decides when
+/// parsing starts.
+fn render_likely(args: &ProjectArgs) -> bool {
+    let dir = args.path.as_deref().unwrap_or(Path::new("."));
+    std::fs::read_to_string(dir.join("Dockerfile"))
+        .map_or(true, |text| write::recorded_inputs(&text).is_none())
 }
 
 /// The files as they are, when every one is the tool's own, untouched, and
