@@ -409,16 +409,21 @@ pub fn tidy(text: &str) -> String {
     out
 }
 
-/// The template a helper's first parameter names.
+/// The template a helper names in its first parameter; never the one it is
+/// rendering.
 fn named_template<'a, 'reg>(
     h: &'a Helper<'_>,
     r: &'reg Handlebars<'reg>,
+    rc: &RenderContext<'_, '_>,
     helper: &'static str,
 ) -> Result<(&'a str, &'reg handlebars::Template), RenderErrorReason> {
     let name = h
         .param(0)
         .and_then(|p| p.value().as_str())
         .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    if rc.is_current_template(name) {
+        return Err(RenderErrorReason::CannotIncludeSelf);
+    }
     let template = r
         .get_template(name)
         .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
@@ -467,10 +472,7 @@ fn include_helper<'reg, 'rc>(
     rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let (name, template) = named_template(h, r, "include")?;
-    if rc.is_current_template(name) {
-        return Err(RenderErrorReason::CannotIncludeSelf.into());
-    }
+    let (name, template) = named_template(h, r, rc, "include")?;
     let before = rc.get_current_template_name();
     let result = while_including(name, || template.render(r, ctx, rc, out));
     rc.set_current_template_name(before);
@@ -488,10 +490,7 @@ fn include_each_helper<'reg, 'rc>(
     rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let (name, template) = named_template(h, r, "include_each")?;
-    if rc.is_current_template(name) {
-        return Err(RenderErrorReason::CannotIncludeSelf.into());
-    }
+    let (name, template) = named_template(h, r, rc, "include_each")?;
     let list = h
         .param(1)
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;
