@@ -194,7 +194,7 @@ pub fn init(args: &InitArgs) -> Result<Status> {
             Action::Create => "wrote",
             Action::Update => "updated",
             Action::Conflict(_) => "replaced",
-            Action::Unchanged => "up to date:",
+            Action::Unchanged | Action::Restamp => "up to date:",
         };
         eprintln!("{what} {}", shown_file(&shown, &name));
     }
@@ -247,7 +247,7 @@ pub fn check(args: &ProjectArgs) -> Result<Status> {
         let (action, current) = write::action(f)?;
         let current = current.unwrap_or_default();
         let mut reasons = match action {
-            Action::Unchanged => {
+            Action::Unchanged | Action::Restamp => {
                 println!("{name} is up to date");
                 continue;
             }
@@ -405,7 +405,7 @@ pub fn build(args: &BuildArgs) -> Result<Status> {
                 "write one with `cargo distroless init`",
             ));
         }
-        Action::Unchanged => {}
+        Action::Unchanged | Action::Restamp => {}
         _ => warn(
             "the Dockerfile differs from what `cargo distroless init` would write now; building it as it is (see `cargo distroless check`)",
         ),

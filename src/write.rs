@@ -95,6 +95,10 @@ pub enum Action {
     Unchanged,
     /// The tool's own file, out of date.
     Update,
+    /// The tool's own file, rendered to the same text from other inputs
+    /// (another release, a reworded template): up to date, but `init`
+    /// records the new inputs digest, so the next run can skip rendering.
+    Restamp,
     /// The user's file or edit: replaced only with `--force`.
     Conflict(Ownership),
 }
@@ -111,9 +115,7 @@ pub fn action(file: &Planned) -> Result<(Action, Option<String>)> {
     } else if rendered_part(&current) == rendered_part(&file.content)
         && ownership(&current) == Ownership::Generated
     {
-        // Rendered the same from other inputs (another release, say): the
-        // file stays as it is.
-        Action::Unchanged
+        Action::Restamp
     } else {
         match ownership(&current) {
             Ownership::Generated => Action::Update,
@@ -255,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn same_render_from_other_inputs_is_left_alone() {
+    fn same_render_from_other_inputs_is_restamped() {
         let dir = tempfile::tempdir().unwrap();
         let old = Planned {
             content: stamp("FROM a\n", "1111111111111111"),
@@ -263,7 +265,11 @@ mod tests {
         };
         apply(std::slice::from_ref(&old), false).unwrap();
         let same = planned(dir.path(), "Dockerfile", "FROM a\n");
+        assert_eq!(action(&same).unwrap().0, Action::Restamp);
+        apply(std::slice::from_ref(&same), false).unwrap();
+        assert_eq!(std::fs::read_to_string(&same.path).unwrap(), same.content);
         assert_eq!(action(&same).unwrap().0, Action::Unchanged);
+        apply(std::slice::from_ref(&old), false).unwrap();
         let other = planned(dir.path(), "Dockerfile", "FROM b\n");
         assert_eq!(action(&other).unwrap().0, Action::Update);
         std::fs::write(&old.path, old.content.replace("FROM a", "FROM c")).unwrap();

@@ -384,9 +384,9 @@ fn templates_json_lists_templates_and_context() {
     );
 }
 
-/// A file rendered the same from other inputs (as by another release) is
-/// left alone and is up to date; the recorded inputs are only trusted in an
-/// untouched file.
+/// A file rendered the same from other inputs (as by another release) is up
+/// to date; `init` records the new inputs. The recorded inputs are only
+/// trusted in an untouched file.
 #[test]
 fn same_render_from_other_inputs_is_up_to_date() {
     let f = initialised("one-bin");
@@ -395,9 +395,11 @@ fn same_render_from_other_inputs_is_up_to_date() {
     let other = cargo_distroless::write::stamp(body, "00000000000000ff");
     assert_ne!(other, text);
     f.write("Dockerfile", &other);
+    check(&f, 0);
+    assert_eq!(f.read("Dockerfile"), other, "check writes nothing");
     let out = ok(&f.run(&["init"]));
     assert!(out.contains("up to date: Dockerfile"), "{out}");
-    assert_eq!(f.read("Dockerfile"), other);
+    assert_eq!(f.read("Dockerfile"), text, "init records the inputs");
     check(&f, 0);
 
     // An edit that keeps the inputs line is still an edit.
@@ -405,4 +407,36 @@ fn same_render_from_other_inputs_is_up_to_date() {
     let err = error(&f.run(&["init"]));
     assert!(err.contains("was edited since it was generated"), "{err}");
     check(&f, 1);
+}
+
+/// A change that alters only the Dockerfile still leaves every generated file
+/// recording the same inputs, so the next run can skip rendering.
+#[test]
+fn every_file_records_the_current_inputs() {
+    let f = initialised("workspace");
+    let inputs = |f: &Fixture| -> Vec<String> {
+        ["Dockerfile", ".dockerignore", "docker-bake.hcl"]
+            .iter()
+            .map(|name| {
+                let text = f.read(name);
+                let at = text.find("# cargo-distroless inputs: ").unwrap();
+                text[at..].lines().next().unwrap().to_string()
+            })
+            .collect()
+    };
+    let before = inputs(&f);
+    assert!(before.iter().all(|l| l == &before[0]), "{before:?}");
+    let rendered = |f: &Fixture| {
+        let text = f.read(".dockerignore");
+        text[..text.find("# cargo-distroless inputs: ").unwrap()].to_string()
+    };
+    let ignore = rendered(&f);
+    edit(&f, "crates/api/Cargo.toml", "port = 8080", "port = 8082");
+    let out = ok(&f.run(&["init"]));
+    assert!(out.contains("updated Dockerfile"), "{out}");
+    let after = inputs(&f);
+    assert_ne!(after[0], before[0]);
+    assert!(after.iter().all(|l| l == &after[0]), "{after:?}");
+    assert_eq!(rendered(&f), ignore, "the .dockerignore text is the same");
+    check(&f, 0);
 }
