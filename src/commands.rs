@@ -61,10 +61,13 @@ fn find_root(manifest_path: Option<&Path>) -> Result<PathBuf> {
 
 /// Detects, plans and renders, printing warnings: the shared front half.
 pub fn generate(args: &ProjectArgs) -> Result<Generated> {
-    // Parsing the templates takes milliseconds; when a render is likely, it
-    // runs beside cargo. A re-run whose inputs are unchanged renders nothing,
-    // and there a second busy thread would only slow cargo down.
-    let early = render_likely(args).then(|| std::thread::spawn(render::Builtins::parse));
+    // Parsing the templates takes milliseconds, so it starts now, beside
+    // cargo, at the lowest priority: a re-run whose inputs are unchanged
+    // renders nothing, and there it must not take CPU from cargo.
+    let builtins = std::thread::spawn(|| {
+        background_priority();
+        render::Builtins::parse()
+    });
     let (planned, root) = match find(args.path.as_deref(), args.manifest_path.as_deref())? {
         Detected::Rust(found) => (plan::rust(&found, &rust_options(args, &found))?, found.root),
         Detected::Python(found) => {
@@ -98,12 +101,9 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
             files,
         });
     }
-    let builtins = match early {
-        Some(thread) => thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??,
-        None => render::Builtins::parse()?,
-    };
+    let builtins = builtins
+        .join()
+        .map_err(|_| anyhow::anyhow!("parsing the templates stopped unexpectedly"))??;
     let rendered = render::render(builtins, &planned.plan, &root, &overrides)?;
     let texts = [
         Some(&rendered.dockerfile),
@@ -126,13 +126,15 @@ pub fn generate(args: &ProjectArgs) -> Result<Generated> {
     })
 }
 
-/// Whether the folder lacks a Dockerfile that records its inputs: then the
-/// templates will surely be rendered. A guess, so it only decides when
-/// parsing starts.
-fn render_likely(args: &ProjectArgs) -> bool {
-    let dir = args.path.as_deref().unwrap_or(Path::new("."));
-    std::fs::read_to_string(dir.join("Dockerfile"))
-        .map_or(true, |text| write::recorded_inputs(&text).is_none())
+/// Lowers the calling thread's priority to the least (Linux schedules
+/// threads one by one; elsewhere this would lower the whole process).
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on this thread's own id.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+    }
 }
 
 /// The files as they are, when every one is the tool's own, untouched, and
