@@ -144,10 +144,8 @@ fn unchanged(root: &Path, names: &[&str], inputs: &str) -> Result<Option<Vec<Pla
     let mut files = Vec::with_capacity(names.len());
     for name in names {
         let path = root.join(name);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let Some(text) = crate::project::read_optional(&path)? else {
+            return Ok(None);
         };
         if write::recorded_inputs(&text) != Some(inputs) {
             return Ok(None);

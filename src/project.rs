@@ -29,12 +29,17 @@ impl Project {
 
     /// Reads a file if it exists; `None` when it does not.
     pub fn read_optional(&self, rel: impl AsRef<Path>) -> Result<Option<String>> {
-        let path = self.path(rel);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
+        read_optional(&self.path(rel))
+    }
+}
+
+/// Reads a file if it exists; `None` when it does not. Any other failure
+/// names the file.
+pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 

@@ -187,7 +187,7 @@ impl Renderer {
     /// Renders one template; a failure names the template file (the partial
     /// where it happened), line and column.
     pub fn render(&self, name: &str, ctx: &HbContext) -> Result<String> {
-        match self.hb.render_with_context(name, ctx) {
+        match while_including(name, || self.hb.render_with_context(name, ctx)) {
             Ok(text) => Ok(tidy(&text)),
             Err(err) => {
                 let culprit = err
@@ -258,11 +258,8 @@ impl Overrides {
         }
         let mut files = Vec::new();
         for t in BUILTINS {
-            let path = dir.join(t.file);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => files.push((t, text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            if let Some(text) = crate::project::read_optional(&dir.join(t.file))? {
+                files.push((t, text));
             }
         }
         Ok(Overrides {
@@ -353,8 +350,7 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// Renders the Dockerfile, .dockerignore and bake file for a plan; the
-/// smaller two on a second thread. Unknown files in the override folder are
-/// reported as warnings.
+/// smaller two on a second thread.
 pub fn render(
     builtins: Builtins,
     plan: &Plan,
@@ -409,21 +405,16 @@ pub fn tidy(text: &str) -> String {
     out
 }
 
-/// The template a helper names in its first parameter; never the one it is
-/// rendering.
+/// The template a helper's first parameter names.
 fn named_template<'a, 'reg>(
     h: &'a Helper<'_>,
     r: &'reg Handlebars<'reg>,
-    rc: &RenderContext<'_, '_>,
     helper: &'static str,
 ) -> Result<(&'a str, &'reg handlebars::Template), RenderErrorReason> {
     let name = h
         .param(0)
         .and_then(|p| p.value().as_str())
         .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
-    if rc.is_current_template(name) {
-        return Err(RenderErrorReason::CannotIncludeSelf);
-    }
     let template = r
         .get_template(name)
         .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
@@ -431,9 +422,9 @@ fn named_template<'a, 'reg>(
 }
 
 thread_local! {
-    /// The templates being included on this thread, outermost first: a name
-    /// that comes round again is a loop, which would otherwise recurse until
-    /// the stack overflows.
+    /// The templates being rendered on this thread, outermost first: a name
+    /// that comes round again (one that includes itself, or a longer loop)
+    /// would otherwise recurse until the stack overflows.
     static INCLUDING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -472,7 +463,7 @@ fn include_helper<'reg, 'rc>(
     rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let (name, template) = named_template(h, r, rc, "include")?;
+    let (name, template) = named_template(h, r, "include")?;
     let before = rc.get_current_template_name();
     let result = while_including(name, || template.render(r, ctx, rc, out));
     rc.set_current_template_name(before);
@@ -487,10 +478,10 @@ fn include_each_helper<'reg, 'rc>(
     h: &Helper<'rc>,
     r: &'reg Handlebars<'reg>,
     ctx: &'rc HbContext,
-    rc: &mut RenderContext<'reg, 'rc>,
+    _rc: &mut RenderContext<'reg, 'rc>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let (name, template) = named_template(h, r, rc, "include_each")?;
+    let (name, template) = named_template(h, r, "include_each")?;
     let list = h
         .param(1)
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;

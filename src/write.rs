@@ -105,10 +105,8 @@ pub enum Action {
 
 /// Decides what to do with one file, reading what is there.
 pub fn action(file: &Planned) -> Result<(Action, Option<String>)> {
-    let current = match std::fs::read_to_string(&file.path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Action::Create, None)),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.path.display())),
+    let Some(current) = crate::project::read_optional(&file.path)? else {
+        return Ok((Action::Create, None));
     };
     let action = if current == file.content {
         Action::Unchanged

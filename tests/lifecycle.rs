@@ -440,3 +440,22 @@ fn every_file_records_the_current_inputs() {
     assert_eq!(rendered(&f), ignore, "the .dockerignore text is the same");
     check(&f, 0);
 }
+
+/// Overrides that include each other are an error naming the loop, and the
+/// Dockerfile is left as it was.
+#[test]
+fn templates_that_include_each_other_are_refused() {
+    let f = initialised("one-bin");
+    let before = f.read("Dockerfile");
+    std::fs::create_dir_all(f.path(".distroless/templates/partials")).unwrap();
+    f.write(
+        ".distroless/templates/partials/final-stage.hbs",
+        "{{include \"rust.Dockerfile\"}}\n",
+    );
+    let err = error(&f.run(&["init"]));
+    assert!(
+        err.contains("templates include each other in a loop: rust.Dockerfile → final-stage → rust.Dockerfile"),
+        "{err}"
+    );
+    assert_eq!(f.read("Dockerfile"), before);
+}
