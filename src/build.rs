@@ -227,7 +227,7 @@ fn buildx_version(program: &Path) -> (u64, u64) {
 }
 
 /// Reads "github.com/docker/buildx v0.13.1 …" or Debian's "… 0.29.1+ds1 …".
-fn parse_buildx_version(text: &str) -> (u64, u64) {
+pub fn parse_buildx_version(text: &str) -> (u64, u64) {
     let version = text
         .split_whitespace()
         .nth(1)

@@ -61,13 +61,8 @@ fn bake_docker_config() -> String {
         .output()
         .expect("docker runs");
     let version = stdout(&out);
-    let minor: u64 = version
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.trim_start_matches('v').split('.').nth(1)?.parse().ok())
-        .unwrap_or(0);
     assert!(
-        minor >= 17,
+        cargo_distroless::build::parse_buildx_version(&version) >= (0, 17),
         "buildx in {dir} is too old for bake's network: {version}"
     );
     dir
