@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::ecosystems::rust::Selection;
+use crate::pipeline::Request;
+
 /// Write a Dockerfile that builds your project and runs it, non-root, on the
 /// smallest correct gcr.io/distroless image.
 #[derive(Debug, Parser)]
@@ -67,7 +70,7 @@ pub struct BuildArgs {
 
     /// The engine: docker (with buildx), podman or buildah (default: the first found).
     #[arg(long, value_enum)]
-    pub engine: Option<crate::build::Engine>,
+    pub engine: Option<crate::engine::Engine>,
 
     /// Network mode for RUN steps, e.g. `host`.
     #[arg(long, value_name = "MODE")]
@@ -125,28 +128,58 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
-    /// The Rust-only options given on the command line, as (flag, config key).
-    pub fn rust_choices(&self) -> Vec<(&'static str, &'static str)> {
-        [
-            (!self.packages.is_empty(), "--package", "packages"),
-            (!self.bins.is_empty(), "--bin", "bins"),
-            (
-                self.rust_version.is_some(),
-                "--rust-version",
-                "rust-version",
-            ),
-            (!self.features.is_empty(), "--features", "features"),
-            (
-                self.no_default_features,
-                "--no-default-features",
-                "no-default-features",
-            ),
-            (self.all_features, "--all-features", "all-features"),
-            (self.profile.is_some(), "--profile", "profile"),
-        ]
-        .into_iter()
-        .filter_map(|(on, flag, key)| on.then_some((flag, key)))
-        .collect()
+    /// The Rust choices given as flags.
+    pub fn rust_flags(&self) -> Selection {
+        Selection {
+            packages: self.packages.clone(),
+            bins: self.bins.clone(),
+            rust_version: self.rust_version.clone(),
+            features: self.features.clone(),
+            no_default_features: self.no_default_features,
+            all_features: self.all_features,
+            profile: self.profile.clone(),
+            ..Selection::default()
+        }
+    }
+
+    /// What the pipeline is asked for.
+    pub fn request(&self) -> Request {
+        Request {
+            path: self.path.clone(),
+            manifest_path: self.manifest_path.clone(),
+            rust: self.rust_flags(),
+        }
+    }
+}
+
+impl BuildArgs {
+    /// What the pipeline is asked for: the project as its files record it.
+    pub fn request(&self) -> Request {
+        Request {
+            path: self.path.clone(),
+            manifest_path: self.manifest_path.clone(),
+            rust: Selection::default(),
+        }
+    }
+}
+
+impl EjectArgs {
+    /// The project whose override folder gets the templates.
+    pub fn request(&self) -> Request {
+        Request {
+            manifest_path: self.manifest_path.clone(),
+            ..Request::default()
+        }
+    }
+}
+
+impl TemplatesArgs {
+    /// The project whose overrides are listed.
+    pub fn request(&self) -> Request {
+        Request {
+            manifest_path: self.manifest_path.clone(),
+            ..Request::default()
+        }
     }
 }
 

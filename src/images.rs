@@ -207,6 +207,14 @@ pub fn rust_builder(version: &str, distro: &Distro, slim: bool) -> String {
     format!("rust:{version}{slim}-{}", distro.codename)
 }
 
+/// The default release and its `python3` family: the one runtime Python
+/// projects get (a test checks the catalogue has both).
+pub fn python_runtime() -> (&'static Distro, &'static Runtime) {
+    let distro = distro(DEFAULT_DISTRO).unwrap_or(&DISTROS[0]);
+    let family = runtime("python3").unwrap_or(&RUNTIMES[RUNTIMES.len() - 1]);
+    (distro, family)
+}
+
 /// The Debian image Python projects build on: the release's own CPython,
 /// the interpreter its python3 runtime carries.
 pub fn debian_slim(distro: &Distro) -> String {
@@ -234,6 +242,13 @@ mod tests {
                 assert!(distro(id).is_some(), "{} names unknown {id}", r.name);
             }
         }
+    }
+
+    #[test]
+    fn the_python_runtime_is_in_the_catalogue() {
+        let (d, r) = python_runtime();
+        assert_eq!((d.id, r.name), (DEFAULT_DISTRO, "python3"));
+        assert!(r.distros.contains(&d.id) && d.python.is_some());
     }
 
     #[test]

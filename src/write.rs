@@ -34,6 +34,16 @@ pub fn recorded_inputs(text: &str) -> Option<&str> {
     last.strip_prefix(INPUTS)
 }
 
+/// What a file records on its inputs line, whether or not it was edited
+/// since: enough to say what changed, never to trust the file.
+pub fn recorded_inputs_any(text: &str) -> Option<&str> {
+    let start = text.rfind(INPUTS)?;
+    if start != 0 && !text[..start].ends_with('\n') {
+        return None;
+    }
+    text[start + INPUTS.len()..].lines().next()
+}
+
 /// The rendered part of a generated file: what comes before its inputs line.
 fn rendered_part(text: &str) -> &str {
     match text.rfind(INPUTS) {
@@ -79,7 +89,7 @@ pub fn ownership(text: &str) -> Ownership {
 
 /// A file the tool wants on disk.
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub struct PendingFile {
     pub path: PathBuf,
     /// The name shown to the user, relative to the project root.
     pub name: String,
@@ -104,8 +114,8 @@ pub enum Action {
 }
 
 /// Decides what to do with one file, reading what is there.
-pub fn action(file: &Planned) -> Result<(Action, Option<String>)> {
-    let Some(current) = crate::project::read_optional(&file.path)? else {
+pub fn action(file: &PendingFile) -> Result<(Action, Option<String>)> {
+    let Some(current) = crate::folder::read_optional(&file.path)? else {
         return Ok((Action::Create, None));
     };
     let action = if current == file.content {
@@ -135,7 +145,7 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
 /// Writes every file that is missing or stale. When any would overwrite a
 /// file the user owns and `force` is off, writes nothing and says why, with
 /// the diff. Returns each file's action.
-pub fn apply(files: &[Planned], force: bool) -> Result<Vec<(String, Action)>> {
+pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>> {
     let mut decided = Vec::new();
     let mut refusals = Vec::new();
     for f in files {
@@ -218,8 +228,8 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn planned(dir: &Path, name: &str, body: &str) -> Planned {
-        Planned {
+    fn pending(dir: &Path, name: &str, body: &str) -> PendingFile {
+        PendingFile {
             path: dir.join(name),
             name: name.into(),
             content: stamp(body, "0123456789abcdef"),
@@ -257,18 +267,18 @@ mod tests {
     #[test]
     fn same_render_from_other_inputs_is_restamped() {
         let dir = tempfile::tempdir().unwrap();
-        let old = Planned {
+        let old = PendingFile {
             content: stamp("FROM a\n", "1111111111111111"),
-            ..planned(dir.path(), "Dockerfile", "FROM a\n")
+            ..pending(dir.path(), "Dockerfile", "FROM a\n")
         };
         apply(std::slice::from_ref(&old), false).unwrap();
-        let same = planned(dir.path(), "Dockerfile", "FROM a\n");
+        let same = pending(dir.path(), "Dockerfile", "FROM a\n");
         assert_eq!(action(&same).unwrap().0, Action::Restamp);
         apply(std::slice::from_ref(&same), false).unwrap();
         assert_eq!(std::fs::read_to_string(&same.path).unwrap(), same.content);
         assert_eq!(action(&same).unwrap().0, Action::Unchanged);
         apply(std::slice::from_ref(&old), false).unwrap();
-        let other = planned(dir.path(), "Dockerfile", "FROM b\n");
+        let other = pending(dir.path(), "Dockerfile", "FROM b\n");
         assert_eq!(action(&other).unwrap().0, Action::Update);
         std::fs::write(&old.path, old.content.replace("FROM a", "FROM c")).unwrap();
         assert_eq!(
@@ -281,7 +291,7 @@ mod tests {
     #[test]
     fn unchanged_file_is_not_rewritten() {
         let dir = tempfile::tempdir().unwrap();
-        let f = planned(dir.path(), "Dockerfile", "FROM a\n");
+        let f = pending(dir.path(), "Dockerfile", "FROM a\n");
         assert_eq!(
             apply(std::slice::from_ref(&f), false).unwrap()[0].1,
             Action::Create
@@ -301,15 +311,15 @@ mod tests {
     #[test]
     fn generated_file_updates_but_user_file_is_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let old = planned(dir.path(), "Dockerfile", "FROM a\n");
+        let old = pending(dir.path(), "Dockerfile", "FROM a\n");
         apply(&[old], false).unwrap();
-        let new = planned(dir.path(), "Dockerfile", "FROM b\n");
+        let new = pending(dir.path(), "Dockerfile", "FROM b\n");
         assert_eq!(
             apply(std::slice::from_ref(&new), false).unwrap()[0].1,
             Action::Update
         );
         std::fs::write(&new.path, "FROM mine\n").unwrap();
-        let ignore = planned(dir.path(), ".dockerignore", "target/\n");
+        let ignore = pending(dir.path(), ".dockerignore", "target/\n");
         let err = apply(&[ignore.clone(), new.clone()], false).unwrap_err();
         let text = crate::error::format(&err);
         assert!(

@@ -204,9 +204,10 @@ fn bad_configuration_names_key_and_file() {
         &manifest.replace("port = 8080", "prot = 8080"),
     );
     let text = error(&w.run(&["init"]));
-    assert!(text.contains("unknown field `prot`"), "{text}");
     assert!(
-        text.contains("[package.metadata.distroless] in crates/api/Cargo.toml"),
+        text.contains(
+            "invalid [package.metadata.distroless] of crates/api/Cargo.toml: unknown key `prot`"
+        ),
         "{text}"
     );
 

@@ -2,9 +2,9 @@
 //! answers on 127.0.0.1, runs as uid 65532, has no shell, and the image is no
 //! bigger than its runtime base + the binary + 1 MiB.
 //!
-//! Needs a Docker engine with BuildKit and the base images; runs under
-//! `CARGO_DISTROLESS_E2E=1` (set by `.ci/run`, which starts both) and is
-//! skipped, saying so, otherwise.
+//! Needs a Docker engine with BuildKit and the base images, so every test is
+//! ignored unless asked for: `.ci/run` starts both and runs them with
+//! `cargo test -- --ignored`. Asked for without an engine, they fail.
 
 mod common;
 
@@ -14,31 +14,24 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{Fixture, example, fixture, ok, required, stderr, stdout};
+use common::{Fixture, example, fixture, ok, stderr, stdout};
 
 const RUNTIME: &str = "gcr.io/distroless/cc-debian13:nonroot";
 const MIB: u64 = 1024 * 1024;
 
-/// Whether to run; under `CARGO_DISTROLESS_E2E=1` a missing engine fails.
-fn engine() -> bool {
-    if !required() {
-        eprintln!(
-            "skipping image builds: set CARGO_DISTROLESS_E2E=1 with a running Docker engine and the base images (see .ci/run)"
-        );
-        return false;
-    }
+/// Asserts that an engine answers and holds the base images.
+fn engine() {
     let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
     assert!(
         info.status.success(),
-        "CARGO_DISTROLESS_E2E=1 but no Docker engine answers: {}",
+        "the image tests need a Docker engine, and none answers: {}",
         stderr(&info)
     );
     let base = docker(&["image", "inspect", RUNTIME]);
     assert!(
         base.status.success(),
-        "CARGO_DISTROLESS_E2E=1 but {RUNTIME} is missing: build the base images first"
+        "the image tests need the base images, and {RUNTIME} is missing: build them first (.ci/run does)"
     );
-    true
 }
 
 fn docker(args: &[&str]) -> Output {
@@ -62,7 +55,7 @@ fn bake_docker_config() -> String {
         .expect("docker runs");
     let version = stdout(&out);
     assert!(
-        cargo_distroless::build::parse_buildx_version(&version) >= (0, 17),
+        cargo_distroless::version::parse_buildx(&version) >= (0, 17),
         "buildx in {dir} is too old for bake's network: {version}"
     );
     dir
@@ -286,10 +279,9 @@ fn run_project(f: Fixture, name: &str, cases: &[Case]) -> Fixture {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn one_binary() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_fixture(
         "one-bin",
         &[Case {
@@ -302,10 +294,9 @@ fn one_binary() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn dash_in_name_with_env_and_args() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_fixture(
         "dash-name",
         &[Case {
@@ -318,10 +309,9 @@ fn dash_in_name_with_env_and_args() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn several_binaries_in_one_package() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_fixture(
         "several-bins",
         &[
@@ -348,10 +338,9 @@ fn several_binaries_in_one_package() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn virtual_workspace_with_path_dependencies_and_assets() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_fixture(
         "workspace",
         &[
@@ -375,10 +364,9 @@ fn virtual_workspace_with_path_dependencies_and_assets() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn default_run_is_the_default_image() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_fixture(
         "default-run",
         &[
@@ -401,10 +389,9 @@ fn default_run_is_the_default_image() {
 /// A build script and a crates.io dependency; then a source-only change must
 /// rebuild the application without recompiling the dependency.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn build_script_and_dependency_cache() {
-    if !engine() {
-        return;
-    }
+    engine();
     let case = Case {
         stage: "stamped",
         bin: "stamped",
@@ -440,10 +427,9 @@ fn build_script_and_dependency_cache() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn the_readme_example() {
-    if !engine() {
-        return;
-    }
+    engine();
     run_project(
         example("hello-server"),
         "hello-server",
@@ -487,10 +473,9 @@ fn native_fixture(
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn system_openssl_needs_nothing_copied_on_cc() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("openssl-service");
     ok(&f.run(&["init"]));
     let libs = native_fixture(
@@ -505,10 +490,9 @@ fn system_openssl_needs_nothing_copied_on_cc() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn system_sqlite_is_copied_into_the_image() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("sqlite-service");
     ok(&f.run(&["init"]));
     let libs = native_fixture(
@@ -527,10 +511,9 @@ fn system_sqlite_is_copied_into_the_image() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn static_build_runs_on_static() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("static-service");
     ok(&f.run(&["init"]));
     assert!(
@@ -549,10 +532,9 @@ fn static_build_runs_on_static() {
 
 /// On `base` (no libgcc_s) the same mechanism copies libgcc_s.so.1 in.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn base_runtime_gets_libgcc_copied_in() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("one-bin");
     let manifest = f.read("Cargo.toml");
     f.write(
@@ -577,10 +559,9 @@ fn base_runtime_gets_libgcc_copied_in() {
 
 /// The bake file: buildx reads it, with one target per image and their tags.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn bake_file_is_what_buildx_reads() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("several-bins");
     ok(&f.run(&["init"]));
     let out = Command::new("docker")
@@ -615,10 +596,9 @@ fn bake_file_is_what_buildx_reads() {
 /// compiles the workspace once and makes both images, tagged from the bake
 /// file with the registry prefix, and both serve.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn real_bake_builds_every_image_once() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("workspace");
     ok(&f.run(&["init"]));
     // Unique per run, so the workspace is compiled here, not taken from cache.
@@ -673,10 +653,9 @@ fn real_bake_builds_every_image_once() {
 /// `cargo distroless build` builds every image of a workspace and reports on
 /// each; every image then runs.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn build_command_builds_and_reports_every_image() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("workspace");
     ok(&f.run(&["init"]));
     // Every image at once goes through bake (a buildx that can set its network).
@@ -744,10 +723,9 @@ fn build_command_builds_and_reports_every_image() {
 
 /// A build that fails exits non-zero with the engine's error.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn build_command_reports_a_failed_build() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = fixture("one-bin");
     ok(&f.run(&["init"]));
     // Unique per run, so no cached layer can stand in for it.
@@ -817,10 +795,9 @@ fn python_fixture(name: &str, port: u16, entrypoint: &str, answer: &str) -> Fixt
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_flask_from_requirements_with_compiled_markupsafe() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-flask",
         18320,
@@ -830,10 +807,9 @@ fn python_flask_from_requirements_with_compiled_markupsafe() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_package_with_a_console_script() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-package",
         18321,
@@ -843,10 +819,9 @@ fn python_package_with_a_console_script() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_poetry_app() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-poetry",
         18322,
@@ -856,10 +831,9 @@ fn python_poetry_app() {
 }
 
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_yaml_with_libyaml_from_hashed_requirements() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-yaml",
         18323,
@@ -871,10 +845,9 @@ fn python_yaml_with_libyaml_from_hashed_requirements() {
 /// A uv-locked app; then a source-only change must not reinstall the
 /// dependencies.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_uv_app_and_source_change_rebuild() {
-    if !engine() {
-        return;
-    }
+    engine();
     let f = python_fixture(
         "py-uv",
         18324,
@@ -909,10 +882,9 @@ fn python_uv_app_and_source_change_rebuild() {
 /// The usual FastAPI `main.py`, with no `__main__` block: uvicorn serves it,
 /// and pydantic-core's compiled extension loads.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_fastapi_served_by_uvicorn() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-fastapi",
         18326,
@@ -923,10 +895,9 @@ fn python_fastapi_served_by_uvicorn() {
 
 /// Pipfile.lock's default packages, installed hash-checked.
 #[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_pipenv_lock() {
-    if !engine() {
-        return;
-    }
+    engine();
     python_fixture(
         "py-pipenv",
         18327,

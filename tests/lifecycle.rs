@@ -38,10 +38,7 @@ fn check_names_a_new_binary_and_init_fixes_it() {
     f.write("crates/api/src/bin/migrate.rs", "fn main() {}\n");
     let report = check(&f, 1);
     assert!(report.contains("Dockerfile is stale:"), "{report}");
-    assert!(
-        report.contains("- a new binary to package: `migrate`"),
-        "{report}"
-    );
+    assert!(report.contains("- a new image: `migrate`"), "{report}");
     assert!(
         report.contains("+FROM gcr.io/distroless/cc-debian13:nonroot AS migrate"),
         "the diff: {report}"
@@ -60,9 +57,16 @@ fn check_names_a_new_member() {
     );
     f.write("crates/jobs/src/main.rs", "fn main() {}\n");
     let report = check(&f, 1);
+    assert!(report.contains("- a new image: `jobs`"), "{report}");
     assert!(
-        report.contains("workspace member `jobs` now has a binary to package"),
+        report.contains(
+            "- the build changed: Rust 1.95.0 builds binaries `api-server`, `jobs`, `worker` from packages `api`, `jobs`, `worker`"
+        ),
         "{report}"
+    );
+    assert!(
+        !report.contains("setting changed") && !report.contains("metadata changed"),
+        "a new image changes no other image: {report}"
     );
 }
 
@@ -72,7 +76,7 @@ fn check_names_a_changed_config_key() {
     edit(&f, "Cargo.toml", "port = [8080, 9090]", "port = [8080]");
     let report = check(&f, 1);
     assert!(
-        report.contains("`my-web-app`: the `port` setting changed"),
+        report.contains("- the `port` setting changed (in `my-web-app`)"),
         "{report}"
     );
     edit(&f, "Cargo.toml", "port = [8080]", "port = [8080, 9090]");
@@ -88,12 +92,17 @@ fn check_names_a_changed_config_key() {
 #[test]
 fn check_names_a_new_lockfile_and_a_missing_file() {
     let f = initialised("one-bin");
-    std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+    let locked = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
         .args(["generate-lockfile", "--offline"])
         .current_dir(&f.dir)
         .output()
         .unwrap();
-    assert!(check(&f, 1).contains("Cargo.lock now exists"));
+    assert!(locked.status.success(), "{}", common::stderr(&locked));
+    let report = check(&f, 1);
+    assert!(
+        report.contains("- the build changed:") && report.contains("--locked (Cargo.lock exists)"),
+        "{report}"
+    );
     std::fs::remove_file(f.path(".dockerignore")).unwrap();
     assert!(check(&f, 1).contains(".dockerignore is missing"));
 }
@@ -144,20 +153,20 @@ fn check_reports_hand_edits_and_errors() {
 #[test]
 fn eject_one_partial_and_override_it() {
     let f = initialised("one-bin");
-    let text = ok(&f.run(&["eject", "final-stage"]));
+    let text = ok(&f.run(&["eject", "rust/final"]));
     assert!(
-        text.contains("wrote .distroless/templates/partials/final-stage.hbs"),
+        text.contains("wrote .distroless/templates/rust/final.hbs"),
         "{text}"
     );
     assert!(
-        !f.path(".distroless/templates/rust.Dockerfile.hbs").exists(),
+        !f.path(".distroless/templates/rust/Dockerfile.hbs").exists(),
         "only the one asked for"
     );
     assert_eq!(
-        f.read(".distroless/templates/partials/final-stage.hbs"),
+        f.read(".distroless/templates/rust/final.hbs"),
         std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/templates/partials/final-stage.hbs"
+            "/templates/rust/final.hbs"
         ))
         .unwrap()
     );
@@ -165,7 +174,7 @@ fn eject_one_partial_and_override_it() {
 
     edit(
         &f,
-        ".distroless/templates/partials/final-stage.hbs",
+        ".distroless/templates/rust/final.hbs",
         "WORKDIR",
         "LABEL team=\"platform\"\nWORKDIR",
     );
@@ -185,12 +194,12 @@ fn eject_one_partial_and_override_it() {
     let listing = stdout(&f.run(&["templates"]));
     let line = listing
         .lines()
-        .find(|l| l.contains("partials/final-stage.hbs"))
+        .find(|l| l.contains("rust/final.hbs"))
         .unwrap();
     assert!(line.contains("overridden"), "{line}");
     let line = listing
         .lines()
-        .find(|l| l.contains("partials/header.hbs"))
+        .find(|l| l.contains("common/header.hbs"))
         .unwrap();
     assert!(line.contains("built in"), "{line}");
 }
@@ -200,17 +209,21 @@ fn eject_all_and_override_a_whole_template() {
     let f = initialised("one-bin");
     ok(&f.run(&["eject"]));
     for file in [
-        "rust.Dockerfile.hbs",
-        "dockerignore.hbs",
-        "partials/header.hbs",
-        "partials/rust-builder.hbs",
+        "rust/Dockerfile.hbs",
+        "common/dockerignore.hbs",
+        "common/header.hbs",
+        "rust/builder.hbs",
+        "python/final.hbs",
     ] {
         assert!(
             f.path(&format!(".distroless/templates/{file}")).exists(),
             "{file}"
         );
     }
-    f.write(".distroless/templates/dockerignore.hbs", "target/\ndocs/\n");
+    f.write(
+        ".distroless/templates/common/dockerignore.hbs",
+        "target/\ndocs/\n",
+    );
     ok(&f.run(&["init"]));
     assert!(
         f.read(".dockerignore")
@@ -219,21 +232,21 @@ fn eject_all_and_override_a_whole_template() {
     // Eject never overwrites a template already there.
     let text = ok(&f.run(&["eject", "dockerignore"]));
     assert!(
-        text.contains("kept .distroless/templates/dockerignore.hbs"),
+        text.contains("kept .distroless/templates/common/dockerignore.hbs"),
         "{text}"
     );
     assert!(
-        f.read(".distroless/templates/dockerignore.hbs")
+        f.read(".distroless/templates/common/dockerignore.hbs")
             .starts_with("target/")
     );
     ok(&f.run(&["eject", "dockerignore", "--force"]));
     assert!(
-        f.read(".distroless/templates/dockerignore.hbs")
+        f.read(".distroless/templates/common/dockerignore.hbs")
             .starts_with("# .dockerignore")
     );
     let text = error(&f.run(&["eject", "nope"]));
     assert!(
-        text.contains("no template named `nope`") && text.contains("final-stage"),
+        text.contains("no template named `nope`") && text.contains("rust/final"),
         "{text}"
     );
 }
@@ -242,8 +255,8 @@ fn eject_all_and_override_a_whole_template() {
 fn template_errors_name_the_file_and_leave_the_dockerfile() {
     let f = initialised("one-bin");
     let before = f.read("Dockerfile");
-    let partial = ".distroless/templates/partials/final-stage.hbs";
-    ok(&f.run(&["eject", "final-stage"]));
+    let partial = ".distroless/templates/rust/final.hbs";
+    ok(&f.run(&["eject", "rust/final"]));
 
     edit(
         &f,
@@ -252,7 +265,7 @@ fn template_errors_name_the_file_and_leave_the_dockerfile() {
         "{{@root.runtime.usr}}",
     );
     let text = error(&f.run(&["init", "--force"]));
-    assert!(text.contains("final-stage.hbs:"), "file and line: {text}");
+    assert!(text.contains("rust/final.hbs:"), "file and line: {text}");
     assert!(
         text.contains("`@root.runtime.usr` is not in the render context"),
         "{text}"
@@ -262,7 +275,7 @@ fn template_errors_name_the_file_and_leave_the_dockerfile() {
     f.write(partial, "FROM x\n{{#if ports}\n");
     let text = error(&f.run(&["init", "--force"]));
     assert!(
-        text.contains("final-stage.hbs:") && text.contains("does not parse"),
+        text.contains("rust/final.hbs:") && text.contains("does not parse"),
         "{text}"
     );
     assert_eq!(f.read("Dockerfile"), before);
@@ -297,7 +310,7 @@ fn unknown_template_file_is_a_warning() {
         "{text}"
     );
     assert!(
-        text.contains("partials/final-stage.hbs"),
+        text.contains("rust/final.hbs"),
         "lists the real names: {text}"
     );
 }
@@ -355,17 +368,17 @@ fn templates_json_lists_templates_and_context() {
     assert_eq!(
         names,
         [
-            "rust.Dockerfile",
-            "python.Dockerfile",
-            "dockerignore",
-            "bake",
-            "header",
-            "rust-builder",
-            "python-builder",
-            "python-final",
-            "apt-packages",
-            "copy-libraries",
-            "final-stage"
+            "rust/Dockerfile",
+            "rust/builder",
+            "rust/final",
+            "python/Dockerfile",
+            "python/builder",
+            "python/final",
+            "common/header",
+            "common/apt-packages",
+            "common/copy-libraries",
+            "common/dockerignore",
+            "common/bake",
         ]
     );
     assert_eq!(json["context"]["properties"]["binaries"]["type"], "array");
@@ -447,15 +460,69 @@ fn every_file_records_the_current_inputs() {
 fn templates_that_include_each_other_are_refused() {
     let f = initialised("one-bin");
     let before = f.read("Dockerfile");
-    std::fs::create_dir_all(f.path(".distroless/templates/partials")).unwrap();
+    std::fs::create_dir_all(f.path(".distroless/templates/rust")).unwrap();
     f.write(
-        ".distroless/templates/partials/final-stage.hbs",
-        "{{include \"rust.Dockerfile\"}}\n",
+        ".distroless/templates/rust/final.hbs",
+        "{{include \"rust/Dockerfile\"}}\n",
     );
     let err = error(&f.run(&["init"]));
     assert!(
-        err.contains("templates include each other in a loop: rust.Dockerfile → final-stage → rust.Dockerfile"),
+        err.contains(
+            "templates include each other in a loop: rust/Dockerfile → rust/final → rust/Dockerfile"
+        ),
         "{err}"
     );
     assert_eq!(f.read("Dockerfile"), before);
+}
+
+/// Overrides written for the flat layout that came before ecosystem folders
+/// still take effect, by their old paths and the old names they include,
+/// and each old path gets a warning naming the new one.
+#[test]
+fn old_override_paths_and_names_still_work() {
+    let f = initialised("one-bin");
+    let before = f.read("Dockerfile");
+    std::fs::create_dir_all(f.path(".distroless/templates/partials")).unwrap();
+    let builtin = |file: &str| {
+        std::fs::read_to_string(format!("{}/templates/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    // The main template as it was written before: old names throughout.
+    f.write(
+        ".distroless/templates/rust.Dockerfile.hbs",
+        "{{include \"header\"}}\n{{include \"rust-builder\"}}\n\n{{include_each \"final-stage\" binaries}}\n",
+    );
+    f.write(
+        ".distroless/templates/partials/final-stage.hbs",
+        &builtin("rust/final.hbs").replace("WORKDIR", "LABEL team=\"platform\"\nWORKDIR"),
+    );
+    let text = ok(&f.run(&["init"]));
+    for (old, new) in [
+        ("rust.Dockerfile.hbs", "rust/Dockerfile.hbs"),
+        ("partials/final-stage.hbs", "rust/final.hbs"),
+    ] {
+        assert!(
+            text.contains(&format!(
+                "warning: .distroless/templates/{old} is the old path of .distroless/templates/{new}; it still takes effect"
+            )),
+            "{text}"
+        );
+    }
+    let after = f.read("Dockerfile");
+    let body = |t: &str| t[..t.find("# cargo-distroless inputs: ").unwrap()].to_string();
+    assert_eq!(
+        body(&after),
+        body(&before).replace("WORKDIR /app", "LABEL team=\"platform\"\nWORKDIR /app")
+    );
+    // The new path wins over the old one, which is then reported as ignored.
+    std::fs::create_dir_all(f.path(".distroless/templates/rust")).unwrap();
+    f.write(
+        ".distroless/templates/rust/final.hbs",
+        &builtin("rust/final.hbs"),
+    );
+    let text = ok(&f.run(&["init"]));
+    assert!(
+        text.contains("warning: .distroless/templates/partials/final-stage.hbs is ignored: .distroless/templates/rust/final.hbs overrides the same template"),
+        "{text}"
+    );
+    assert_eq!(body(&f.read("Dockerfile")), body(&before));
 }

@@ -1,0 +1,98 @@
+//! `build`: build the images from the files on disk, then report on each.
+
+use anyhow::Result;
+
+use super::{report_plan, shown_dir};
+use crate::cli::BuildArgs;
+use crate::context::Binary;
+use crate::engine::{self, Request};
+use crate::error::{fail, warn};
+use crate::layout::{GeneratedFile, VENV};
+use crate::pipeline::{self, Render};
+use crate::status::Status;
+use crate::write::{self, Action};
+
+pub fn run(args: &BuildArgs) -> Result<Status> {
+    let generated = pipeline::generate(&args.request(), Render::Always)?;
+    report_plan(&generated, false);
+    let root = &generated.root;
+    let shown = shown_dir(root);
+    let dockerfile = generated
+        .file(GeneratedFile::Dockerfile)
+        .ok_or_else(|| anyhow::anyhow!("the pipeline rendered no Dockerfile"))?;
+    match write::action(dockerfile)?.0 {
+        Action::Create => {
+            return Err(fail(
+                format!("there is no Dockerfile in {shown}"),
+                "write one with `cargo distroless init`",
+            ));
+        }
+        Action::Unchanged | Action::Restamp => {}
+        _ => warn(
+            "the Dockerfile differs from what `cargo distroless init` would write now; building it as it is (see `cargo distroless check`)",
+        ),
+    }
+    let ctx = &generated.planned.context;
+    let targets: Vec<&Binary> = if args.bins.is_empty() {
+        ctx.binaries.iter().collect()
+    } else {
+        args.bins
+            .iter()
+            .map(|name| {
+                ctx.binaries
+                    .iter()
+                    .find(|b| &b.name == name || &b.stage == name)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            ctx.binaries.iter().map(|b| b.name.as_str()).collect();
+                        fail(
+                            format!("no image for a binary named `{name}`"),
+                            format!("the images are: {}", names.join(", ")),
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?
+    };
+    if args.tag.is_some() && targets.len() != 1 {
+        return Err(fail(
+            "--tag names one image",
+            "pass exactly one --bin with --tag",
+        ));
+    }
+    let (engine, program) = engine::find_engine(args.engine)?;
+    let bake = root.join(GeneratedFile::Bake.file_name());
+    let req = Request {
+        root,
+        all: targets.len() == ctx.binaries.len(),
+        targets,
+        tag: args.tag.clone(),
+        platform: args.platform.clone(),
+        push: args.push,
+        network: args.network.clone(),
+        bake_file: bake.exists().then_some(bake),
+        runtime_image: &ctx.runtime.image,
+        payload: ctx.python.as_ref().map(|_| VENV),
+    };
+    engine::run(engine, &program, &req)?;
+    if args.push {
+        let pushed: Vec<String> = req.targets.iter().flat_map(|b| req.tags(b)).collect();
+        println!("pushed: {}", pushed.join(", "));
+        return Ok(Status::Ok);
+    }
+    println!(
+        "{:<32} {:>9} {:>9} {:>9}  {:<12} entrypoint",
+        "image", "size", "base", "payload", "user"
+    );
+    for r in engine::report(engine, &program, &req) {
+        println!(
+            "{:<32} {:>9} {:>9} {:>9}  {:<12} {}",
+            r.tag,
+            engine::mb(r.size),
+            engine::mb(r.base),
+            engine::mb(r.payload),
+            r.user,
+            r.entrypoint
+        );
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,74 @@
+//! `init`: write the files (or print the Dockerfile), then the next steps.
+
+use anyhow::Result;
+
+use super::{report_plan, shown_dir, shown_file};
+use crate::cli::InitArgs;
+use crate::layout::GeneratedFile;
+use crate::pipeline::{self, Render};
+use crate::status::Status;
+use crate::write::{self, Action};
+
+/// How many other images get a command of their own in the next steps.
+const SHOWN: usize = 8;
+
+pub fn run(args: &InitArgs) -> Result<Status> {
+    let generated = pipeline::generate(&args.project.request(), Render::UnlessRecorded)?;
+    report_plan(&generated, args.project.explain);
+    if args.stdout {
+        if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
+            print!("{}", f.content);
+        }
+        return Ok(Status::Ok);
+    }
+    let shown = shown_dir(&generated.root);
+    let pending: Vec<_> = generated.files.iter().map(|(_, p)| p.clone()).collect();
+    for (name, action) in write::apply(&pending, args.force)? {
+        let what = match action {
+            Action::Create => "wrote",
+            Action::Update => "updated",
+            Action::Conflict(_) => "replaced",
+            Action::Unchanged | Action::Restamp => "up to date:",
+        };
+        eprintln!("{what} {}", shown_file(&shown, &name));
+    }
+    let ctx = &generated.planned.context;
+    let default = ctx
+        .binaries
+        .last()
+        .map(|b| b.name.as_str())
+        .unwrap_or_default();
+    eprintln!(
+        "build the default image ({default}): docker build -t {} {shown}",
+        ctx.project
+    );
+    let others: Vec<&str> = ctx
+        .binaries
+        .iter()
+        .filter(|b| !b.default)
+        .map(|b| b.stage.as_str())
+        .collect();
+    for stage in others.iter().take(SHOWN) {
+        eprintln!("build another: docker build --target {stage} -t {stage} {shown}");
+    }
+    if others.len() > SHOWN {
+        eprintln!(
+            "and {} more images: the Dockerfile's header lists each one's command",
+            others.len() - SHOWN
+        );
+    }
+    let keys: Vec<String> = args
+        .project
+        .rust_flags()
+        .given()
+        .into_iter()
+        .map(|(_, key)| format!("`{key}`"))
+        .collect();
+    if !keys.is_empty() {
+        eprintln!(
+            "note: to keep these choices when the files are regenerated or checked, set {} in the root's [workspace.metadata.distroless] (or [package.metadata.distroless])",
+            keys.join(", ")
+        );
+    }
+    Ok(Status::Ok)
+}

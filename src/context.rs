@@ -1,0 +1,254 @@
+//! The render context: everything a template may use, and the tool's one
+//! public contract with the templates users override. Plain data, made by
+//! the ecosystems' planners; `cargo distroless templates` lists every field
+//! with the doc comment written here.
+//!
+//! The shape only grows: a field is never renamed or removed without a new
+//! [`CONTEXT_VERSION`], so overrides written against it keep rendering.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::layout;
+
+/// The version of this contract. Templates may test it to stay compatible.
+pub const CONTEXT_VERSION: u32 = 1;
+
+/// The render context.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Context {
+    /// The version of this context's shape (1).
+    pub context_version: u32,
+    /// About the tool that wrote the file.
+    pub generator: Generator,
+    /// `rust` or `python`; picks the main template (`<ecosystem>/Dockerfile`).
+    pub ecosystem: &'static str,
+    /// A short name for the project: the root package, else the root folder
+    /// (lowercased to be a valid image name).
+    pub project: String,
+    /// The stage that builds.
+    pub builder: Builder,
+    /// The distroless image every final stage starts from.
+    pub runtime: Runtime,
+    /// How the Rust build runs (Rust projects; null otherwise).
+    pub rust: Option<RustBuild>,
+    /// How the Python environment is built (Python projects; null otherwise).
+    pub python: Option<PythonBuild>,
+    /// One final stage each; the default (built without `--target`) is last.
+    pub binaries: Vec<Binary>,
+    /// `.dockerignore` sections.
+    pub dockerignore: Vec<IgnoreSection>,
+    /// Paths re-admitted after the ignore rules, because `include` needs them.
+    pub dockerignore_keep: Vec<String>,
+    /// Facts worth a comment at the top of the Dockerfile.
+    pub notes: Vec<String>,
+    /// Whether `docker-bake.hcl` is written beside the Dockerfile (several
+    /// binaries, unless `bake = false`).
+    pub bake: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Generator {
+    /// `cargo-distroless`.
+    pub name: &'static str,
+    /// The command that regenerates the files.
+    pub command: &'static str,
+    /// Where per-repository template overrides live.
+    pub templates_dir: &'static str,
+}
+
+impl Generator {
+    /// This tool, as the generated files name it.
+    pub fn ours() -> Generator {
+        Generator {
+            name: layout::TOOL,
+            command: layout::REGENERATE,
+            templates_dir: layout::OVERRIDE_DIR,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Builder {
+    /// e.g. `rust:1.95-slim-trixie`.
+    pub image: String,
+    /// The stage name, `builder` unless a binary is called that.
+    pub stage: String,
+    /// Where the build context is copied.
+    pub workdir: &'static str,
+    /// Folder in the builder stage where finished binaries are gathered;
+    /// `<out_dir>/libs/<binary>/` holds the shared libraries each one needs
+    /// that the runtime image lacks.
+    pub out_dir: &'static str,
+    /// Debian packages the builder installs, each with the reason.
+    pub packages: Vec<AptPackage>,
+}
+
+/// A Debian package the builder installs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AptPackage {
+    /// The package name.
+    pub name: String,
+    /// Why: the crates or settings that need it, comma-separated.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Runtime {
+    /// e.g. `gcr.io/distroless/cc-debian13:nonroot`.
+    pub image: String,
+    /// The distroless family, e.g. `cc`.
+    pub family: &'static str,
+    /// e.g. `debian13`.
+    pub distro: &'static str,
+    /// `65532:65532`, the image's nonroot user.
+    pub user: String,
+    /// The application's working directory.
+    pub workdir: &'static str,
+    /// The image tag: `nonroot`, or `debug-nonroot` with `debug = true`.
+    pub tag: &'static str,
+    /// Shared libraries (sonames) the image ships, space-separated: the
+    /// builder copies in any other library a binary loads.
+    pub libraries: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RustBuild {
+    /// The builder's Rust version, e.g. `1.95`.
+    pub version: String,
+    /// Why that version.
+    pub version_source: String,
+    /// Whether Cargo.lock exists, so the build is `--locked`.
+    pub locked: bool,
+    /// The cargo profile.
+    pub profile: String,
+    /// The shell command that builds (a static build first sets `TARGET`
+    /// and `RUSTFLAGS`).
+    pub build_command: String,
+    /// Where cargo leaves the binaries, relative to the builder's workdir.
+    pub artifact_dir: String,
+    /// A fully static build (`runtime = "static"`): no shared libraries.
+    pub static_build: bool,
+    /// Crates that link system libraries or need build tools.
+    pub native: Vec<NativeDep>,
+    /// Cache-mount id of the target directory, unique to the project.
+    pub target_cache_id: String,
+    /// Packages with a build script (they run in the builder).
+    pub build_scripts: Vec<String>,
+    /// The toolchain file kept out of the build context, if any: the builder
+    /// image already is that toolchain, and rustup would otherwise fetch it.
+    pub toolchain_file: Option<String>,
+}
+
+/// A crate from the native-library table found in Cargo.lock.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NativeDep {
+    /// The crate, e.g. `openssl-sys`.
+    pub krate: String,
+    /// The library it stands for, e.g. `OpenSSL`.
+    pub library: String,
+    /// `system` (linked from the builder's packages) or `built in`
+    /// (vendored/bundled into the binary).
+    pub linkage: String,
+    /// The feature that built it in, if any.
+    pub because: Option<String>,
+    /// Shared libraries the binary loads because of it.
+    pub runtime_libs: Vec<String>,
+}
+
+/// How the Python environment is built.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PythonBuild {
+    /// CPython of builder and runtime, e.g. `3.13.5`.
+    pub version: String,
+    /// `requirements`, `uv`, `poetry`, `pipenv`, `pyproject` or `none`.
+    pub installer: &'static str,
+    /// The virtual environment's path.
+    pub venv: &'static str,
+    /// Files copied (each to the same path) before dependencies are installed.
+    pub manifests: Vec<String>,
+    /// Environment for the builder's tools (trust store, caches, paths).
+    pub builder_env: Vec<EnvVar>,
+    /// Installs the pinned installer (uv, Poetry), if one is needed.
+    pub tool_command: Option<String>,
+    /// Installs the dependencies, in a layer of their own; none without any.
+    pub install_command: Option<String>,
+    /// The installer's cache directory, kept as a cache mount.
+    pub cache_dir: &'static str,
+    /// Installs the project itself after its source is copied, if it is a package.
+    pub project_command: Option<String>,
+}
+
+/// One image and its final stage: a Rust binary, or the Python application.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Binary {
+    /// The binary's name, as cargo builds it (the project's, for Python).
+    pub name: String,
+    /// The stage name (`docker build --target <stage>`).
+    pub stage: String,
+    /// The package that defines it.
+    pub package: String,
+    /// The package's version.
+    pub version: String,
+    /// Image tags for it: `<stage>:<version>` and `<stage>:latest`.
+    pub tags: Vec<String>,
+    /// Where the binary lives in the image (the entrypoint's program).
+    pub path: String,
+    /// The exec-form `ENTRYPOINT` list.
+    pub entrypoint: Vec<String>,
+    /// Whether this is the last stage, the one built by default.
+    pub default: bool,
+    /// Ports to `EXPOSE` (the `port` setting).
+    pub ports: Vec<u16>,
+    /// Variables to set (the `env` setting), sorted by name.
+    pub env: Vec<EnvVar>,
+    /// Files copied into the image (the `include` setting; Rust only, as
+    /// Python copies its whole filtered source).
+    pub include: Vec<Include>,
+    /// The `CMD` list.
+    pub args: Vec<String>,
+    /// OCI labels from the package metadata.
+    pub labels: Vec<Label>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct EnvVar {
+    /// The variable's name.
+    pub name: String,
+    /// Its value, literal (quote it with `dq`).
+    pub value: String,
+}
+
+impl EnvVar {
+    pub fn new(name: &str, value: &str) -> EnvVar {
+        EnvVar {
+            name: name.to_string(),
+            value: value.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Label {
+    /// e.g. `org.opencontainers.image.version`.
+    pub key: String,
+    /// The value, literal (quote it with `dq`).
+    pub value: String,
+}
+
+/// An `include` entry resolved against the build context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Include {
+    /// Path in the build context, with forward slashes.
+    pub src: String,
+    /// Absolute path in the image.
+    pub dest: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IgnoreSection {
+    /// What the rules are for.
+    pub comment: String,
+    /// `.dockerignore` patterns.
+    pub patterns: Vec<String>,
+}

@@ -1,0 +1,261 @@
+//! What every ecosystem's planner shares: names, labels, tags, the base
+//! `.dockerignore`, the runtime's part of the context, and the builder's
+//! Debian packages with the typed reasons behind each.
+
+use crate::context::{AptPackage, IgnoreSection, Label, Runtime};
+use crate::images::{self, NONROOT_UID, Variant};
+use crate::layout::APP_DIR;
+
+/// A plan: the render context, with what the run should tell the user.
+#[derive(Debug)]
+pub struct Planned {
+    pub context: crate::context::Context,
+    pub warnings: Vec<String>,
+    /// What was detected and why each image, package and library was chosen
+    /// (`--explain`), written from the typed decisions.
+    pub explanation: Vec<String>,
+    /// The build in a line, for `check` when the build changed: the cargo
+    /// command, or how the Python environment is installed.
+    pub build_summary: String,
+}
+
+/// Why the builder installs a Debian package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// A crate of the native-library table needs it.
+    Crate(&'static str),
+    /// An `apt` setting lists it; the table and file.
+    Setting(String),
+    /// The build itself needs it; what for.
+    Build(String),
+}
+
+impl std::fmt::Display for Need {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Need::Crate(c) => f.write_str(c),
+            Need::Setting(origin) => write!(f, "`apt` in {origin}"),
+            Need::Build(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A Debian package the builder installs, and every reason for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AptNeed {
+    pub name: String,
+    pub needs: Vec<Need>,
+}
+
+/// Gathers (package, reason) pairs into one entry per package, sorted by
+/// name, reasons in the order given.
+pub fn apt_needs(pairs: impl IntoIterator<Item = (String, Need)>) -> Vec<AptNeed> {
+    let mut out: Vec<AptNeed> = Vec::new();
+    for (name, need) in pairs {
+        match out.iter_mut().find(|p| p.name == name) {
+            Some(p) if p.needs.contains(&need) => {}
+            Some(p) => p.needs.push(need),
+            None => out.push(AptNeed {
+                name,
+                needs: vec![need],
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The packages as the context lists them: reasons joined for a comment.
+pub fn apt_context(needs: &[AptNeed]) -> Vec<AptPackage> {
+    needs
+        .iter()
+        .map(|p| AptPackage {
+            name: p.name.clone(),
+            reason: p
+                .needs
+                .iter()
+                .map(Need::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect()
+}
+
+/// The runtime image's part of the context.
+pub fn runtime(
+    family: &'static images::Runtime,
+    distro: &'static images::Distro,
+    variant: Variant,
+) -> Runtime {
+    Runtime {
+        image: images::runtime_image(family, distro, variant),
+        family: family.name,
+        distro: distro.id,
+        user: format!("{NONROOT_UID}:{NONROOT_UID}"),
+        workdir: APP_DIR,
+        tag: variant.tag(),
+        libraries: family.libraries(distro).join(" "),
+    }
+}
+
+/// The first of `builder`, `builder-1`, … that names no other stage.
+pub fn builder_stage(stages: &[String]) -> String {
+    (0..)
+        .map(|i| {
+            if i == 0 {
+                "builder".to_string()
+            } else {
+                format!("builder-{i}")
+            }
+        })
+        .find(|n| !stages.contains(n))
+        .unwrap_or_else(|| "builder".to_string())
+}
+
+/// OCI labels: title and version always; description, licenses and source
+/// when the project has them, each on one line.
+pub fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec<Label> {
+    let label = |key: &str, value: String| Label {
+        key: format!("org.opencontainers.image.{key}"),
+        value,
+    };
+    let mut labels = vec![
+        label("title", title.to_string()),
+        label("version", version.to_string()),
+    ];
+    for (key, value) in ["description", "licenses", "source"]
+        .into_iter()
+        .zip(optional)
+    {
+        if let Some(v) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
+            labels.push(label(key, v));
+        }
+    }
+    labels
+}
+
+/// An image's tags: `<stage>:<version>` and `<stage>:latest`.
+pub fn image_tags(stage: &str, version: &str) -> Vec<String> {
+    vec![format!("{stage}:{version}"), format!("{stage}:latest")]
+}
+
+/// Collapses whitespace runs (newlines included) to single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A Docker stage name for a binary: lowercase letters, digits, `-`, `_`, `.`,
+/// starting with a letter.
+pub fn stage_name(bin: &str) -> String {
+    let mut s: String = bin
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s.insert_str(0, "bin-");
+    }
+    s
+}
+
+/// The `.dockerignore` rules: the ecosystem's build debris first, then
+/// version control, secrets, editor debris and this tool's templates.
+pub fn dockerignore(first: (&str, &[&str])) -> Vec<IgnoreSection> {
+    let section = |comment: &str, patterns: &[&str]| IgnoreSection {
+        comment: comment.to_string(),
+        patterns: patterns.iter().map(|p| p.to_string()).collect(),
+    };
+    vec![
+        section(first.0, first.1),
+        section("Version control.", &[".git/", ".hg/", ".svn/"]),
+        section(
+            "Secrets: keep credentials out of the build context.",
+            &[
+                "**/.env",
+                "**/.env.*",
+                "**/*.pem",
+                "**/*.key",
+                "**/*.p12",
+                "**/*.pfx",
+                "**/id_rsa*",
+                "**/id_ed25519*",
+                "**/.ssh/",
+                "**/.aws/",
+                "**/.netrc",
+                "**/.npmrc",
+                "**/.pypirc",
+                "**/.docker/config.json",
+            ],
+        ),
+        section(
+            "Editor and OS debris.",
+            &[
+                "**/.idea/",
+                "**/.vscode/",
+                "**/*.swp",
+                "**/*.swo",
+                "**/*~",
+                "**/.DS_Store",
+                "**/Thumbs.db",
+            ],
+        ),
+        section(
+            "Templates for this tool: not part of the build.",
+            &[".distroless/"],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_names_are_valid() {
+        assert_eq!(stage_name("api-server"), "api-server");
+        assert_eq!(stage_name("My_App"), "my_app");
+        assert_eq!(stage_name("1up"), "bin-1up");
+    }
+
+    #[test]
+    fn builder_stage_avoids_image_names() {
+        assert_eq!(builder_stage(&["api".into()]), "builder");
+        assert_eq!(
+            builder_stage(&["builder".into(), "builder-1".into()]),
+            "builder-2"
+        );
+    }
+
+    #[test]
+    fn apt_needs_merge_by_package_and_keep_every_reason() {
+        let needs = apt_needs([
+            ("pkg-config".to_string(), Need::Crate("openssl-sys")),
+            ("libssl-dev".to_string(), Need::Crate("openssl-sys")),
+            ("pkg-config".to_string(), Need::Crate("libsqlite3-sys")),
+            ("pkg-config".to_string(), Need::Crate("openssl-sys")),
+            (
+                "clang".to_string(),
+                Need::Setting("[t] of Cargo.toml".into()),
+            ),
+        ]);
+        let ctx = apt_context(&needs);
+        let pairs: Vec<(&str, &str)> = ctx
+            .iter()
+            .map(|p| (p.name.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("clang", "`apt` in [t] of Cargo.toml"),
+                ("libssl-dev", "openssl-sys"),
+                ("pkg-config", "openssl-sys, libsqlite3-sys"),
+            ]
+        );
+    }
+}

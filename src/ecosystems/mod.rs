@@ -1,0 +1,79 @@
+//! The ecosystems the tool knows, one folder each, and the only place that
+//! matches on which one a project is. Adding one means a new folder here, a
+//! new folder under `templates/`, a variant of [`Detected`] and its arms below.
+
+pub mod common;
+pub mod python;
+pub mod rust;
+
+use std::path::Path;
+
+use anyhow::Result;
+
+pub use common::Planned;
+
+use crate::error::fail;
+use crate::folder::Folder;
+
+/// A project, as its ecosystem read it.
+#[derive(Debug, Clone)]
+pub enum Detected {
+    Rust(rust::RustProject),
+    Python(python::PythonProject),
+}
+
+/// Reads the project in `dir` (or behind `manifest_path`). Rust is tried
+/// first unless the folder's Python configuration says `ecosystem =
+/// "python"`; the first ecosystem whose files are there reads it, and a
+/// broken project is an error, never masked by a later match.
+pub fn detect(dir: &Path, manifest_path: Option<&Path>) -> Result<Detected> {
+    let folder = Folder::new(dir);
+    if manifest_path.is_none() && python::prefers_python(&folder) {
+        return python::read(&folder).map(Detected::Python);
+    }
+    if let Some(manifest) = rust::manifest(dir, manifest_path)? {
+        return rust::read(&manifest).map(Detected::Rust);
+    }
+    if python::found(&folder) {
+        return python::read(&folder).map(Detected::Python);
+    }
+    Err(fail(
+        format!(
+            "no project found in {}: looked for {}, {}",
+            dir.display(),
+            rust::LOOKS_FOR,
+            python::LOOKS_FOR
+        ),
+        "run this in the project's folder, or pass its path (`cargo distroless init PATH`) or --manifest-path",
+    ))
+}
+
+impl Detected {
+    /// The build context: where the generated files go.
+    pub fn root(&self) -> &Path {
+        match self {
+            Detected::Rust(p) => &p.root,
+            Detected::Python(p) => &p.root,
+        }
+    }
+
+    /// Plans the files. `rust` holds the Rust choices given as flags, which
+    /// override the project's recorded ones; they are an error elsewhere.
+    pub fn plan(&self, rust: &rust::Selection) -> Result<Planned> {
+        match self {
+            Detected::Rust(p) => rust::plan(p, &rust.over(&p.selection)),
+            Detected::Python(p) => {
+                if let Some((flag, key)) = rust.given().first() {
+                    return Err(fail(
+                        format!(
+                            "{} applies to Rust projects, and this is a Python project",
+                            flag.unwrap_or(key)
+                        ),
+                        "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
+                    ));
+                }
+                python::plan(p)
+            }
+        }
+    }
+}

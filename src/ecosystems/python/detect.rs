@@ -1,0 +1,629 @@
+//! Reads a Python project: requirements files, PEP 621 / Poetry
+//! `pyproject.toml`, `uv.lock`, `poetry.lock`, `Pipfile.lock`, and its
+//! configuration. Read as text, offline; every file is read here, so that
+//! planning needs no disk.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use super::requirements::{self, dep_name};
+use crate::error::fail;
+use crate::folder::Folder;
+use crate::settings::{self, Origin, OwnKeys, Settings, parse_table};
+
+/// How the dependencies are installed: by the project's own tool, from its
+/// lockfile where it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installer {
+    /// `pip install -r` over these files (the first is the main one; the
+    /// rest are its `-r`/`-c` includes), `--require-hashes` when hashed.
+    Requirements { files: Vec<String>, hashes: bool },
+    /// `uv sync --frozen` from uv.lock.
+    Uv,
+    /// `poetry install` from poetry.lock.
+    Poetry,
+    /// `pip install --require-hashes` of Pipfile.lock's default packages.
+    Pipenv,
+    /// A PEP 621 project without a lockfile: its `[project] dependencies`.
+    Pyproject { dependencies: Vec<String> },
+    /// No dependencies declared anywhere.
+    Nothing,
+}
+
+impl Installer {
+    /// Its name in the render context.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Installer::Requirements { .. } => "requirements",
+            Installer::Uv => "uv",
+            Installer::Poetry => "poetry",
+            Installer::Pipenv => "pipenv",
+            Installer::Pyproject { .. } => "pyproject",
+            Installer::Nothing => "none",
+        }
+    }
+}
+
+/// A Python project as the plan needs it.
+#[derive(Debug, Clone)]
+pub struct PythonProject {
+    pub root: PathBuf,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub installer: Installer,
+    /// The project itself is a package to install (a build backend, or a
+    /// Poetry project in package mode).
+    pub installable: bool,
+    /// `[project.scripts]` (or Poetry's `[tool.poetry.scripts]`), sorted.
+    pub scripts: Vec<String>,
+    /// Top-level packages (also under `src/`) with a `__main__.py`, sorted.
+    pub main_packages: Vec<MainPackage>,
+    /// `app.py`, `main.py`, `manage.py` present at the root.
+    pub root_scripts: Vec<String>,
+    /// What each root script holds, in the same order.
+    pub script_info: Vec<ScriptInfo>,
+    /// Normalised names of the declared dependencies (`flask`, `uvicorn`…).
+    pub dependency_names: Vec<String>,
+    /// Where the Python version requirement came from, and the requirement.
+    pub python_requirements: Vec<(String, String)>,
+    /// The shared settings, validated against the folder.
+    pub settings: Settings,
+    /// The configured `ENTRYPOINT`, if any.
+    pub entrypoint: Option<Vec<String>>,
+    /// Where the configuration is (or would be), for messages.
+    pub config_origin: String,
+}
+
+/// A package that runs with `python -m`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainPackage {
+    pub name: String,
+    /// It lives under `src/`, so a project that is not installed needs
+    /// `src` on `PYTHONPATH`.
+    pub in_src: bool,
+}
+
+/// A web application object a root script defines, e.g. `app = Flask(__name__)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppObject {
+    /// The variable, e.g. `app`.
+    pub name: String,
+    /// The class, e.g. `Flask`, `FastAPI`.
+    pub framework: String,
+    /// Served through ASGI (FastAPI, Starlette, Quart, Litestar) rather than WSGI.
+    pub asgi: bool,
+}
+
+/// What a root script is: runnable itself, or an app for a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptInfo {
+    pub file: String,
+    /// It has an `if __name__ == "__main__":` block, so running it starts something.
+    pub main_guard: bool,
+    pub app: Option<AppObject>,
+}
+
+/// Reads a root script for a `__main__` block and an application object.
+fn script_info(project: &Folder, file: &str) -> Result<ScriptInfo> {
+    let text = project.read_optional(file)?.unwrap_or_default();
+    let main_guard = text.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("if __name__") && l.contains("__main__")
+    });
+    let app = text.lines().find_map(|line| {
+        if line.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let (name, value) = line.split_once('=')?;
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let call = value.trim();
+        let class = call.split('(').next()?.rsplit('.').next()?.trim();
+        let asgi = match class {
+            "Flask" => false,
+            "FastAPI" | "Starlette" | "Quart" | "Litestar" => true,
+            _ => return None,
+        };
+        call.contains('(').then(|| AppObject {
+            name: name.to_string(),
+            framework: class.to_string(),
+            asgi,
+        })
+    });
+    Ok(ScriptInfo {
+        file: file.to_string(),
+        main_guard,
+        app,
+    })
+}
+
+/// The Python-only keys of `[tool.distroless]` (or `distroless.toml`).
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PyConfig {
+    /// `python` to choose Python in a folder that is also a Rust project.
+    pub ecosystem: Option<String>,
+    /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
+    pub entrypoint: Option<Vec<String>>,
+}
+
+impl OwnKeys for PyConfig {
+    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem"];
+}
+
+/// A configuration table, read, with where it came from.
+struct Config {
+    shared: settings::ImageSettings,
+    own: PyConfig,
+    origin: Origin<'static>,
+}
+
+/// Where settings live when there are none, for messages.
+const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
+
+/// The files that make a folder a Python project.
+const MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "requirements.txt",
+    "uv.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "distroless.toml",
+];
+
+/// Whether the folder holds a Python project.
+pub fn found(project: &Folder) -> bool {
+    MARKERS.iter().any(|m| project.exists(m))
+}
+
+/// The files that make a folder a Python project, for messages.
+pub const LOOKS_FOR: &str =
+    "pyproject.toml, requirements.txt, uv.lock, poetry.lock or Pipfile.lock";
+
+/// Whether the folder asks to be treated as Python even beside a Cargo.toml.
+pub fn prefers_python(project: &Folder) -> bool {
+    let pyproject = toml_file(project, "pyproject.toml").ok().flatten();
+    read_config(project, pyproject.as_ref())
+        .ok()
+        .flatten()
+        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python"))
+}
+
+fn toml_file(project: &Folder, file: &str) -> Result<Option<toml::Table>> {
+    let Some(text) = project.read_optional(file)? else {
+        return Ok(None);
+    };
+    toml::from_str::<toml::Table>(&text).map(Some).map_err(|e| {
+        fail(
+            format!(
+                "{} is not valid TOML: {}",
+                project.path(file).display(),
+                e.to_string().trim_end()
+            ),
+            format!("fix {file} at the line shown"),
+        )
+    })
+}
+
+/// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
+/// distroless.toml.
+fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Config>> {
+    let parse = |value: &toml::Value, origin: Origin<'static>| -> Result<Config> {
+        let json = serde_json::to_value(value).unwrap_or_default();
+        let (shared, own): (_, PyConfig) = parse_table(
+            &json,
+            &origin.to_string(),
+            "see the README's Python section",
+        )?;
+        match own.ecosystem.as_deref() {
+            None | Some("python" | "rust") => Ok(Config {
+                shared,
+                own,
+                origin,
+            }),
+            Some(other) => Err(fail(
+                format!("invalid `ecosystem` in {origin}: `{other}`"),
+                "write ecosystem = \"python\" (or \"rust\")",
+            )),
+        }
+    };
+    if let Some(cfg) = pyproject
+        .and_then(|t| t.get("tool"))
+        .and_then(|t| t.get("distroless"))
+    {
+        let origin = Origin {
+            table: "[tool.distroless]",
+            file: "pyproject.toml",
+            dir: "",
+        };
+        return parse(cfg, origin).map(Some);
+    }
+    if let Some(table) = toml_file(project, "distroless.toml")? {
+        let origin = Origin {
+            table: "",
+            file: "distroless.toml",
+            dir: "",
+        };
+        return parse(&toml::Value::Table(table), origin).map(Some);
+    }
+    Ok(None)
+}
+
+fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
+    let mut value = table.get(path[0])?;
+    for key in &path[1..] {
+        value = value.get(key)?;
+    }
+    value.as_str().map(String::from)
+}
+
+/// Reads the project in the folder.
+pub fn read(project: &Folder) -> Result<PythonProject> {
+    let pyproject = toml_file(project, "pyproject.toml")?;
+    let empty = toml::Table::new();
+    let py = pyproject.as_ref().unwrap_or(&empty);
+    let poetry = py
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.as_table());
+    let pep621 = py.get("project").and_then(|p| p.as_table());
+
+    let folder = project
+        .root()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    let name = string(py, &["project", "name"])
+        .or_else(|| poetry.and_then(|p| p.get("name")?.as_str().map(String::from)))
+        .unwrap_or(folder);
+    let field = |key: &str| {
+        string(py, &["project", key])
+            .or_else(|| poetry.and_then(|p| p.get(key)?.as_str().map(String::from)))
+    };
+    let license = string(py, &["project", "license"])
+        .or_else(|| string(py, &["project", "license", "text"]))
+        .or_else(|| poetry.and_then(|p| p.get("license")?.as_str().map(String::from)));
+    let repository = string(py, &["project", "urls", "Repository"])
+        .or_else(|| string(py, &["project", "urls", "Source"]))
+        .or_else(|| poetry.and_then(|p| p.get("repository")?.as_str().map(String::from)));
+
+    let has_backend = py
+        .get("build-system")
+        .and_then(|b| b.get("build-backend"))
+        .is_some();
+    let poetry_package_mode = poetry
+        .and_then(|p| p.get("package-mode"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+
+    let dependencies: Vec<String> = pep621
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let mut dependency_names: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
+    if let Some(deps) = poetry
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_table())
+    {
+        dependency_names.extend(deps.keys().filter(|k| *k != "python").map(|k| dep_name(k)));
+    }
+    if let Some(text) = project.read_optional("Pipfile.lock")? {
+        if let Ok(lock) = serde_json::from_str::<serde_json::Value>(&text) {
+            if let Some(default) = lock.get("default").and_then(|d| d.as_object()) {
+                dependency_names.extend(default.keys().map(|k| dep_name(k)));
+            }
+        }
+    }
+    let installer = if project.exists("uv.lock") {
+        check_uv_lock(project, &dependencies)?;
+        Installer::Uv
+    } else if project.exists("poetry.lock") {
+        Installer::Poetry
+    } else if project.exists("Pipfile.lock") {
+        check_pipfile_lock(project)?;
+        Installer::Pipenv
+    } else if project.exists("requirements.txt") {
+        let r = requirements::read(project, "requirements.txt")?;
+        dependency_names.extend(r.names);
+        Installer::Requirements {
+            files: r.files,
+            hashes: r.hashes,
+        }
+    } else if !dependencies.is_empty() {
+        Installer::Pyproject { dependencies }
+    } else {
+        Installer::Nothing
+    };
+    let installable = match installer {
+        Installer::Poetry => poetry_package_mode && has_backend,
+        _ => has_backend,
+    };
+
+    let mut scripts: Vec<String> = pep621
+        .and_then(|p| p.get("scripts"))
+        .or_else(|| poetry.and_then(|p| p.get("scripts")))
+        .and_then(|s| s.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    scripts.sort();
+
+    let mut python_requirements = Vec::new();
+    if let Some(req) = string(py, &["project", "requires-python"]) {
+        python_requirements.push(("requires-python in pyproject.toml".to_string(), req));
+    }
+    if let Some(req) = poetry.and_then(|p| {
+        p.get("dependencies")?
+            .get("python")?
+            .as_str()
+            .map(String::from)
+    }) {
+        python_requirements.push((
+            "[tool.poetry.dependencies] python in pyproject.toml".to_string(),
+            req,
+        ));
+    }
+    if let Some(text) = project.read_optional(".python-version")? {
+        if let Some(line) = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            python_requirements.push((".python-version".to_string(), line.to_string()));
+        }
+    }
+
+    let config = read_config(project, pyproject.as_ref())?;
+    let (settings, entrypoint, config_origin) = match &config {
+        Some(c) => (
+            settings::resolve(None, (&c.shared, &c.origin), project.root())?,
+            c.own.entrypoint.clone(),
+            c.origin.to_string(),
+        ),
+        None => (Settings::default(), None, NO_CONFIG.to_string()),
+    };
+
+    Ok(PythonProject {
+        root: project.root().to_path_buf(),
+        name,
+        version: field("version"),
+        description: field("description"),
+        license,
+        repository,
+        installer,
+        installable,
+        scripts,
+        main_packages: main_packages(project.root()),
+        script_info: ["app.py", "main.py", "manage.py"]
+            .into_iter()
+            .filter(|f| project.exists(f))
+            .map(|f| script_info(project, f))
+            .collect::<Result<_>>()?,
+        dependency_names: {
+            dependency_names.sort();
+            dependency_names.dedup();
+            dependency_names
+        },
+        root_scripts: ["app.py", "main.py", "manage.py"]
+            .into_iter()
+            .filter(|f| project.exists(f))
+            .map(String::from)
+            .collect(),
+        python_requirements,
+        settings,
+        entrypoint,
+        config_origin,
+    })
+}
+
+/// Packages with a `__main__.py`, at the root or under `src/`.
+fn main_packages(root: &std::path::Path) -> Vec<MainPackage> {
+    let mut found: Vec<MainPackage> = Vec::new();
+    for (base, in_src) in [(root.to_path_buf(), false), (root.join("src"), true)] {
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.join("__main__.py").is_file()
+                && path.join("__init__.py").is_file()
+                && !name.starts_with('.')
+            {
+                match found.iter_mut().find(|p| p.name == name) {
+                    Some(p) => p.in_src |= in_src,
+                    None => found.push(MainPackage { name, in_src }),
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}
+
+/// uv.lock records the dependencies it was resolved for; a pyproject.toml
+/// that lists others means the lock is out of date.
+fn check_uv_lock(project: &Folder, dependencies: &[String]) -> Result<()> {
+    let Some(lock) = toml_file(project, "uv.lock")? else {
+        return Ok(());
+    };
+    let Some(name) =
+        toml_file(project, "pyproject.toml")?.and_then(|t| string(&t, &["project", "name"]))
+    else {
+        return Ok(());
+    };
+    let own = lock
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .find(|p| p.get("name").and_then(|n| n.as_str()).map(dep_name) == Some(dep_name(&name)));
+    let Some(own) = own else { return Ok(()) };
+    let mut locked: Vec<String> = own
+        .get("metadata")
+        .and_then(|m| m.get("requires-dist"))
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(dep_name))
+        .collect();
+    let mut wanted: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
+    locked.sort();
+    locked.dedup();
+    wanted.sort();
+    wanted.dedup();
+    if locked != wanted {
+        let missing: Vec<&str> = wanted
+            .iter()
+            .filter(|w| !locked.contains(w))
+            .map(String::as_str)
+            .collect();
+        let extra: Vec<&str> = locked
+            .iter()
+            .filter(|l| !wanted.contains(l))
+            .map(String::as_str)
+            .collect();
+        let mut why = Vec::new();
+        if !missing.is_empty() {
+            why.push(format!(
+                "pyproject.toml lists {} that uv.lock lacks",
+                missing.join(", ")
+            ));
+        }
+        if !extra.is_empty() {
+            why.push(format!("uv.lock still has {}", extra.join(", ")));
+        }
+        return Err(fail(
+            format!(
+                "{} is out of date with pyproject.toml: {}",
+                project.path("uv.lock").display(),
+                why.join("; ")
+            ),
+            "run `uv lock` and commit uv.lock",
+        ));
+    }
+    Ok(())
+}
+
+fn check_pipfile_lock(project: &Folder) -> Result<()> {
+    let Some(text) = project.read_optional("Pipfile.lock")? else {
+        return Ok(());
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            format!(
+                "{} is not valid JSON: {e}",
+                project.path("Pipfile.lock").display()
+            ),
+            "regenerate it with `pipenv lock`",
+        )
+    })?;
+    if !value.get("default").is_some_and(|d| d.is_object()) {
+        return Err(fail(
+            format!(
+                "{} has no `default` packages",
+                project.path("Pipfile.lock").display()
+            ),
+            "regenerate it with `pipenv lock`",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A throw-away project folder holding these files.
+    pub(crate) fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Folder) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let p = Folder::new(dir.path());
+        (dir, p)
+    }
+
+    #[test]
+    fn stale_uv_lock_is_an_error() {
+        let (_d, p) = project(&[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"flask\", \"pyyaml\"]\n",
+            ),
+            (
+                "uv.lock",
+                "version = 1\n[[package]]\nname = \"app\"\nversion = \"1\"\n[package.metadata]\nrequires-dist = [{ name = \"flask\" }]\n",
+            ),
+        ]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("out of date") && text.contains("pyyaml"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reads_pep621_scripts_and_config() {
+        let (_d, p) = project(&[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"greeter\"\nversion = \"0.2.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"click\"]\n[project.scripts]\ngreet = \"greeter.cli:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n[tool.distroless]\nport = 8000\n",
+            ),
+            ("greeter/__init__.py", ""),
+            ("greeter/__main__.py", ""),
+        ]);
+        let py = read(&p).unwrap();
+        assert_eq!(py.scripts, ["greet"]);
+        assert!(py.installable);
+        assert_eq!(
+            py.main_packages,
+            [MainPackage {
+                name: "greeter".into(),
+                in_src: false
+            }]
+        );
+        assert_eq!(
+            py.installer,
+            Installer::Pyproject {
+                dependencies: vec!["click".into()]
+            }
+        );
+        assert_eq!(py.python_requirements[0].1, ">=3.11");
+        assert_eq!(py.settings.ports, [8000]);
+    }
+
+    #[test]
+    fn bad_toml_and_unknown_keys_name_the_file() {
+        let (_d, p) = project(&[("pyproject.toml", "[project\nname = 1\n")]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("pyproject.toml is not valid TOML") && text.contains("line 1"),
+            "{text}"
+        );
+        let (_d, p) = project(&[
+            ("distroless.toml", "prot = 80\n"),
+            ("requirements.txt", "flask\n"),
+        ]);
+        let text = crate::error::format(&read(&p).unwrap_err());
+        assert!(
+            text.contains("invalid distroless.toml: unknown key `prot`")
+                && text.contains("`entrypoint`"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! What `check` says when a Python build changed: the installer and what it
+//! installs from, the same whatever the templates make of it.
+
+use super::detect::{Installer, PythonProject};
+
+/// The build as `check` describes it.
+pub fn build_summary(project: &PythonProject, version: &str) -> String {
+    let from = match &project.installer {
+        Installer::Requirements { files, hashes } => format!(
+            "pip from {}{}",
+            files.join(", "),
+            if *hashes { " (hash-checked)" } else { "" }
+        ),
+        Installer::Uv => "uv from uv.lock".into(),
+        Installer::Poetry => "Poetry from poetry.lock".into(),
+        Installer::Pipenv => "pip from Pipfile.lock (hash-checked)".into(),
+        Installer::Pyproject { dependencies } => format!(
+            "pip from pyproject.toml's {} dependencies, unlocked",
+            dependencies.len()
+        ),
+        Installer::Nothing => "no dependencies".into(),
+    };
+    let itself = if project.installable {
+        ", then the project itself"
+    } else {
+        ""
+    };
+    format!("CPython {version} with {from}{itself}")
+}

@@ -1,0 +1,41 @@
+//! `init --explain` for Python: what was detected and why each image,
+//! installer and package was chosen.
+
+use super::detect::PythonProject;
+use crate::context::Context;
+use crate::ecosystems::common::{AptNeed, Need};
+
+/// The explanation, one line per fact.
+pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<String> {
+    let installer = project.installer.name();
+    let mut out = vec![
+        format!(
+            "project: {} at {} (Python, installed with {installer})",
+            project.name,
+            project.root.display()
+        ),
+        format!(
+            "builder: {}: Debian's CPython {}, the interpreter {} carries",
+            ctx.builder.image,
+            ctx.python.as_ref().map_or("", |p| p.version.as_str()),
+            ctx.runtime.image
+        ),
+    ];
+    for p in apt {
+        for need in &p.needs {
+            if let Need::Setting(origin) = need {
+                out.push(format!(
+                    "apt: the builder installs {} (`apt` in {origin})",
+                    p.name
+                ));
+            }
+        }
+    }
+    for b in &ctx.binaries {
+        out.push(format!(
+            "entrypoint: {}",
+            serde_json::to_string(&b.entrypoint).unwrap_or_default()
+        ));
+    }
+    out
+}

@@ -1,0 +1,12 @@
+//! Python: requirements files, PEP 621 / Poetry projects, uv, Poetry and
+//! Pipenv locks, built into a virtual environment by Debian's own CPython
+//! and run on python3-debian13.
+
+pub mod detect;
+pub mod drift;
+pub mod explain;
+pub mod plan;
+pub mod requirements;
+
+pub use detect::{LOOKS_FOR, PythonProject, found, prefers_python, read};
+pub use plan::plan;

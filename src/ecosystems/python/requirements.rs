@@ -1,0 +1,200 @@
+//! requirements.txt and the files it includes: checked line by line, as
+//! pip would read them, so a bad line fails `init` rather than the build.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::error::fail;
+use crate::folder::Folder;
+
+/// What a requirements file and its includes hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    /// Every file, relative to the root, the first the main one.
+    pub files: Vec<String>,
+    /// Whether any line carries `--hash`, so pip must `--require-hashes`.
+    pub hashes: bool,
+    /// The normalised names of the requirements.
+    pub names: Vec<String>,
+}
+
+/// Reads a requirements file and its `-r`/`-c` includes; checks each line.
+/// Returns every file (relative to the root, in order), whether hashes are
+/// used, and the requirement names.
+pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
+    let mut names: Vec<String> = Vec::new();
+    let mut files: Vec<String> = Vec::new();
+    let mut todo = vec![first.to_string()];
+    let mut hashes = false;
+    while let Some(file) = todo.pop() {
+        if files.contains(&file) {
+            continue;
+        }
+        let path = project.path(&file);
+        let Some(text) = project.read_optional(&file)? else {
+            return Err(fail(
+                format!("{} does not exist", path.display()),
+                "fix the -r/-c line that names it",
+            ));
+        };
+        files.push(file.clone());
+        let dir = Path::new(&file)
+            .parent()
+            .map(|d| d.to_path_buf())
+            .unwrap_or_default();
+        let mut logical = String::new();
+        let mut start = 0;
+        for (i, raw) in text.lines().enumerate() {
+            if logical.is_empty() {
+                start = i + 1;
+            }
+            let line = match raw
+                .find(" #")
+                .or_else(|| raw.trim_start().starts_with('#').then_some(0))
+            {
+                Some(pos) => &raw[..pos],
+                None => raw,
+            };
+            if let Some(body) = line.trim_end().strip_suffix('\\') {
+                logical.push_str(body);
+                logical.push(' ');
+                continue;
+            }
+            logical.push_str(line);
+            let entry = std::mem::take(&mut logical);
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let at = format!("{}:{start}", path.display());
+            if entry.contains("--hash") {
+                hashes = true;
+            }
+            if let Some(rest) = entry.strip_prefix('-') {
+                let (opt, value) = split_option(rest);
+                match opt {
+                    "r" | "-requirement" | "c" | "-constraint" => {
+                        let included = dir.join(value.trim()).to_string_lossy().replace('\\', "/");
+                        if value.trim().is_empty() {
+                            return Err(fail(
+                                format!("{at}: -r needs a file name"),
+                                "write `-r other-requirements.txt`",
+                            ));
+                        }
+                        todo.push(included);
+                    }
+                    "e" | "-editable" => {
+                        return Err(fail(
+                            format!(
+                                "{at}: editable installs (`{entry}`) cannot be built into an image"
+                            ),
+                            "list the dependency by name and version; the project's own code is copied into /app",
+                        ));
+                    }
+                    "i" | "-index-url" | "-extra-index-url" | "-trusted-host" | "f"
+                    | "-find-links" | "-no-binary" | "-only-binary" | "-prefer-binary" | "-pre"
+                    | "-no-index" | "-hash" => {}
+                    _ => {
+                        return Err(fail(
+                            format!("{at}: unknown option `-{opt}`"),
+                            "requirements files take requirement lines and pip options such as -r, -c, --index-url and --hash",
+                        ));
+                    }
+                }
+                continue;
+            }
+            let name_end = entry
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+                .unwrap_or(entry.len());
+            let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
+            if name_end == 0 && !is_url {
+                return Err(fail(
+                    format!("{at}: `{entry}` is not a requirement"),
+                    "write a package name, optionally with a version: `flask==3.1.0`",
+                ));
+            }
+            if !is_url {
+                names.push(dep_name(entry));
+            }
+        }
+    }
+    Ok(Requirements {
+        files,
+        hashes,
+        names,
+    })
+}
+
+fn split_option(rest: &str) -> (&str, &str) {
+    let rest = rest.trim();
+    if let Some((opt, value)) = rest.split_once(['=', ' ']) {
+        (opt, value)
+    } else if rest.len() > 1 && !rest.starts_with('-') {
+        (&rest[..1], &rest[1..])
+    } else {
+        (rest, "")
+    }
+}
+
+/// A dependency's normalised name: `Flask[async]>=3` → `flask`.
+pub fn dep_name(spec: &str) -> String {
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .unwrap_or(spec.len());
+    spec[..end].to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecosystems::python::detect::tests::project;
+
+    #[test]
+    fn requirements_with_includes_and_hashes() {
+        let (_d, p) = project(&[
+            (
+                "requirements.txt",
+                "# app\n-r base.txt\nflask==3.1.0 \\\n    --hash=sha256:abc\n",
+            ),
+            (
+                "base.txt",
+                "requests>=2  # http\n--index-url https://pypi.org/simple\n",
+            ),
+        ]);
+        let r = read(&p, "requirements.txt").unwrap();
+        assert_eq!(r.names, ["flask", "requests"]);
+        assert_eq!(r.files, ["requirements.txt", "base.txt"]);
+        assert!(r.hashes);
+    }
+
+    #[test]
+    fn requirements_errors_name_file_and_line() {
+        let (_d, p) = project(&[("requirements.txt", "flask\n\n==3.0\n")]);
+        let text = crate::error::format(&read(&p, "requirements.txt").unwrap_err());
+        assert!(
+            text.contains("requirements.txt:3: `==3.0` is not a requirement"),
+            "{text}"
+        );
+        let (_d, p) = project(&[("requirements.txt", "-r missing.txt\n")]);
+        assert!(
+            crate::error::format(&read(&p, "requirements.txt").unwrap_err())
+                .contains("missing.txt does not exist")
+        );
+        let (_d, p) = project(&[("requirements.txt", "-e .\n")]);
+        assert!(
+            crate::error::format(&read(&p, "requirements.txt").unwrap_err()).contains("editable")
+        );
+        let (_d, p) = project(&[("requirements.txt", "--frobnicate\n")]);
+        assert!(
+            crate::error::format(&read(&p, "requirements.txt").unwrap_err())
+                .contains("unknown option `--frobnicate`")
+        );
+    }
+
+    #[test]
+    fn names_normalise() {
+        assert_eq!(dep_name("Flask[async]>=3"), "flask");
+        assert_eq!(dep_name("zope.interface"), "zope-interface");
+    }
+}

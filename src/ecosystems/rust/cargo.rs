@@ -1,0 +1,204 @@
+//! The cargo build as a typed value: what it builds and how. Turned into an
+//! argument list, and into shell text only where the Dockerfile needs it.
+
+/// One `cargo build` of every packaged binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CargoBuild {
+    /// The cargo profile, `release` by default.
+    pub profile: String,
+    /// Cargo.lock exists: `--locked`.
+    pub locked: bool,
+    /// The packages that own the binaries, sorted.
+    pub packages: Vec<String>,
+    /// The binaries, sorted.
+    pub bins: Vec<String>,
+    /// `--features`, sorted: the configured ones and the binaries'
+    /// `required-features` as `package/feature`.
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+    /// A fully static glibc build for the builder's own target.
+    pub static_target: bool,
+}
+
+/// The shell variable that holds the builder's target triple in a static build.
+const TARGET_VAR: &str = "TARGET";
+
+impl CargoBuild {
+    /// The arguments after `cargo`, with `target` as the `--target` value of
+    /// a static build.
+    pub fn args(&self, target: &str) -> Vec<String> {
+        let mut args = vec!["build".to_string()];
+        if self.profile == "release" {
+            args.push("--release".into());
+        } else {
+            args.extend(["--profile".into(), self.profile.clone()]);
+        }
+        if self.locked {
+            args.push("--locked".into());
+        }
+        if self.static_target {
+            args.extend(["--target".into(), target.to_string()]);
+        }
+        for p in &self.packages {
+            args.extend(["--package".into(), p.clone()]);
+        }
+        for b in &self.bins {
+            args.extend(["--bin".into(), b.clone()]);
+        }
+        if self.all_features {
+            args.push("--all-features".into());
+        } else if !self.features.is_empty() {
+            args.extend(["--features".into(), self.features.join(",")]);
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".into());
+        }
+        args
+    }
+
+    /// The command as the builder's shell runs it: a static build first
+    /// sets the target triple and `RUSTFLAGS`.
+    pub fn command(&self) -> String {
+        let target = format!("\"${TARGET_VAR}\"");
+        let mut text = String::new();
+        if self.static_target {
+            text.push_str(&format!(
+                "{TARGET_VAR}=\"$(rustc -vV | sed -n 's/^host: //p')\" && RUSTFLAGS=\"-C target-feature=+crt-static\" "
+            ));
+        }
+        text.push_str("cargo");
+        for arg in self.args(&target) {
+            text.push(' ');
+            if arg == target {
+                text.push_str(&arg);
+            } else {
+                text.push_str(&shell_word(&arg));
+            }
+        }
+        text
+    }
+
+    /// The folder under `target/` that the profile builds into.
+    pub fn profile_dir(&self) -> &str {
+        match self.profile.as_str() {
+            "dev" | "test" => "debug",
+            "bench" => "release",
+            other => other,
+        }
+    }
+
+    /// Where the binaries are, relative to the workspace root.
+    pub fn artifact_dir(&self) -> String {
+        if self.static_target {
+            format!("target/${TARGET_VAR}/{}", self.profile_dir())
+        } else {
+            format!("target/{}", self.profile_dir())
+        }
+    }
+}
+
+/// A word for a POSIX shell: as it is when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ',' | '=' | ':' | '+')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build() -> CargoBuild {
+        CargoBuild {
+            profile: "release".into(),
+            locked: true,
+            packages: vec!["api".into(), "worker".into()],
+            bins: vec!["api".into(), "worker".into()],
+            features: vec![],
+            all_features: false,
+            no_default_features: false,
+            static_target: false,
+        }
+    }
+
+    #[test]
+    fn arguments_in_cargo_order() {
+        assert_eq!(
+            build().command(),
+            "cargo build --release --locked --package api --package worker --bin api --bin worker"
+        );
+        let b = CargoBuild {
+            profile: "dist".into(),
+            locked: false,
+            features: vec!["api/cli".into(), "json".into()],
+            no_default_features: true,
+            ..build()
+        };
+        assert_eq!(
+            b.args("x")[..3],
+            ["build".to_string(), "--profile".into(), "dist".into()]
+        );
+        assert!(
+            b.command()
+                .ends_with("--features api/cli,json --no-default-features")
+        );
+        assert_eq!(b.artifact_dir(), "target/dist");
+        let all = CargoBuild {
+            all_features: true,
+            ..b
+        };
+        assert!(
+            all.command()
+                .ends_with("--all-features --no-default-features")
+        );
+    }
+
+    #[test]
+    fn static_build_sets_the_target_first() {
+        let b = CargoBuild {
+            static_target: true,
+            ..build()
+        };
+        let text = b.command();
+        assert!(
+            text.starts_with("TARGET=\"$(rustc -vV | sed -n 's/^host: //p')\" && RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --locked --target \"$TARGET\" --package api"),
+            "{text}"
+        );
+        assert_eq!(b.artifact_dir(), "target/$TARGET/release");
+        assert_eq!(
+            b.args("x86_64-unknown-linux-gnu")[3..5],
+            ["--target".to_string(), "x86_64-unknown-linux-gnu".into()]
+        );
+    }
+
+    #[test]
+    fn profile_folders() {
+        for (profile, dir) in [
+            ("dev", "debug"),
+            ("test", "debug"),
+            ("bench", "release"),
+            ("dist", "dist"),
+        ] {
+            let b = CargoBuild {
+                profile: profile.into(),
+                ..build()
+            };
+            assert_eq!(b.profile_dir(), dir);
+        }
+    }
+
+    #[test]
+    fn odd_words_are_quoted_for_the_shell() {
+        assert_eq!(shell_word("a/b,c"), "a/b,c");
+        assert_eq!(shell_word("x$(id)"), "'x$(id)'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

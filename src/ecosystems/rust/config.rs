@@ -1,0 +1,279 @@
+//! A Rust project's configuration: `[package.metadata.distroless]` of a
+//! member and `[workspace.metadata.distroless]` (defaults for every member).
+//! The shared keys are [`crate::settings`]'s; the keys here choose for the
+//! whole project and belong in the root's table, where flags override them.
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use crate::error::fail;
+use crate::settings::{ImageSettings, Origin, OwnKeys, parse_table};
+
+/// The Rust-only keys: choices about the whole project. Unknown keys are
+/// errors, so a typo never silently drops a setting.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RustConfig {
+    pub packages: Option<Vec<String>>,
+    pub bins: Option<Vec<String>>,
+    pub rust_version: Option<String>,
+    pub runtime: Option<String>,
+    pub distro: Option<String>,
+    pub debug: Option<bool>,
+    pub features: Option<Vec<String>>,
+    pub no_default_features: Option<bool>,
+    pub all_features: Option<bool>,
+    pub profile: Option<String>,
+    pub bake: Option<bool>,
+}
+
+impl OwnKeys for RustConfig {
+    const KEYS: &'static [&'static str] = &[
+        "packages",
+        "bins",
+        "rust-version",
+        "runtime",
+        "distro",
+        "debug",
+        "features",
+        "no-default-features",
+        "all-features",
+        "profile",
+        "bake",
+    ];
+}
+
+/// Where `runtime`, `distro` and the other whole-project keys are set.
+pub const ROOT_TABLE: &str = "set in [workspace.metadata.distroless] or the root package's [package.metadata.distroless] of the root Cargo.toml";
+
+/// One `distroless` table, both halves.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Table {
+    pub settings: ImageSettings,
+    pub rust: RustConfig,
+}
+
+impl Table {
+    /// Reads the `distroless` key of a cargo `metadata` value; absent means
+    /// default.
+    pub fn from_metadata(metadata: &serde_json::Value, origin: &Origin) -> Result<Table> {
+        let Some(value) = metadata.get("distroless") else {
+            return Ok(Table::default());
+        };
+        let (settings, rust) = parse_table(
+            value,
+            &origin.to_string(),
+            "all but the first five belong in the root's table; see the README's Configuration section",
+        )?;
+        Ok(Table { settings, rust })
+    }
+
+    /// Refuses whole-project keys in a member's table, where they would be
+    /// silently ignored.
+    pub fn check_member(&self, origin: &Origin) -> Result<()> {
+        let given = Selection::from_root(&self.rust, None).given();
+        let Some((_, key)) = given.first() else {
+            return Ok(());
+        };
+        Err(fail(
+            format!("`{key}` in {origin} applies to the whole project"),
+            "move it to [workspace.metadata.distroless] in the workspace root's Cargo.toml",
+        ))
+    }
+}
+
+/// Choices about the whole project: the root's table, with the command
+/// line's flags over it. What the Rust plan is made from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub bins: Vec<String>,
+    pub rust_version: Option<String>,
+    pub runtime: Option<String>,
+    pub distro: Option<String>,
+    pub debug: bool,
+    pub features: Vec<String>,
+    pub no_default_features: bool,
+    pub all_features: bool,
+    pub profile: Option<String>,
+    pub bake: Option<bool>,
+}
+
+/// Every choice, as (flag, config key): a choice without a flag has `None`.
+/// The one list that the CLI's notes, the merge and the member check use.
+pub const CHOICES: &[(Option<&str>, &str)] = &[
+    (Some("--package"), "packages"),
+    (Some("--bin"), "bins"),
+    (Some("--rust-version"), "rust-version"),
+    (None, "runtime"),
+    (None, "distro"),
+    (None, "debug"),
+    (Some("--features"), "features"),
+    (Some("--no-default-features"), "no-default-features"),
+    (Some("--all-features"), "all-features"),
+    (Some("--profile"), "profile"),
+    (None, "bake"),
+];
+
+impl Selection {
+    /// The root package's table over the workspace's, key by key.
+    pub fn from_root(workspace: &RustConfig, root_package: Option<&RustConfig>) -> Selection {
+        fn pick<T: Clone>(
+            ws: &RustConfig,
+            root: Option<&RustConfig>,
+            f: fn(&RustConfig) -> &Option<T>,
+        ) -> Option<T> {
+            root.and_then(|c| f(c).clone()).or_else(|| f(ws).clone())
+        }
+        let (w, r) = (workspace, root_package);
+        Selection {
+            packages: pick(w, r, |c| &c.packages).unwrap_or_default(),
+            bins: pick(w, r, |c| &c.bins).unwrap_or_default(),
+            rust_version: pick(w, r, |c| &c.rust_version),
+            runtime: pick(w, r, |c| &c.runtime),
+            distro: pick(w, r, |c| &c.distro),
+            debug: pick(w, r, |c| &c.debug).unwrap_or(false),
+            features: pick(w, r, |c| &c.features).unwrap_or_default(),
+            no_default_features: pick(w, r, |c| &c.no_default_features).unwrap_or(false),
+            all_features: pick(w, r, |c| &c.all_features).unwrap_or(false),
+            profile: pick(w, r, |c| &c.profile),
+            bake: pick(w, r, |c| &c.bake),
+        }
+    }
+
+    /// Whether each choice of [`CHOICES`] is made, in that order.
+    fn made(&self) -> [bool; 11] {
+        [
+            !self.packages.is_empty(),
+            !self.bins.is_empty(),
+            self.rust_version.is_some(),
+            self.runtime.is_some(),
+            self.distro.is_some(),
+            self.debug,
+            !self.features.is_empty(),
+            self.no_default_features,
+            self.all_features,
+            self.profile.is_some(),
+            self.bake.is_some(),
+        ]
+    }
+
+    /// The choices made, as (flag, key).
+    pub fn given(&self) -> Vec<(Option<&'static str>, &'static str)> {
+        CHOICES
+            .iter()
+            .zip(self.made())
+            .filter_map(|(choice, made)| made.then_some(*choice))
+            .collect()
+    }
+
+    /// These choices (from flags) over `recorded` (from the root's table):
+    /// a flag given replaces the recorded value.
+    pub fn over(&self, recorded: &Selection) -> Selection {
+        let or = |flag: &Vec<String>, rec: &Vec<String>| {
+            if flag.is_empty() { rec } else { flag }.clone()
+        };
+        Selection {
+            packages: or(&self.packages, &recorded.packages),
+            bins: or(&self.bins, &recorded.bins),
+            rust_version: self.rust_version.clone().or(recorded.rust_version.clone()),
+            runtime: self.runtime.clone().or(recorded.runtime.clone()),
+            distro: self.distro.clone().or(recorded.distro.clone()),
+            debug: self.debug || recorded.debug,
+            features: or(&self.features, &recorded.features),
+            no_default_features: self.no_default_features || recorded.no_default_features,
+            all_features: self.all_features || recorded.all_features,
+            profile: self.profile.clone().or(recorded.profile.clone()),
+            bake: self.bake.or(recorded.bake),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::format;
+
+    const WS: Origin = Origin {
+        table: "[workspace.metadata.distroless]",
+        file: "Cargo.toml",
+        dir: "",
+    };
+    const MEMBER: Origin = Origin {
+        table: "[package.metadata.distroless]",
+        file: "crates/api/Cargo.toml",
+        dir: "crates/api",
+    };
+
+    fn table(json: serde_json::Value, origin: &Origin) -> Result<Table> {
+        Table::from_metadata(&serde_json::json!({ "distroless": json }), origin)
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let text = format(&table(serde_json::json!({"prot": 80}), &MEMBER).unwrap_err());
+        assert!(
+            text.contains(
+                "invalid [package.metadata.distroless] of crates/api/Cargo.toml: unknown key `prot`"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("`rust-version`"), "{text}");
+    }
+
+    #[test]
+    fn selection_keys_belong_to_the_root() {
+        let cfg = table(
+            serde_json::json!({"bins": ["a"], "rust-version": "1.90", "port": 80}),
+            &MEMBER,
+        )
+        .unwrap();
+        let text = format(&cfg.check_member(&MEMBER).unwrap_err());
+        assert!(
+            text.contains(
+                "`bins` in [package.metadata.distroless] of crates/api/Cargo.toml applies to the whole project"
+            ),
+            "{text}"
+        );
+        let only_shared =
+            table(serde_json::json!({"port": 80, "apt": ["clang"]}), &MEMBER).unwrap();
+        assert!(only_shared.check_member(&MEMBER).is_ok());
+        let ws = table(serde_json::json!({"bins": ["w"], "packages": ["p"]}), &WS).unwrap();
+        let sel = Selection::from_root(&ws.rust, Some(&cfg.rust));
+        assert_eq!(sel.bins, ["a"]);
+        assert_eq!(sel.packages, ["p"]);
+        assert_eq!(sel.rust_version.as_deref(), Some("1.90"));
+    }
+
+    #[test]
+    fn absent_table_is_default() {
+        assert_eq!(
+            Table::from_metadata(&serde_json::Value::Null, &WS).unwrap(),
+            Table::default()
+        );
+    }
+
+    #[test]
+    fn flags_replace_recorded_choices() {
+        let recorded = Selection {
+            bins: vec!["a".into()],
+            features: vec!["x".into()],
+            runtime: Some("base".into()),
+            ..Default::default()
+        };
+        let flags = Selection {
+            bins: vec!["b".into()],
+            profile: Some("dist".into()),
+            ..Default::default()
+        };
+        let merged = flags.over(&recorded);
+        assert_eq!(merged.bins, ["b"]);
+        assert_eq!(merged.features, ["x"]);
+        assert_eq!(merged.runtime.as_deref(), Some("base"));
+        assert_eq!(merged.profile.as_deref(), Some("dist"));
+        assert_eq!(
+            flags.given(),
+            [(Some("--bin"), "bins"), (Some("--profile"), "profile")]
+        );
+    }
+}

@@ -1,0 +1,482 @@
+//! Reads a Rust project through `cargo metadata --no-deps`: no network, no
+//! dependency downloads, no change to Cargo.lock.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, Result};
+use std::collections::HashSet;
+
+use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, TargetKind};
+
+use super::config::{Selection, Table};
+use crate::error::{WithHint, fail};
+use crate::folder::{Folder, relative_slash};
+use crate::settings::{self, Origin, Settings};
+use crate::version::RustVersion;
+
+/// A workspace (or single package) as the plan needs it.
+#[derive(Debug, Clone)]
+pub struct RustProject {
+    /// The workspace root: the build context and where files are written.
+    pub root: PathBuf,
+    /// The root package's name; `None` for a virtual manifest.
+    pub root_package: Option<String>,
+    /// What to call the project: the root package, else the root folder.
+    pub name: String,
+    /// Every workspace member, sorted by name.
+    pub packages: Vec<RustPackage>,
+    /// Whether `Cargo.lock` exists at the root, which makes builds `--locked`.
+    pub lockfile: bool,
+    /// Names of every crate in Cargo.lock, sorted (empty without one).
+    pub locked_crates: Vec<String>,
+    /// `(crate, feature)` pairs the members turn on for their dependencies,
+    /// directly or through their default features.
+    pub enabled_features: Vec<(String, String)>,
+    /// A toolchain file at the root, if any.
+    pub toolchain: Option<Toolchain>,
+    /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
+    pub selection: Selection,
+}
+
+/// One workspace member.
+#[derive(Debug, Clone)]
+pub struct RustPackage {
+    pub name: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    /// Folder relative to the root ("" for the root package).
+    pub dir: String,
+    /// Manifest path relative to the root, for messages.
+    pub manifest: String,
+    /// Binary targets, sorted by name.
+    pub bins: Vec<Bin>,
+    pub build_script: bool,
+    /// Path dependencies, as folders relative to the root.
+    pub path_deps: Vec<String>,
+    pub default_run: Option<String>,
+    /// `rust-version`.
+    pub rust_version: Option<RustVersion>,
+    /// Its `distroless` settings, merged over the workspace's.
+    pub settings: Settings,
+}
+
+/// A binary target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bin {
+    pub name: String,
+    pub required_features: Vec<String>,
+}
+
+/// The channel a `rust-toolchain[.toml]` file pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// The file name at the root.
+    pub file: String,
+    pub channel: String,
+}
+
+/// The manifest to read: `--manifest-path`, else the folder's Cargo.toml;
+/// `None` when there is neither.
+pub fn manifest(dir: &Path, manifest_path: Option<&Path>) -> Result<Option<PathBuf>> {
+    match manifest_path {
+        Some(path) if !path.is_file() => Err(fail(
+            format!("--manifest-path {}: no such file", path.display()),
+            "point --manifest-path at a Cargo.toml",
+        )),
+        Some(path) => Ok(Some(path.to_path_buf())),
+        None => Ok(Some(dir.join("Cargo.toml")).filter(|p| p.exists())),
+    }
+}
+
+/// The cargo to run: the one that ran us (`$CARGO`), else the one on PATH.
+fn cargo_path() -> Result<PathBuf> {
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        return Ok(PathBuf::from(cargo));
+    }
+    which::which("cargo").map_err(|_| {
+        fail(
+            "cargo was not found on PATH; it is needed to read the project's metadata",
+            "install Rust with rustup (https://rustup.rs) or add cargo's folder to PATH",
+        )
+    })
+}
+
+/// Runs `cargo metadata --no-deps` and parses its JSON as soon as the line
+/// arrives. Cargo prints it and then spends milliseconds freeing what it
+/// built before it exits; the tool goes on meanwhile, and a thread reaps it.
+fn metadata(manifest: &Path) -> Result<Metadata> {
+    let cargo = cargo_path()?;
+    let context = || format!("cannot read the Cargo project at {}", manifest.display());
+    let hint = "fix the manifest so that `cargo metadata` accepts it, then run again";
+    let mut child = MetadataCommand::new()
+        .cargo_path(&cargo)
+        .manifest_path(manifest)
+        .no_deps()
+        .cargo_command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", cargo.display()))?;
+    // Drained on its own thread, so a chatty cargo never blocks on it.
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stdout.read_line(&mut line).with_context(context)?;
+        if read == 0 {
+            break;
+        }
+        if line.starts_with('{') {
+            let parsed = MetadataCommand::parse(&line);
+            std::thread::spawn(move || child.wait());
+            return parsed.map_err(anyhow::Error::new).with_context(context);
+        }
+    }
+    // No JSON: cargo failed, and says why on stderr.
+    let status = child.wait().with_context(context)?;
+    let text = errors.join().unwrap_or_default();
+    let text = text.trim().trim_start_matches("error: ");
+    let why = if text.is_empty() {
+        format!("cargo metadata printed no JSON ({status})")
+    } else {
+        text.to_string()
+    };
+    Err(anyhow::anyhow!(why)).with_context(context).hint(hint)
+}
+
+/// Reads the project behind a manifest.
+pub fn read(manifest: &Path) -> Result<RustProject> {
+    // The root is usually the manifest's folder: read its files while cargo
+    // runs, and use them if cargo agrees.
+    let guess = manifest.parent().and_then(|d| std::path::absolute(d).ok());
+    let early = guess
+        .clone()
+        .map(|dir| std::thread::spawn(move || root_files(&dir)));
+    let meta = metadata(manifest)?;
+    let root = meta.workspace_root.clone().into_std_path_buf();
+    let ws_origin = Origin {
+        table: "[workspace.metadata.distroless]",
+        file: "Cargo.toml",
+        dir: "",
+    };
+    let ws_config = Table::from_metadata(&meta.workspace_metadata, &ws_origin)?;
+
+    let mut packages = Vec::new();
+    // The root package, if any: the member whose folder is the root.
+    let mut root_member = (None, None);
+    // cargo_metadata's workspace_packages() scans the member list once per
+    // package; a set keeps this linear in the size of the workspace.
+    let members: HashSet<&PackageId> = meta.workspace_members.iter().collect();
+    let workspace: Vec<&Package> = meta
+        .packages
+        .iter()
+        .filter(|p| members.contains(&p.id))
+        .collect();
+    for p in workspace.iter().copied() {
+        let (package, config) = package(p, &root, (&ws_config, &ws_origin))?;
+        if package.dir.is_empty() {
+            root_member = (Some(package.name.clone()), Some(config));
+        }
+        packages.push(package);
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let (root_package, root_config) = root_member;
+    let selection = Selection::from_root(&ws_config.rust, root_config.as_ref().map(|t| &t.rust));
+    if let Some(v) = selection
+        .rust_version
+        .as_deref()
+        .filter(|v| RustVersion::parse(v).is_none())
+    {
+        return Err(fail(
+            format!(
+                "invalid `rust-version` = \"{v}\" in the distroless table of {}: it is not a Rust version",
+                meta.workspace_root.join("Cargo.toml")
+            ),
+            "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
+        ));
+    }
+    let files = match early {
+        Some(thread) if guess.as_deref() == Some(root.as_path()) => thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading Cargo.lock stopped unexpectedly"))??,
+        _ => root_files(&root)?,
+    };
+    let enabled_features = enabled_features(&workspace);
+    let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(RustProject {
+        name: root_package
+            .clone()
+            .or(folder)
+            .unwrap_or_else(|| "app".into()),
+        root_package,
+        packages,
+        lockfile: files.lockfile,
+        locked_crates: files.locked_crates,
+        enabled_features,
+        toolchain: files.toolchain,
+        selection,
+        root,
+    })
+}
+
+/// What the plan needs from the files at the workspace root.
+struct RootFiles {
+    lockfile: bool,
+    locked_crates: Vec<String>,
+    toolchain: Option<Toolchain>,
+}
+
+/// Reads Cargo.lock and the toolchain file at the root.
+fn root_files(root: &Path) -> Result<RootFiles> {
+    let project = Folder::new(root);
+    let lockfile = project.read_optional("Cargo.lock")?;
+    let locked_crates = match &lockfile {
+        Some(text) => lockfile_crates(text).map_err(|why| {
+            fail(
+                format!("{}: {why}", project.path("Cargo.lock").display()),
+                "regenerate it with `cargo generate-lockfile` (or `cargo update`)",
+            )
+        })?,
+        None => Vec::new(),
+    };
+    Ok(RootFiles {
+        lockfile: lockfile.is_some(),
+        locked_crates,
+        toolchain: toolchain(&project)?,
+    })
+}
+
+/// Reads one member, returning its own `distroless` table beside it.
+fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(RustPackage, Table)> {
+    let manifest_dir = p
+        .manifest_path
+        .parent()
+        .map(|d| d.as_std_path())
+        .unwrap_or(root);
+    let dir = relative_slash(manifest_dir, root).unwrap_or_default();
+    let manifest = if dir.is_empty() {
+        "Cargo.toml".to_string()
+    } else {
+        format!("{dir}/Cargo.toml")
+    };
+
+    let origin = Origin {
+        table: "[package.metadata.distroless]",
+        file: &manifest,
+        dir: &dir,
+    };
+    let config = Table::from_metadata(&p.metadata, &origin)?;
+    if !dir.is_empty() {
+        config.check_member(&origin)?;
+    }
+    let (ws, ws_origin) = workspace;
+    let settings = settings::resolve(
+        Some((&ws.settings, ws_origin)),
+        (&config.settings, &origin),
+        root,
+    )?;
+
+    let mut bins: Vec<Bin> = p
+        .targets
+        .iter()
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
+        .map(|t| Bin {
+            name: t.name.clone(),
+            required_features: t.required_features.clone(),
+        })
+        .collect();
+    bins.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut path_deps = Vec::new();
+    for dep in &p.dependencies {
+        let Some(path) = &dep.path else { continue };
+        let Some(rel) = relative_slash(path.as_std_path(), root) else {
+            return Err(fail(
+                format!(
+                    "{manifest}: path dependency `{}` at {path} lies outside the workspace root {}, so a container build cannot see it",
+                    dep.name,
+                    root.display()
+                ),
+                "move the crate inside the workspace (or make it a workspace member), or depend on it by version or git",
+            ));
+        };
+        if !path_deps.contains(&rel) {
+            path_deps.push(rel);
+        }
+    }
+    path_deps.sort();
+
+    let package = RustPackage {
+        name: p.name.to_string(),
+        version: p.version.to_string(),
+        description: p.description.clone(),
+        license: p.license.clone(),
+        repository: p.repository.clone(),
+        dir,
+        manifest,
+        bins,
+        build_script: p
+            .targets
+            .iter()
+            .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
+        path_deps,
+        default_run: p.default_run.clone(),
+        rust_version: p.rust_version.as_ref().map(|v| RustVersion {
+            major: v.major,
+            minor: v.minor,
+            patch: Some(v.patch),
+        }),
+        settings,
+    };
+    Ok((package, config))
+}
+
+/// The crate names in a Cargo.lock.
+fn lockfile_crates(text: &str) -> Result<Vec<String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<Locked>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Locked {
+        name: String,
+    }
+    let lock: Lock = toml::from_str(text).map_err(|e| format!("not a valid lockfile: {e}"))?;
+    let mut names: Vec<String> = lock.package.into_iter().map(|p| p.name).collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Features the members turn on in their dependencies: in the dependency
+/// declaration, or through `dep/feature` entries reachable from `default`.
+fn enabled_features(packages: &[&Package]) -> Vec<(String, String)> {
+    let mut on: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
+    for p in packages {
+        for dep in &p.dependencies {
+            for f in &dep.features {
+                on.insert((dep.name.clone(), f.clone()));
+            }
+        }
+        let mut todo = vec!["default".to_string()];
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some(feature) = todo.pop() {
+            if !seen.insert(feature.clone()) {
+                continue;
+            }
+            for entry in p.features.get(&feature).into_iter().flatten() {
+                match entry.split_once('/') {
+                    Some((krate, f)) => {
+                        on.insert((krate.trim_end_matches('?').to_string(), f.to_string()));
+                    }
+                    None => todo.push(entry.trim_start_matches("dep:").to_string()),
+                }
+            }
+        }
+    }
+    on.into_iter().collect()
+}
+
+/// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both
+/// exist, and so do we.
+fn toolchain(project: &Folder) -> Result<Option<Toolchain>> {
+    for file in ["rust-toolchain", "rust-toolchain.toml"] {
+        let Some(text) = project.read_optional(file)? else {
+            continue;
+        };
+        let channel = parse_toolchain(&text, file.ends_with(".toml")).map_err(|why| {
+            fail(
+                format!("{}: {why}", project.path(file).display()),
+                "write `[toolchain]` with `channel = \"1.95\"` (or a plain channel name in `rust-toolchain`)",
+            )
+        })?;
+        return Ok(Some(Toolchain {
+            file: file.to_string(),
+            channel,
+        }));
+    }
+    Ok(None)
+}
+
+/// The channel in a toolchain file: TOML with `[toolchain] channel`, or (in
+/// the legacy `rust-toolchain`) a bare channel name.
+fn parse_toolchain(text: &str, toml_only: bool) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        toolchain: Section,
+    }
+    #[derive(serde::Deserialize)]
+    struct Section {
+        channel: Option<String>,
+    }
+    let trimmed = text.trim();
+    if !toml_only
+        && !trimmed.is_empty()
+        && !trimmed.contains('\n')
+        && !trimmed.contains('=')
+        && !trimmed.starts_with('[')
+    {
+        return Ok(trimmed.to_string());
+    }
+    let file: File =
+        toml::from_str(text).map_err(|e| format!("not a valid toolchain file: {}", e.message()))?;
+    file.toolchain
+        .channel
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| "[toolchain] has no `channel`".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockfile_names() {
+        let text = "version = 4\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
+        assert_eq!(lockfile_crates(text).unwrap(), ["a", "b"]);
+        assert!(
+            lockfile_crates("[[package]\n")
+                .unwrap_err()
+                .contains("not a valid lockfile")
+        );
+    }
+
+    #[test]
+    fn toolchain_files_in_both_forms() {
+        assert_eq!(parse_toolchain("1.85.0\n", false).unwrap(), "1.85.0");
+        assert_eq!(
+            parse_toolchain(
+                "[toolchain]\nchannel = \"1.90\"\ncomponents = [\"clippy\"]\n",
+                true
+            )
+            .unwrap(),
+            "1.90"
+        );
+        assert_eq!(
+            parse_toolchain("[toolchain]\nchannel = \"stable\"\n", false).unwrap(),
+            "stable"
+        );
+        assert_eq!(
+            parse_toolchain("[toolchain]\nprofile = \"minimal\"\n", true).unwrap_err(),
+            "[toolchain] has no `channel`"
+        );
+        assert!(
+            parse_toolchain("[toolchain\n", true)
+                .unwrap_err()
+                .starts_with("not a valid toolchain file: ")
+        );
+    }
+}

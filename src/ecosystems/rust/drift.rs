@@ -1,0 +1,63 @@
+//! What `check` says when a Rust build changed: the typed cargo build in a
+//! line, the same whatever the templates make of it.
+
+use super::plan::Decisions;
+
+/// The build as `check` describes it.
+pub fn build_summary(d: &Decisions) -> String {
+    let c = &d.cargo;
+    let mut parts = vec![format!(
+        "Rust {} builds {} from {}",
+        d.version,
+        list("binary", "binaries", &c.bins),
+        list("package", "packages", &c.packages)
+    )];
+    parts.push(format!("profile `{}`", c.profile));
+    if c.all_features {
+        parts.push("all features".into());
+    } else if !c.features.is_empty() {
+        parts.push(format!("features {}", c.features.join(", ")));
+    }
+    if c.no_default_features {
+        parts.push("no default features".into());
+    }
+    parts.push(if c.locked {
+        "--locked (Cargo.lock exists)".into()
+    } else {
+        "not --locked (no Cargo.lock)".into()
+    });
+    if c.static_target {
+        parts.push("statically linked".into());
+    }
+    parts.join(", ")
+}
+
+fn list(one: &str, many: &str, names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let more = names.len().saturating_sub(shown.len());
+    let word = if names.len() == 1 { one } else { many };
+    if more == 0 {
+        format!("{word} {}", shown.join(", "))
+    } else {
+        format!(
+            "{} {word} ({} and {more} more)",
+            names.len(),
+            shown.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_stay_short() {
+        let names: Vec<String> = (1..=10).map(|i| format!("svc{i}")).collect();
+        assert_eq!(list("binary", "binaries", &names[..1]), "binary `svc1`");
+        assert_eq!(
+            list("binary", "binaries", &names),
+            "10 binaries (`svc1`, `svc2`, `svc3`, `svc4`, `svc5`, `svc6`, `svc7`, `svc8` and 2 more)"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! `init --explain` for Rust: what was detected and why each image, package
+//! and library was chosen, written from the typed decisions.
+
+use super::detect::RustProject;
+use super::native::Linkage;
+use super::plan::Decisions;
+use crate::context::Context;
+use crate::ecosystems::common::Need;
+
+/// The explanation, one line per fact.
+pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = match (&project.root_package, project.packages.len()) {
+        (Some(_), 1) => "a single package".to_string(),
+        (Some(_), n) => format!("a workspace of {n} members with a root package"),
+        (None, n) => format!("a virtual workspace of {n} members"),
+    };
+    out.push(format!(
+        "project: {} at {}, {kind}",
+        ctx.project,
+        project.root.display()
+    ));
+    for p in &project.packages {
+        let mut facts = Vec::new();
+        if !p.bins.is_empty() {
+            let names: Vec<&str> = p.bins.iter().map(|b| b.name.as_str()).collect();
+            facts.push(format!("binaries {}", names.join(", ")));
+        }
+        if p.build_script {
+            facts.push("a build script".into());
+        }
+        if !p.path_deps.is_empty() {
+            facts.push(format!("path dependencies {}", p.path_deps.join(", ")));
+        }
+        if let Some(d) = &p.default_run {
+            facts.push(format!("default-run {d}"));
+        }
+        let facts = if facts.is_empty() {
+            "a library".to_string()
+        } else {
+            facts.join("; ")
+        };
+        out.push(format!("  member {} ({}): {facts}", p.name, p.manifest));
+    }
+    let stages: Vec<String> = ctx
+        .binaries
+        .iter()
+        .map(|b| {
+            if b.default {
+                format!("{} (default)", b.stage)
+            } else {
+                b.stage.clone()
+            }
+        })
+        .collect();
+    out.push(format!("images: {}", stages.join(", ")));
+    out.push(format!(
+        "builder: {}: Rust {} ({}), on Debian {} (glibc {}), the release of the runtime",
+        ctx.builder.image, d.version, d.version_source, d.distro.codename, d.distro.glibc
+    ));
+    out.push(format!(
+        "runtime: {}: {}",
+        ctx.runtime.image, d.family.use_for
+    ));
+    out.push(format!(
+        "build: {}{}",
+        d.cargo.command(),
+        if d.cargo.locked {
+            " (Cargo.lock exists)"
+        } else {
+            " (no Cargo.lock)"
+        }
+    ));
+    if d.native.is_empty() {
+        out.push("native libraries: none of the known -sys crates is in Cargo.lock".into());
+    }
+    let shipped = d.family.libraries(d.distro);
+    for n in &d.native {
+        let how = match &n.linkage {
+            Linkage::BuiltIn { because: Some(b) } => format!("built in by {b}"),
+            Linkage::BuiltIn { because: None } => "built in by default".to_string(),
+            Linkage::System => "from the system".to_string(),
+        };
+        let pkgs: Vec<&str> = d
+            .apt
+            .iter()
+            .filter(|p| p.needs.contains(&Need::Crate(n.krate.krate)))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut line = format!("native: {} ({}) {how}", n.krate.krate, n.krate.library);
+        if !pkgs.is_empty() {
+            line.push_str(&format!("; the builder installs {}", pkgs.join(" ")));
+        }
+        if n.links_system_library() {
+            for lib in n.krate.runtime_libs {
+                if shipped.contains(lib) {
+                    line.push_str(&format!("; {lib} is in {}", d.family.name));
+                } else {
+                    line.push_str(&format!(
+                        "; {lib} is not in {}, so it is copied from the builder",
+                        d.family.name
+                    ));
+                }
+            }
+        }
+        out.push(line);
+    }
+    for p in &d.apt {
+        for need in &p.needs {
+            if let Need::Setting(origin) = need {
+                out.push(format!(
+                    "apt: the builder installs {} (`apt` in {origin})",
+                    p.name
+                ));
+            }
+        }
+    }
+    if d.cargo.static_target {
+        out.push("libraries: none; the binaries are linked statically (glibc's NSS modules cannot load: DNS uses files and dns only)".into());
+    } else {
+        out.push(format!(
+            "libraries: at build time each binary's shared-library closure (ldd) minus the {} libraries {} ships is copied into its image",
+            shipped.len(),
+            d.family.name
+        ));
+    }
+    out
+}

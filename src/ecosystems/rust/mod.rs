@@ -1,0 +1,17 @@
+//! Rust: a Cargo package or workspace, read through `cargo metadata`, built
+//! once by cargo in the builder, one final stage per binary.
+
+pub mod cargo;
+pub mod config;
+pub mod detect;
+pub mod drift;
+pub mod explain;
+pub mod native;
+pub mod plan;
+
+pub use config::Selection;
+pub use detect::{RustProject, manifest, read};
+pub use plan::plan;
+
+/// The files that make a folder a Rust project, for messages.
+pub const LOOKS_FOR: &str = "Cargo.toml";

@@ -1,0 +1,848 @@
+//! Rust project + choices → render context. Pure: no I/O, so every
+//! decision is unit-tested here.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Result;
+
+use super::cargo::CargoBuild;
+use super::config::{ROOT_TABLE, Selection};
+use super::detect::{Bin, RustPackage, RustProject};
+use super::native::{self, Linkage, NativeUse};
+use crate::context::{Binary, Builder, Context, EnvVar, Generator, NativeDep, RustBuild};
+use crate::ecosystems::common::{self, AptNeed, Need, Planned};
+use crate::error::fail;
+use crate::images::{self, Variant};
+use crate::layout::{BUILD_DIR, OUT_DIR};
+use crate::version::RustVersion;
+
+/// Build output of Rust projects.
+const RUST_IGNORES: (&str, &[&str]) = (
+    "Build output: never needed inside the image build.",
+    &["target/"],
+);
+
+/// The typed decisions behind a Rust plan, before they become text.
+#[derive(Debug)]
+pub struct Decisions {
+    pub distro: &'static images::Distro,
+    pub family: &'static images::Runtime,
+    pub cargo: CargoBuild,
+    pub native: Vec<NativeUse>,
+    pub apt: Vec<AptNeed>,
+    /// The builder's Rust, and why that one.
+    pub version: String,
+    pub version_source: String,
+}
+
+/// Plans the Dockerfile for a Rust project.
+pub fn plan(project: &RustProject, opts: &Selection) -> Result<Planned> {
+    decide(project, opts).map(|(planned, _)| planned)
+}
+
+/// The plan, with the typed decisions it was made from.
+fn decide(project: &RustProject, opts: &Selection) -> Result<(Planned, Decisions)> {
+    let mut warnings = Vec::new();
+    let selected = select(project, opts, &mut warnings)?;
+    let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
+    let native = native_uses(project, opts);
+    let static_build = family.name == "static";
+    if static_build {
+        refuse_system_library_in_static(&native, distro)?;
+    }
+    let (version, version_source) = rust_version(project, &selected, opts, &mut warnings)?;
+
+    let stages: Vec<String> = selected
+        .iter()
+        .map(|s| common::stage_name(&s.bin))
+        .collect();
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    for (i, stage) in stages.iter().enumerate() {
+        if let Some(&j) = first_with.get(stage.as_str()) {
+            return Err(fail(
+                format!(
+                    "binaries `{}` and `{}` would both be the stage `{stage}`",
+                    selected[j].bin, selected[i].bin
+                ),
+                "pick one with --bin, or rename one of them",
+            ));
+        }
+        first_with.insert(stage, i);
+    }
+
+    let mut notes = Vec::new();
+    if static_build {
+        notes.push(
+            "The binaries are static (glibc, crt-static): they cannot load NSS modules, so names resolve through /etc/hosts and DNS only.".into(),
+        );
+    }
+    if !project.lockfile {
+        warnings.push(
+            "no Cargo.lock: the image build resolves dependencies afresh each time; run `cargo generate-lockfile` and commit Cargo.lock for reproducible builds".into(),
+        );
+        notes.push(
+            "No Cargo.lock: dependencies are resolved afresh at build time (not --locked).".into(),
+        );
+    }
+
+    let cargo = cargo_build(project, opts, &selected, static_build);
+    let apt = common::apt_needs(
+        native
+            .iter()
+            .flat_map(|n| {
+                n.packages()
+                    .iter()
+                    .map(|p| (p.to_string(), Need::Crate(n.krate.krate)))
+            })
+            .chain(selected.iter().flat_map(|s| {
+                s.package
+                    .settings
+                    .apt
+                    .iter()
+                    .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
+            })),
+    );
+    let project_name = common::stage_name(&project.name);
+    let binaries = selected
+        .iter()
+        .zip(&stages)
+        .enumerate()
+        .map(|(i, (s, stage))| binary(s, stage, i + 1 == selected.len()))
+        .collect();
+    let mut keep: Vec<String> = selected
+        .iter()
+        .flat_map(|s| s.package.settings.include.iter().map(|inc| inc.src.clone()))
+        .collect();
+    keep.sort();
+    keep.dedup();
+    let mut dockerignore = common::dockerignore(RUST_IGNORES);
+    if let Some(t) = &project.toolchain {
+        dockerignore.push(crate::context::IgnoreSection {
+            comment: "The builder image already is the pinned toolchain; inside it rustup would download another copy.".into(),
+            patterns: vec![t.file.clone()],
+        });
+    }
+
+    let context = Context {
+        context_version: crate::context::CONTEXT_VERSION,
+        generator: Generator::ours(),
+        ecosystem: "rust",
+        project: project_name.clone(),
+        builder: Builder {
+            image: images::rust_builder(&version, distro, true),
+            stage: common::builder_stage(&stages),
+            workdir: BUILD_DIR,
+            out_dir: OUT_DIR,
+            packages: common::apt_context(&apt),
+        },
+        runtime: common::runtime(family, distro, variant),
+        rust: Some(RustBuild {
+            version: version.clone(),
+            version_source: version_source.clone(),
+            locked: cargo.locked,
+            profile: cargo.profile.clone(),
+            build_command: cargo.command(),
+            artifact_dir: cargo.artifact_dir(),
+            static_build,
+            native: native.iter().map(native_dep).collect(),
+            target_cache_id: format!("{project_name}-target"),
+            build_scripts: project
+                .packages
+                .iter()
+                .filter(|p| p.build_script)
+                .map(|p| p.name.clone())
+                .collect(),
+            toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
+        }),
+        python: None,
+        binaries,
+        dockerignore,
+        dockerignore_keep: keep,
+        notes,
+        bake: opts.bake.unwrap_or(selected.len() > 1),
+    };
+    let decisions = Decisions {
+        distro,
+        family,
+        cargo,
+        native,
+        apt,
+        version,
+        version_source,
+    };
+    let planned = Planned {
+        explanation: super::explain::explain(project, &context, &decisions),
+        build_summary: super::drift::build_summary(&decisions),
+        context,
+        warnings,
+    };
+    Ok((planned, decisions))
+}
+
+/// A native crate as the context lists it.
+fn native_dep(n: &NativeUse) -> NativeDep {
+    let (linkage, because) = match &n.linkage {
+        Linkage::System => ("system", None),
+        Linkage::BuiltIn { because } => ("built in", because.clone()),
+    };
+    NativeDep {
+        krate: n.krate.krate.to_string(),
+        library: n.krate.library.to_string(),
+        linkage: linkage.to_string(),
+        because,
+        runtime_libs: if n.links_system_library() {
+            n.krate.runtime_libs.iter().map(|l| l.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// A static binary cannot load the shared library a native crate links.
+fn refuse_system_library_in_static(native: &[NativeUse], distro: &images::Distro) -> Result<()> {
+    let Some(n) = native.iter().find(|n| n.links_system_library()) else {
+        return Ok(());
+    };
+    let fix = n
+        .krate
+        .built_in_by
+        .iter()
+        .find(|(_, f)| !f.is_empty())
+        .map(|(c, f)| {
+            format!(
+                "enable the `{f}` feature of `{c}` to build {} in, or",
+                n.krate.library
+            )
+        })
+        .unwrap_or_default();
+    Err(fail(
+        format!(
+            "runtime = \"static\" cannot be met: `{}` links the system {} ({}) at run time, and static-{} has no shared libraries",
+            n.krate.krate,
+            n.krate.library,
+            n.krate.runtime_libs.join(", "),
+            distro.id
+        ),
+        format!("{fix} use runtime = \"cc\" (the default), which gets the library copied in"),
+    ))
+}
+
+/// The one cargo build of every selected binary.
+fn cargo_build(
+    project: &RustProject,
+    opts: &Selection,
+    selected: &[Selected],
+    static_build: bool,
+) -> CargoBuild {
+    let mut features: BTreeSet<String> = opts.features.iter().cloned().collect();
+    let mut packages: BTreeSet<String> = BTreeSet::new();
+    for s in selected {
+        packages.insert(s.package.name.clone());
+        for f in &s.required_features {
+            features.insert(format!("{}/{f}", s.package.name));
+        }
+    }
+    let mut bins: Vec<String> = selected.iter().map(|s| s.bin.clone()).collect();
+    bins.sort_unstable();
+    CargoBuild {
+        profile: opts.profile.clone().unwrap_or_else(|| "release".into()),
+        locked: project.lockfile,
+        packages: packages.into_iter().collect(),
+        bins,
+        features: features.into_iter().collect(),
+        all_features: opts.all_features,
+        no_default_features: opts.no_default_features,
+        static_target: static_build,
+    }
+}
+
+/// Distro, runtime family and tag from the options, checked against the
+/// catalogue.
+fn runtime_choice(
+    opts: &Selection,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(&'static images::Distro, &'static images::Runtime, Variant)> {
+    let distro_id = opts.distro.as_deref().unwrap_or(images::DEFAULT_DISTRO);
+    let Some(distro) = images::distro(distro_id) else {
+        let ids: Vec<&str> = images::DISTROS.iter().map(|d| d.id).collect();
+        return Err(fail(
+            format!(
+                "distro = \"{distro_id}\" is not a Debian release distroless publishes images for ({ROOT_TABLE})"
+            ),
+            format!("use one of: {}", ids.join(", ")),
+        ));
+    };
+    if distro.end_of_life {
+        warnings.push(format!(
+            "{} ({}) images are past their support date and receive no security updates; prefer {}",
+            distro.id,
+            distro.codename,
+            images::DEFAULT_DISTRO
+        ));
+    }
+    let name = opts.runtime.as_deref().unwrap_or("cc");
+    let rust_families = ["cc", "base", "base-nossl", "static"];
+    let family = images::runtime(name).filter(|r| rust_families.contains(&r.name));
+    let Some(family) = family else {
+        return Err(fail(
+            format!("runtime = \"{name}\" is not a runtime for Rust binaries ({ROOT_TABLE})"),
+            format!("use one of: {}", rust_families.join(", ")),
+        ));
+    };
+    if !family.distros.contains(&distro.id) {
+        return Err(fail(
+            format!(
+                "there is no {}-{} image ({ROOT_TABLE})",
+                family.name, distro.id
+            ),
+            "choose another runtime or distro",
+        ));
+    }
+    let variant = if opts.debug {
+        Variant::DebugNonroot
+    } else {
+        Variant::Nonroot
+    };
+    Ok((distro, family, variant))
+}
+
+/// The native crates in the lockfile, with the features members (and the
+/// configured `features`) turn on.
+fn native_uses(project: &RustProject, opts: &Selection) -> Vec<native::NativeUse> {
+    let configured: Vec<(String, String)> = opts
+        .features
+        .iter()
+        .filter_map(|f| f.split_once('/'))
+        .map(|(c, f)| (c.trim_end_matches('?').to_string(), f.to_string()))
+        .collect();
+    native::uses(&project.locked_crates, |krate, feature| {
+        let pair = (krate.to_string(), feature.to_string());
+        project.enabled_features.contains(&pair) || configured.contains(&pair)
+    })
+}
+
+/// A binary chosen for the image, with its package.
+struct Selected<'a> {
+    bin: String,
+    package: &'a RustPackage,
+    required_features: Vec<String>,
+}
+
+/// Picks the binaries to package, default last.
+fn select<'a>(
+    project: &'a RustProject,
+    opts: &Selection,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<Selected<'a>>> {
+    for name in &opts.packages {
+        if !project.packages.iter().any(|p| &p.name == name) {
+            let members: Vec<&str> = project.packages.iter().map(|p| p.name.as_str()).collect();
+            return Err(fail(
+                format!(
+                    "no workspace member named `{name}` in {}",
+                    project.root.join("Cargo.toml").display()
+                ),
+                format!("the members are: {}", members.join(", ")),
+            ));
+        }
+    }
+    let in_scope: Vec<&RustPackage> = project
+        .packages
+        .iter()
+        .filter(|p| opts.packages.is_empty() || opts.packages.contains(&p.name))
+        .collect();
+    let all: Vec<(&RustPackage, &Bin)> = in_scope
+        .iter()
+        .flat_map(|p| p.bins.iter().map(move |b| (*p, b)))
+        .collect();
+
+    if all.is_empty() {
+        let manifests: Vec<&str> = in_scope.iter().map(|p| p.manifest.as_str()).collect();
+        return Err(fail(
+            format!(
+                "no binary target to containerise in {}: {} only a library",
+                manifests.join(", "),
+                if manifests.len() == 1 {
+                    "it builds"
+                } else {
+                    "they build"
+                }
+            ),
+            "add src/main.rs (or a [[bin]] target) to the package that should run in the image, or pass -p for a member that has one",
+        ));
+    }
+
+    // Same name in two packages: cargo would overwrite one with the other.
+    let mut owner: HashMap<&str, &RustPackage> = HashMap::new();
+    for (p, b) in &all {
+        if let Some(q) = owner.insert(&b.name, p) {
+            return Err(fail(
+                format!(
+                    "the binary name `{}` is used by both `{}` and `{}`",
+                    b.name, q.name, p.name
+                ),
+                "rename one of them, or choose one package with -p",
+            ));
+        }
+    }
+
+    let mut chosen: Vec<Selected> = Vec::new();
+    if opts.bins.is_empty() {
+        for (p, b) in &all {
+            if b.required_features.is_empty() {
+                chosen.push(Selected {
+                    bin: b.name.clone(),
+                    package: p,
+                    required_features: vec![],
+                });
+            } else {
+                warnings.push(format!(
+                    "skipping binary `{}`: it requires the features {}; pass --bin {} to include it",
+                    b.name,
+                    b.required_features.join(", "),
+                    b.name
+                ));
+            }
+        }
+        if chosen.is_empty() {
+            return Err(fail(
+                "every binary requires features that are not enabled by default",
+                "name the binaries to package with --bin",
+            ));
+        }
+    } else {
+        for name in &opts.bins {
+            let Some((p, b)) = all.iter().find(|(_, b)| &b.name == name) else {
+                let names: Vec<&str> = all.iter().map(|(_, b)| b.name.as_str()).collect();
+                return Err(fail(
+                    format!(
+                        "no binary named `{name}` in {}",
+                        project.root.join("Cargo.toml").display()
+                    ),
+                    format!("the binaries are: {}", names.join(", ")),
+                ));
+            };
+            if !chosen.iter().any(|s| &s.bin == name) {
+                chosen.push(Selected {
+                    bin: b.name.clone(),
+                    package: p,
+                    required_features: b.required_features.clone(),
+                });
+            }
+        }
+    }
+
+    let default = default_index(project, opts, &chosen, warnings);
+    let default = chosen.remove(default);
+    chosen.sort_by(|a, b| a.bin.cmp(&b.bin));
+    chosen.push(default);
+    Ok(chosen)
+}
+
+/// Which binary the last (default) stage runs: a `default-run` (the root
+/// package's first), else the only one, else the first `--bin`, else the
+/// root package's only binary, else the first by name, with a warning.
+fn default_index(
+    project: &RustProject,
+    opts: &Selection,
+    chosen: &[Selected],
+    warnings: &mut Vec<String>,
+) -> usize {
+    let is_default_run = |s: &Selected| s.package.default_run.as_deref() == Some(s.bin.as_str());
+    let is_root = |s: &Selected| project.root_package.as_deref() == Some(s.package.name.as_str());
+    if let Some(i) = chosen.iter().position(|s| is_default_run(s) && is_root(s)) {
+        return i;
+    }
+    let runs: Vec<usize> = (0..chosen.len())
+        .filter(|&i| is_default_run(&chosen[i]))
+        .collect();
+    if runs.len() == 1 {
+        return runs[0];
+    }
+    if chosen.len() == 1 {
+        return 0;
+    }
+    if !opts.bins.is_empty() {
+        return 0;
+    }
+    let root_bins: Vec<usize> = (0..chosen.len()).filter(|&i| is_root(&chosen[i])).collect();
+    if root_bins.len() == 1 {
+        return root_bins[0];
+    }
+    let first = (0..chosen.len())
+        .min_by(|&a, &b| chosen[a].bin.cmp(&chosen[b].bin))
+        .unwrap_or(0);
+    warnings.push(format!(
+        "several binaries and no `default-run`: `{}` is the default stage; set `default-run` in its package, or name the default first with --bin",
+        chosen[first].bin
+    ));
+    first
+}
+
+fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
+    let p = s.package;
+    let labels = common::labels(
+        &s.bin,
+        &p.version,
+        [&p.description, &p.license, &p.repository],
+    );
+    Binary {
+        name: s.bin.clone(),
+        stage: stage.to_string(),
+        package: p.name.clone(),
+        version: p.version.clone(),
+        tags: common::image_tags(stage, &p.version),
+        path: format!("/usr/local/bin/{}", s.bin),
+        entrypoint: vec![format!("/usr/local/bin/{}", s.bin)],
+        default,
+        ports: p.settings.ports.clone(),
+        env: p
+            .settings
+            .env
+            .iter()
+            .map(|(k, v)| EnvVar::new(k, v))
+            .collect(),
+        include: p.settings.include.clone(),
+        args: p.settings.args.clone().unwrap_or_default(),
+        labels,
+    }
+}
+
+/// The builder's Rust version: a numeric toolchain pin, else `--rust-version`,
+/// else the newest stable the catalogue knows; never below `rust-version`.
+fn rust_version(
+    project: &RustProject,
+    selected: &[Selected],
+    opts: &Selection,
+    warnings: &mut Vec<String>,
+) -> Result<(String, String)> {
+    let flag = match &opts.rust_version {
+        Some(v) => match RustVersion::parse(v) {
+            Some(parsed) => Some((v.clone(), parsed)),
+            None => {
+                return Err(fail(
+                    format!("--rust-version `{v}` is not a Rust version"),
+                    "give it as X.Y or X.Y.Z, e.g. --rust-version 1.95",
+                ));
+            }
+        },
+        None => None,
+    };
+    let pinned = project
+        .toolchain
+        .as_ref()
+        .and_then(|t| RustVersion::parse(&t.channel).map(|v| (t, v)));
+    if let Some(t) = &project.toolchain {
+        if pinned.is_none() && t.channel != "stable" {
+            warnings.push(format!(
+                "{} names the channel `{}`, which has no official Rust image; the builder uses stable Rust",
+                t.file, t.channel
+            ));
+        }
+    }
+    let stable = RustVersion::parse(images::RUST_STABLE).unwrap_or(RustVersion {
+        major: 1,
+        minor: 0,
+        patch: None,
+    });
+    let (mut version, have, mut source) = match (pinned, flag) {
+        (Some((t, v)), flag) => {
+            if let Some((f, _)) = flag.filter(|(f, _)| *f != t.channel) {
+                warnings.push(format!(
+                    "--rust-version {f} is ignored: {} pins {}",
+                    t.file, t.channel
+                ));
+            }
+            (t.channel.clone(), v, format!("pinned by {}", t.file))
+        }
+        (None, Some((f, v))) => (f, v, "--rust-version".to_string()),
+        (None, None) => (
+            images::RUST_STABLE.to_string(),
+            stable,
+            "the newest stable Rust the catalogue knows".to_string(),
+        ),
+    };
+    let msrv = selected
+        .iter()
+        .filter_map(|s| s.package.rust_version.map(|v| (v, &s.package.name)))
+        .max_by_key(|(v, _)| (v.major, v.minor, v.patch));
+    if let Some((need, pkg)) = msrv {
+        if have.older_than(need) {
+            // `X.Y.0` is named `X.Y`, the tag that tracks the newest patch.
+            let wanted = RustVersion {
+                patch: need.patch.filter(|p| *p != 0),
+                ..need
+            };
+            warnings.push(format!(
+                "Rust {version} is older than `{pkg}`'s rust-version; the builder uses Rust {wanted}"
+            ));
+            version = wanted.to_string();
+            source = format!("the rust-version of {pkg}");
+        }
+    }
+    Ok((version, source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecosystems::rust::detect::Toolchain;
+    use crate::settings::Settings;
+
+    fn pkg(name: &str, bins: &[&str]) -> RustPackage {
+        RustPackage {
+            name: name.into(),
+            version: "0.1.0".into(),
+            description: None,
+            license: None,
+            repository: None,
+            dir: String::new(),
+            manifest: "Cargo.toml".into(),
+            bins: bins
+                .iter()
+                .map(|b| Bin {
+                    name: b.to_string(),
+                    required_features: vec![],
+                })
+                .collect(),
+            build_script: false,
+            path_deps: vec![],
+            default_run: None,
+            rust_version: None,
+            settings: Settings::default(),
+        }
+    }
+
+    fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
+        RustProject {
+            name: root.unwrap_or("w").into(),
+            root: "/w".into(),
+            root_package: root.map(String::from),
+            packages,
+            lockfile: true,
+            locked_crates: vec![],
+            enabled_features: vec![],
+            toolchain: None,
+            selection: Default::default(),
+        }
+    }
+
+    fn planned(p: &RustProject, opts: &Selection) -> Planned {
+        plan(p, opts).unwrap()
+    }
+
+    fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
+        decide(p, opts).unwrap().1
+    }
+
+    fn stages(p: &Planned) -> Vec<&str> {
+        p.context
+            .binaries
+            .iter()
+            .map(|b| b.stage.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn default_run_is_last() {
+        let mut a = pkg("app", &["admin", "web", "zz"]);
+        a.default_run = Some("web".into());
+        let p = planned(&project(vec![a], Some("app")), &Selection::default());
+        assert_eq!(stages(&p), ["admin", "zz", "web"]);
+        assert!(p.context.binaries[2].default);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn ambiguous_default_warns_and_is_deterministic() {
+        let ws = project(vec![pkg("b", &["beta"]), pkg("a", &["alpha"])], None);
+        let p = planned(&ws, &Selection::default());
+        assert_eq!(stages(&p), ["beta", "alpha"]);
+        assert!(p.warnings.iter().any(|w| w.contains("no `default-run`")));
+    }
+
+    #[test]
+    fn first_bin_flag_is_default() {
+        let ws = project(vec![pkg("a", &["alpha", "beta", "gamma"])], Some("a"));
+        let opts = Selection {
+            bins: vec!["gamma".into(), "alpha".into()],
+            ..Default::default()
+        };
+        let p = planned(&ws, &opts);
+        assert_eq!(stages(&p), ["alpha", "gamma"]);
+        let cargo = decisions(&ws, &opts).cargo;
+        assert_eq!(cargo.packages, ["a"]);
+        assert_eq!(cargo.bins, ["alpha", "gamma"]);
+    }
+
+    #[test]
+    fn unknown_bin_lists_the_real_ones() {
+        let ws = project(vec![pkg("a", &["alpha", "beta"])], Some("a"));
+        let opts = Selection {
+            bins: vec!["gama".into()],
+            ..Default::default()
+        };
+        let text = crate::error::format(&plan(&ws, &opts).unwrap_err());
+        assert!(text.contains("no binary named `gama`"), "{text}");
+        assert!(text.contains("alpha, beta"), "{text}");
+    }
+
+    #[test]
+    fn library_only_is_an_error() {
+        let ws = project(vec![pkg("lib", &[])], Some("lib"));
+        let text = crate::error::format(&plan(&ws, &Selection::default()).unwrap_err());
+        assert!(text.contains("no binary target"), "{text}");
+        assert!(text.contains("hint:"), "{text}");
+    }
+
+    #[test]
+    fn unknown_package_is_an_error() {
+        let ws = project(vec![pkg("a", &["a"])], Some("a"));
+        let opts = Selection {
+            packages: vec!["b".into()],
+            ..Default::default()
+        };
+        assert!(
+            crate::error::format(&plan(&ws, &opts).unwrap_err()).contains("the members are: a")
+        );
+    }
+
+    #[test]
+    fn required_features_are_skipped_unless_named() {
+        let mut a = pkg("a", &["main", "extra"]);
+        a.bins[1].required_features = vec!["cli".into()];
+        let ws = project(vec![a], Some("a"));
+        let p = planned(&ws, &Selection::default());
+        assert_eq!(stages(&p), ["main"]);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("requires the features cli"))
+        );
+        let named = Selection {
+            bins: vec!["extra".into()],
+            ..Default::default()
+        };
+        let cargo = decisions(&ws, &named).cargo;
+        assert_eq!(cargo.bins, ["extra"]);
+        assert_eq!(cargo.features, ["a/cli"]);
+    }
+
+    #[test]
+    fn rust_version_order_of_precedence() {
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        assert_eq!(
+            planned(&ws, &Selection::default()).context.builder.image,
+            "rust:1.95-slim-trixie"
+        );
+        let flag = Selection {
+            rust_version: Some("1.90.1".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            planned(&ws, &flag).context.builder.image,
+            "rust:1.90.1-slim-trixie"
+        );
+        ws.toolchain = Some(Toolchain {
+            file: "rust-toolchain.toml".into(),
+            channel: "1.88".into(),
+        });
+        let p = planned(&ws, &flag);
+        assert_eq!(p.context.builder.image, "rust:1.88-slim-trixie");
+        assert!(p.warnings.iter().any(|w| w.contains("ignored")));
+        ws.packages[0].rust_version = RustVersion::parse("1.91.0");
+        let p = planned(&ws, &flag);
+        assert_eq!(p.context.builder.image, "rust:1.91-slim-trixie");
+        ws.toolchain = Some(Toolchain {
+            file: "rust-toolchain".into(),
+            channel: "nightly".into(),
+        });
+        let p = planned(&ws, &Selection::default());
+        assert_eq!(p.context.builder.image, "rust:1.95-slim-trixie");
+        assert!(p.warnings.iter().any(|w| w.contains("nightly")));
+        let bad = Selection {
+            rust_version: Some("latest".into()),
+            ..Default::default()
+        };
+        let text = crate::error::format(&plan(&ws, &bad).unwrap_err());
+        assert!(
+            text.contains("--rust-version `latest` is not a Rust version"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn builder_stage_avoids_binary_names() {
+        let ws = project(vec![pkg("a", &["builder"])], Some("a"));
+        assert_eq!(
+            planned(&ws, &Selection::default()).context.builder.stage,
+            "builder-1"
+        );
+    }
+
+    #[test]
+    fn no_lockfile_warns_and_is_not_locked() {
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        ws.lockfile = false;
+        let p = planned(&ws, &Selection::default());
+        assert!(!decisions(&ws, &Selection::default()).cargo.locked);
+        assert!(p.warnings.iter().any(|w| w.contains("Cargo.lock")));
+    }
+
+    #[test]
+    fn apt_setting_reaches_the_builder_with_its_reason() {
+        let mut a = pkg("a", &["a"]);
+        a.settings.apt = vec![crate::settings::AptRequest {
+            name: "clang".into(),
+            origin: "[package.metadata.distroless] of Cargo.toml".into(),
+        }];
+        let ws = project(vec![a], Some("a"));
+        let d = decisions(&ws, &Selection::default());
+        assert_eq!(
+            d.apt,
+            [AptNeed {
+                name: "clang".into(),
+                needs: vec![Need::Setting(
+                    "[package.metadata.distroless] of Cargo.toml".into()
+                )]
+            }]
+        );
+    }
+
+    #[test]
+    fn native_crates_decide_packages_and_linkage() {
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
+        ws.enabled_features = vec![("rusqlite".into(), "bundled".into())];
+        let d = decisions(&ws, &Selection::default());
+        let linkage: Vec<(&str, &Linkage)> = d
+            .native
+            .iter()
+            .map(|n| (n.krate.krate, &n.linkage))
+            .collect();
+        assert_eq!(
+            linkage,
+            [
+                ("openssl-sys", &Linkage::System),
+                (
+                    "libsqlite3-sys",
+                    &Linkage::BuiltIn {
+                        because: Some("rusqlite/bundled".into())
+                    }
+                ),
+            ]
+        );
+        let names: Vec<&str> = d.apt.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["libssl-dev", "pkg-config"]);
+        let static_opts = Selection {
+            runtime: Some("static".into()),
+            ..Default::default()
+        };
+        let text = crate::error::format(&plan(&ws, &static_opts).unwrap_err());
+        assert!(
+            text.contains("`openssl-sys` links the system OpenSSL")
+                && text.contains("enable the `vendored` feature of `openssl`"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! Fixed names and paths: the files the tool writes, where overrides live,
+//! and the folders every generated image uses. A leaf: it imports nothing.
+
+/// Where a repository keeps its template overrides, relative to its root.
+pub const OVERRIDE_DIR: &str = ".distroless/templates";
+
+/// The application's working directory in every image.
+pub const APP_DIR: &str = "/app";
+
+/// Where the Rust builder copies the build context.
+pub const BUILD_DIR: &str = "/build";
+
+/// Where the builder gathers what the final stages copy: binaries, and
+/// `libs/` with the shared libraries the runtime lacks.
+pub const OUT_DIR: &str = "/out";
+
+/// Where a Python project's virtual environment lives, in builder and image.
+pub const VENV: &str = "/venv";
+
+/// The tool's name, as generated files name it.
+pub const TOOL: &str = "cargo-distroless";
+
+/// The command that regenerates the files.
+pub const REGENERATE: &str = "cargo distroless init";
+
+/// A file the tool generates at the project root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GeneratedFile {
+    Dockerfile,
+    Dockerignore,
+    /// `docker-bake.hcl`, with several images (or `bake = true`).
+    Bake,
+}
+
+impl GeneratedFile {
+    /// Its file name at the project root.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            GeneratedFile::Dockerfile => "Dockerfile",
+            GeneratedFile::Dockerignore => ".dockerignore",
+            GeneratedFile::Bake => "docker-bake.hcl",
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The pipeline every command shares: detect → plan → digest → render →
+//! stamp. It returns the files by name, ready to compare or write, and
+//! touches nothing on disk.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use crate::drift::Facets;
+use crate::ecosystems::{self, Detected, Planned, rust::Selection};
+use crate::layout::GeneratedFile;
+use crate::render::{self, Overrides, Renderer, digest};
+use crate::write::{self, PendingFile};
+
+/// What to generate for.
+#[derive(Debug, Default, Clone)]
+pub struct Request {
+    /// The project folder; the current one when absent.
+    pub path: Option<PathBuf>,
+    /// A Cargo.toml to read instead of the folder's.
+    pub manifest_path: Option<PathBuf>,
+    /// Rust choices given as flags, over the project's recorded ones.
+    pub rust: Selection,
+}
+
+/// Whether a run may skip rendering when the files on disk record the
+/// very inputs of this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// Render every time (`check`, whose verdict must not rest on what a
+    /// file says of itself).
+    Always,
+    /// Skip the render when every file is the tool's own, untouched, and
+    /// records these inputs (`init`).
+    UnlessRecorded,
+}
+
+/// What a run would write, before anything touches the disk.
+pub struct Generated {
+    pub root: PathBuf,
+    pub planned: Planned,
+    /// Warnings about template overrides (unknown files, old paths).
+    pub template_warnings: Vec<String>,
+    pub facets: Facets,
+    /// The files, stamped, in the order they are listed to the user.
+    pub files: Vec<(GeneratedFile, PendingFile)>,
+}
+
+impl Generated {
+    /// One of the files, if this project has it.
+    pub fn file(&self, which: GeneratedFile) -> Option<&PendingFile> {
+        self.files.iter().find(|(f, _)| *f == which).map(|(_, p)| p)
+    }
+}
+
+/// Finds and reads the project a request names.
+pub fn detect(req: &Request) -> Result<Detected> {
+    let dir = match &req.path {
+        Some(p) => p.clone(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    ecosystems::detect(&dir, req.manifest_path.as_deref())
+}
+
+/// Runs the pipeline.
+pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
+    let detected = detect(req)?;
+    let root = detected.root().to_path_buf();
+    let planned = detected.plan(&req.rust)?;
+    let overrides = Overrides::read(&root)?;
+    let sources = overrides.sources();
+    let ctx = &planned.context;
+    let facets = Facets::of(ctx, &sources);
+    let inputs = format!("{}/{}", digest::inputs(ctx, &sources)?, facets.to_line());
+    let mut names = vec![GeneratedFile::Dockerfile, GeneratedFile::Dockerignore];
+    if ctx.bake {
+        names.push(GeneratedFile::Bake);
+    }
+    let pending = |file: GeneratedFile, content: String| PendingFile {
+        path: root.join(file.file_name()),
+        name: file.file_name().to_string(),
+        content,
+    };
+    let files = match recorded(&root, &names, &inputs, mode)? {
+        Some(texts) => names
+            .iter()
+            .zip(texts)
+            .map(|(&f, text)| (f, pending(f, text)))
+            .collect(),
+        None => {
+            let renderer = Renderer::new(&overrides)?;
+            render::render(&renderer, ctx, &names)?
+                .into_iter()
+                .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
+                .collect()
+        }
+    };
+    Ok(Generated {
+        root,
+        template_warnings: overrides.warnings.clone(),
+        planned,
+        facets,
+        files,
+    })
+}
+
+/// The files as they are, when rendering may be skipped and every one is
+/// the tool's own, untouched, and rendered from these very inputs.
+fn recorded(
+    root: &Path,
+    names: &[GeneratedFile],
+    inputs: &str,
+    mode: Render,
+) -> Result<Option<Vec<String>>> {
+    if mode == Render::Always {
+        return Ok(None);
+    }
+    let mut texts = Vec::with_capacity(names.len());
+    for name in names {
+        let Some(text) = crate::folder::read_optional(&root.join(name.file_name()))? else {
+            return Ok(None);
+        };
+        if write::recorded_inputs(&text) != Some(inputs) {
+            return Ok(None);
+        }
+        texts.push(text);
+    }
+    Ok(Some(texts))
+}

@@ -1,0 +1,321 @@
+//! The helpers templates may use: `json`, `dq`, `include`, `include_each`,
+//! and `tidy`, which every rendered file passes through.
+
+use handlebars::{
+    Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext,
+    RenderErrorReason, Renderable,
+};
+
+/// Sets up Handlebars the way the tool renders: strict (an unknown name is
+/// an error), no HTML escaping, and the helpers.
+pub fn register(hb: &mut Handlebars) {
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_helper("json", Box::new(json_helper));
+    hb.register_helper("dq", Box::new(dq_helper));
+    hb.register_helper("include", Box::new(include_helper));
+    hb.register_helper("include_each", Box::new(include_each_helper));
+}
+
+/// LF endings, no trailing spaces, at most one blank line in a row, and one
+/// final newline: templates stay readable without fighting whitespace.
+pub fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            if blank {
+                continue;
+            }
+            blank = true;
+        } else {
+            blank = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The template a helper's first parameter names.
+fn named_template<'a, 'reg>(
+    h: &'a Helper<'_>,
+    r: &'reg Handlebars<'reg>,
+    helper: &'static str,
+) -> Result<(&'a str, &'reg handlebars::Template), RenderErrorReason> {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    let template = r
+        .get_template(name)
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    Ok((name, template))
+}
+
+thread_local! {
+    /// The templates being rendered on this thread, outermost first: a name
+    /// that comes round again (one that includes itself, or a longer loop)
+    /// would otherwise recurse until the stack overflows.
+    static INCLUDING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Renders `f` with `name` on the include chain, refusing a loop.
+pub fn while_including<T>(
+    name: &str,
+    f: impl FnOnce() -> Result<T, handlebars::RenderError>,
+) -> Result<T, handlebars::RenderError> {
+    let looped = INCLUDING.with_borrow_mut(|chain| {
+        if let Some(at) = chain.iter().position(|n| n == name) {
+            let mut cycle = chain[at..].to_vec();
+            cycle.push(name.to_owned());
+            return Some(cycle.join(" → "));
+        }
+        chain.push(name.to_owned());
+        None
+    });
+    if let Some(cycle) = looped {
+        return Err(RenderErrorReason::Other(format!(
+            "templates include each other in a loop: {cycle}"
+        ))
+        .into());
+    }
+    let result = f();
+    INCLUDING.with_borrow_mut(|chain| chain.pop());
+    result
+}
+
+/// `{{include "name"}}`: renders another template in the current context.
+/// Unlike `{{> name}}`, which copies its context first, it costs nothing per
+/// use, which matters for one final stage per binary in large workspaces.
+fn include_helper<'reg, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    ctx: &'rc HbContext,
+    rc: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let (name, template) = named_template(h, r, "include")?;
+    let before = rc.get_current_template_name();
+    let result = while_including(name, || template.render(r, ctx, rc, out));
+    rc.set_current_template_name(before);
+    result
+}
+
+/// `{{include_each "name" list}}`: renders a template once for each item of a
+/// list, the item as its context, with a blank line between: the same output
+/// as `{{#each list}}` around `{{include "name"}}`, rendered on two threads,
+/// since workspaces with hundreds of binaries have as many final stages.
+fn include_each_helper<'reg, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    ctx: &'rc HbContext,
+    _rc: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let (name, template) = named_template(h, r, "include_each")?;
+    let list = h
+        .param(1)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include_each", 1))?;
+    let path = list.context_path().cloned().ok_or_else(|| {
+        RenderErrorReason::Other("include_each needs the path of a list, e.g. `binaries`".into())
+    })?;
+    let len = list.value().as_array().map(Vec::len).ok_or_else(|| {
+        RenderErrorReason::Other(format!("include_each: `{}` is not a list", path.join(".")))
+    })?;
+    let render_item = |i: usize| -> Result<String, handlebars::RenderError> {
+        let mut rc = RenderContext::new(None);
+        rc.set_current_template_name(template.name.as_ref());
+        let mut block = handlebars::BlockContext::new();
+        let mut base = path.clone();
+        base.push(i.to_string());
+        *block.base_path_mut() = base;
+        block.set_local_var("index", serde_json::json!(i));
+        block.set_local_var("first", serde_json::json!(i == 0));
+        block.set_local_var("last", serde_json::json!(i + 1 == len));
+        rc.push_block(block);
+        let mut text = handlebars::StringOutput::new();
+        template.render(r, ctx, &mut rc, &mut text)?;
+        text.into_string()
+            .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
+    };
+    // Each item starts from this thread's include chain, on either thread.
+    let chain = INCLUDING.with_borrow(Vec::clone);
+    let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
+        let outer = INCLUDING.replace(chain.clone());
+        let result = while_including(name, || render_item(i));
+        INCLUDING.set(outer);
+        result
+    };
+    let half = len / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| (half..len).map(render_one).collect::<Result<Vec<_>, _>>());
+        let first = (0..half).map(render_one).collect::<Result<Vec<_>, _>>();
+        (first, second.join())
+    });
+    let second =
+        second.map_err(|_| RenderErrorReason::Other("rendering stopped unexpectedly".into()))?;
+    let pieces: Vec<String> = first?.into_iter().chain(second?).collect();
+    out.write(&pieces.join("\n"))?;
+    Ok(())
+}
+
+/// `{{json value}}`: the value as compact JSON, the syntax of exec-form
+/// `ENTRYPOINT`/`CMD` and of `COPY [...]`.
+fn json_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
+    out.write(&json(value.value()))?;
+    Ok(())
+}
+
+/// Compact JSON with a space after each array comma: `["a", "b"]`.
+pub fn json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `{{dq value}}`: a double-quoted Dockerfile word, with `\`, `"` and `$`
+/// escaped so `ENV` and `LABEL` take the text literally.
+fn dq_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("dq", 0))?;
+    let text = match value.value() {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&dq(&text))?;
+    Ok(())
+}
+
+/// Quotes a word for `ENV`/`LABEL`.
+pub fn dq(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handlebars() -> Handlebars<'static> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        register(&mut hb);
+        hb
+    }
+
+    #[test]
+    fn tidy_normalises_whitespace() {
+        assert_eq!(tidy("a  \n\n\n\nb\n\n"), "a\n\nb\n");
+        assert_eq!(tidy("\n\na\r\n"), "a\n");
+    }
+
+    #[test]
+    fn json_arrays_are_spaced() {
+        assert_eq!(
+            json(&serde_json::json!(["a", "b \"c\""])),
+            r#"["a", "b \"c\""]"#
+        );
+    }
+
+    #[test]
+    fn dq_escapes_what_docker_would_expand() {
+        assert_eq!(dq(r#"a "b" $HOME \x"#), r#""a \"b\" \$HOME \\x""#);
+    }
+
+    #[test]
+    fn include_loops_are_errors_not_stack_overflows() {
+        let mut hb = handlebars();
+        for (name, text) in [
+            ("a", "A{{include \"b\"}}"),
+            ("b", "B{{include \"a\"}}"),
+            ("list", "{{include_each \"item\" @root.xs}}"),
+            ("item", "I{{include \"list\"}}"),
+            ("fine", "{{include \"b2\"}}{{include \"b2\"}}"),
+            ("b2", "[{{include_each \"leaf\" xs}}]"),
+            ("leaf", "{{this}}"),
+        ] {
+            hb.register_template_string(name, text).unwrap();
+        }
+        let data = serde_json::json!({"xs": [1, 2, 3]});
+        let err = hb.render("a", &data).unwrap_err().to_string();
+        assert!(err.contains("loop: b → a → b"), "{err}");
+        let err = hb.render("list", &data).unwrap_err().to_string();
+        assert!(err.contains("loop: item → list → item"), "{err}");
+        // The same template twice in a row is no loop.
+        assert_eq!(hb.render("fine", &data).unwrap(), "[1\n2\n3][1\n2\n3]");
+        INCLUDING.with_borrow(|chain| assert!(chain.is_empty(), "{chain:?}"));
+    }
+
+    #[test]
+    fn include_each_matches_each_and_include() {
+        let mut hb = handlebars();
+        hb.register_template_string("item", "<{{name}}{{#if @last}}!{{/if}}>\n")
+            .unwrap();
+        hb.register_template_string(
+            "each",
+            "{{#each xs}}{{#unless @first}}\n{{/unless}}{{include \"item\"}}{{/each}}",
+        )
+        .unwrap();
+        hb.register_template_string("par", "{{include_each \"item\" xs}}")
+            .unwrap();
+        hb.register_template_string("bad", "{{include_each \"item\" 5}}")
+            .unwrap();
+        let data = serde_json::json!({"xs": (0..7).map(|i| serde_json::json!({"name": i})).collect::<Vec<_>>()});
+        let each = hb.render("each", &data).unwrap();
+        assert_eq!(hb.render("par", &data).unwrap(), each);
+        assert!(
+            each.starts_with("<0>\n\n<1>") && each.ends_with("<6!>\n"),
+            "{each}"
+        );
+        assert!(
+            hb.render("bad", &data)
+                .unwrap_err()
+                .to_string()
+                .contains("needs the path of a list")
+        );
+        hb.register_template_string("loop", "{{include_each \"loop\" @root.xs}}")
+            .unwrap();
+        let err = hb.render("loop", &data).unwrap_err().to_string();
+        assert!(
+            err.contains("templates include each other in a loop: loop → loop"),
+            "a template cannot include itself: {err}"
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! Templates + context → text. The built-in templates are embedded; a file
+//! at the same path under `.distroless/templates/` replaces one, partials
+//! included. Templates live in one folder per ecosystem plus `common/`;
+//! the names and paths of the flat layout that came before still work.
+
+pub mod digest;
+pub mod helpers;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use handlebars::{Context as HbContext, Handlebars, RenderErrorReason};
+
+use crate::context::Context;
+use crate::error::fail;
+use crate::layout::{GeneratedFile, OVERRIDE_DIR};
+
+pub use helpers::tidy;
+
+/// A built-in template: its name, its file under `templates/`, and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    /// The name templates include it by (`{{include "common/header"}}`):
+    /// its file without `.hbs`.
+    pub name: &'static str,
+    /// Its path under `templates/`, and under the override folder.
+    pub file: &'static str,
+    pub source: &'static str,
+    /// What it renders.
+    pub about: &'static str,
+    /// Its name and file in the flat layout before ecosystem folders, which
+    /// overrides and includes may still use.
+    pub old: (&'static str, &'static str),
+}
+
+macro_rules! builtin {
+    ($path:literal, $old_name:literal, $old_file:literal, $about:literal) => {
+        Builtin {
+            name: $path,
+            file: concat!($path, ".hbs"),
+            source: include_str!(concat!("../../templates/", $path, ".hbs")),
+            about: $about,
+            old: ($old_name, $old_file),
+        }
+    };
+}
+
+/// Every built-in template and partial.
+pub const BUILTINS: &[Builtin] = &[
+    builtin!(
+        "rust/Dockerfile",
+        "rust.Dockerfile",
+        "rust.Dockerfile.hbs",
+        "the Dockerfile of a Rust project: header, builder, one final stage per binary"
+    ),
+    builtin!(
+        "rust/builder",
+        "rust-builder",
+        "partials/rust-builder.hbs",
+        "the stage that compiles the Rust binaries"
+    ),
+    builtin!(
+        "rust/final",
+        "final-stage",
+        "partials/final-stage.hbs",
+        "one binary's runtime stage (rendered with the binary as context)"
+    ),
+    builtin!(
+        "python/Dockerfile",
+        "python.Dockerfile",
+        "python.Dockerfile.hbs",
+        "the Dockerfile of a Python project: header, builder, final stage"
+    ),
+    builtin!(
+        "python/builder",
+        "python-builder",
+        "partials/python-builder.hbs",
+        "the stage that builds the virtual environment"
+    ),
+    builtin!(
+        "python/final",
+        "python-final",
+        "partials/python-final.hbs",
+        "the Python application's runtime stage (rendered with it as context)"
+    ),
+    builtin!(
+        "common/header",
+        "header",
+        "partials/header.hbs",
+        "the comment block at the top of the Dockerfile"
+    ),
+    builtin!(
+        "common/apt-packages",
+        "apt-packages",
+        "partials/apt-packages.hbs",
+        "the cached layer that installs the builder's Debian packages"
+    ),
+    builtin!(
+        "common/copy-libraries",
+        "copy-libraries",
+        "partials/copy-libraries.hbs",
+        "the builder's copy_libs shell function (ldd, minus what the runtime ships)"
+    ),
+    builtin!(
+        "common/dockerignore",
+        "dockerignore",
+        "dockerignore.hbs",
+        "the .dockerignore"
+    ),
+    builtin!(
+        "common/bake",
+        "bake",
+        "bake.hbs",
+        "docker-bake.hcl: one target per binary and a default group"
+    ),
+];
+
+/// Looks a template up by its name or file, new or old.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| {
+        [b.name, b.file, b.old.0, b.old.1].contains(&name)
+            || b.old.1.trim_end_matches(".hbs") == name
+    })
+}
+
+/// The template that renders a generated file.
+fn template_for(file: GeneratedFile, ctx: &Context) -> String {
+    match file {
+        GeneratedFile::Dockerfile => format!("{}/Dockerfile", ctx.ecosystem),
+        GeneratedFile::Dockerignore => "common/dockerignore".into(),
+        GeneratedFile::Bake => "common/bake".into(),
+    }
+}
+
+/// The repository's template overrides, read but not parsed.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    root: PathBuf,
+    /// Each overridden built-in, the file that overrides it (relative to the
+    /// override folder) and its text.
+    pub files: Vec<(&'static Builtin, String, String)>,
+    /// What the user should know: files that override nothing, old paths.
+    pub warnings: Vec<String>,
+}
+
+impl Overrides {
+    /// Reads `root/.distroless/templates`. A file at a template's old path
+    /// still overrides it, with a warning naming the new path.
+    pub fn read(root: &Path) -> Result<Overrides> {
+        let dir = root.join(OVERRIDE_DIR);
+        let mut out = Overrides {
+            root: root.to_path_buf(),
+            ..Overrides::default()
+        };
+        if !dir.is_dir() {
+            return Ok(out);
+        }
+        for t in BUILTINS {
+            let new = crate::folder::read_optional(&dir.join(t.file))?;
+            let old = crate::folder::read_optional(&dir.join(t.old.1))?;
+            let (new_path, old_path) = (
+                format!("{OVERRIDE_DIR}/{}", t.file),
+                format!("{OVERRIDE_DIR}/{}", t.old.1),
+            );
+            match (new, old) {
+                (Some(text), old) => {
+                    if old.is_some() {
+                        out.warnings.push(format!(
+                            "{old_path} is ignored: {new_path} overrides the same template; delete one of them"
+                        ));
+                    }
+                    out.files.push((t, t.file.to_string(), text));
+                }
+                (None, Some(text)) => {
+                    out.warnings.push(format!(
+                        "{old_path} is the old path of {new_path}; it still takes effect, but move it there (`git mv {old_path} {new_path}`)"
+                    ));
+                    out.files.push((t, t.old.1.to_string(), text));
+                }
+                (None, None) => {}
+            }
+        }
+        let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
+        for f in unknown_files(&dir)? {
+            out.warnings.push(format!(
+                "{f} matches no template and is ignored; the templates are: {}",
+                known.join(", ")
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Every template's name with the text in effect, built in or overridden.
+    pub fn sources(&self) -> Vec<(&'static str, &str)> {
+        BUILTINS
+            .iter()
+            .map(|t| {
+                let text = self
+                    .files
+                    .iter()
+                    .find(|(o, _, _)| o.name == t.name)
+                    .map_or(t.source, |(_, _, text)| text.as_str());
+                (t.name, text)
+            })
+            .collect()
+    }
+
+    /// Whether the repository overrides this template.
+    pub fn overrides(&self, name: &str) -> bool {
+        self.files.iter().any(|(t, _, _)| t.name == name)
+    }
+
+    /// The file a template came from, for messages.
+    pub fn describe(&self, name: &str) -> String {
+        let Some(t) = find(name) else {
+            return name.to_string();
+        };
+        match self.files.iter().find(|(o, _, _)| o.name == t.name) {
+            Some((_, file, _)) => self
+                .root
+                .join(OVERRIDE_DIR)
+                .join(file)
+                .display()
+                .to_string(),
+            None => format!("templates/{} (built in)", t.file),
+        }
+    }
+}
+
+/// Files under the override folder that replace no built-in.
+fn unknown_files(dir: &Path) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", d.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read {}", d.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = crate::folder::relative_slash(&path, dir).unwrap_or_default();
+            if !BUILTINS.iter().any(|b| b.file == rel || b.old.1 == rel) {
+                found.push(format!("{OVERRIDE_DIR}/{rel}"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Handlebars with every template in effect, under its name and its old
+/// one, so overrides that include `header` or `final-stage` keep working.
+pub struct Renderer<'o> {
+    hb: Handlebars<'static>,
+    overrides: &'o Overrides,
+}
+
+impl<'o> Renderer<'o> {
+    /// Parses the built-ins, with the repository's overrides in their place.
+    pub fn new(overrides: &'o Overrides) -> Result<Renderer<'o>> {
+        let mut hb = Handlebars::new();
+        helpers::register(&mut hb);
+        for (t, source) in BUILTINS.iter().zip(overrides.sources()) {
+            let parsed = handlebars::Template::compile(source.1);
+            let template = match parsed {
+                Ok(template) => template,
+                Err(err) if overrides.overrides(t.name) => {
+                    let at = err
+                        .pos()
+                        .map(|(l, c)| format!(":{l}:{c}"))
+                        .unwrap_or_default();
+                    return Err(fail(
+                        format!(
+                            "template {}{at} does not parse: {}",
+                            overrides.describe(t.name),
+                            err.reason()
+                        ),
+                        format!(
+                            "fix the template, or delete it to use the built-in {}",
+                            t.file
+                        ),
+                    ));
+                }
+                Err(err) => {
+                    return Err(err).with_context(|| {
+                        format!("built-in template templates/{} does not parse", t.file)
+                    });
+                }
+            };
+            let mut alias = template.clone();
+            alias.name = Some(t.old.0.to_string());
+            hb.register_template(t.old.0, alias);
+            let mut named = template;
+            named.name = Some(t.name.to_string());
+            hb.register_template(t.name, named);
+        }
+        Ok(Renderer { hb, overrides })
+    }
+
+    /// Renders one template; a failure names the template file (the partial
+    /// where it happened), line and column.
+    pub fn render(&self, name: &str, ctx: &HbContext) -> Result<String> {
+        match helpers::while_including(name, || self.hb.render_with_context(name, ctx)) {
+            Ok(text) => Ok(tidy(&text)),
+            Err(err) => {
+                let culprit = err
+                    .template_name
+                    .clone()
+                    .unwrap_or_else(|| name.to_string());
+                let at = match (err.line_no, err.column_no) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    _ => String::new(),
+                };
+                let why = match err.reason() {
+                    RenderErrorReason::MissingVariable(Some(name)) => {
+                        format!("`{name}` is not in the render context")
+                    }
+                    RenderErrorReason::PartialNotFound(name) => {
+                        format!("there is no partial `{name}`")
+                    }
+                    RenderErrorReason::HelperNotFound(name) => {
+                        format!("there is no helper `{name}`")
+                    }
+                    other => other.to_string(),
+                };
+                Err(fail(
+                    format!(
+                        "cannot render template {}{at}: {why}",
+                        self.overrides.describe(&culprit)
+                    ),
+                    "check the names the template uses against `cargo distroless templates`; nothing was written",
+                ))
+            }
+        }
+    }
+}
+
+/// Renders each generated file for a context, by name.
+pub fn render(
+    renderer: &Renderer,
+    ctx: &Context,
+    files: &[GeneratedFile],
+) -> Result<Vec<(GeneratedFile, String)>> {
+    // Serialised once for every template.
+    let hb_ctx = HbContext::wraps(ctx).context("cannot serialise the render context")?;
+    files
+        .iter()
+        .map(|&file| Ok((file, renderer.render(&template_for(file, ctx), &hb_ctx)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_in_strict_mode() {
+        let overrides = Overrides::default();
+        Renderer::new(&overrides).unwrap();
+    }
+
+    #[test]
+    fn templates_are_found_by_new_and_old_names() {
+        for name in [
+            "rust/final",
+            "rust/final.hbs",
+            "final-stage",
+            "partials/final-stage.hbs",
+            "partials/final-stage",
+        ] {
+            assert_eq!(find(name).map(|b| b.name), Some("rust/final"), "{name}");
+        }
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn every_builtin_lives_in_an_ecosystem_folder_or_common() {
+        for b in BUILTINS {
+            let folder = b.name.split('/').next().unwrap_or_default();
+            assert!(["rust", "python", "common"].contains(&folder), "{}", b.name);
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! The settings every ecosystem shares, one type for all: `port`, `env`,
+//! `include`, `args` and `apt`. An ecosystem's table is these keys plus its
+//! own; [`parse_table`] splits the two, so each is a plain `Deserialize`
+//! struct that refuses unknown keys.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+
+use anyhow::Result;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Include;
+use crate::error::fail;
+use crate::folder::relative_slash;
+use crate::layout::APP_DIR;
+
+/// The shared keys, as written in a configuration table.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImageSettings {
+    /// Ports the service listens on, for `EXPOSE`.
+    pub port: Option<Ports>,
+    /// Environment variables set in the image.
+    pub env: Option<BTreeMap<String, EnvValue>>,
+    /// Files and folders, relative to the table's folder, for the image.
+    pub include: Option<Vec<String>>,
+    /// Default arguments: the `CMD` list.
+    pub args: Option<Vec<String>>,
+    /// Debian packages the builder installs (never the image).
+    pub apt: Option<Vec<String>>,
+}
+
+impl ImageSettings {
+    /// The keys, as written.
+    pub const KEYS: &'static [&'static str] = &["port", "env", "include", "args", "apt"];
+}
+
+/// An ecosystem's own keys, beside the shared ones.
+pub trait OwnKeys: DeserializeOwned + Default {
+    /// The keys, as written.
+    const KEYS: &'static [&'static str];
+}
+
+/// Parses a configuration table into the shared settings and the
+/// ecosystem's own. A key that is neither is an error naming it, `origin`
+/// (the table and file) and, in the hint, every key there is.
+pub fn parse_table<E: OwnKeys>(
+    value: &serde_json::Value,
+    origin: &str,
+    more: &str,
+) -> Result<(ImageSettings, E)> {
+    let keys: Vec<&str> = ImageSettings::KEYS.iter().chain(E::KEYS).copied().collect();
+    let hint = format!(
+        "the keys are {}; {more}",
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let Some(table) = value.as_object() else {
+        return Err(fail(
+            format!("invalid {origin}: it must be a table of settings"),
+            hint,
+        ));
+    };
+    let mut shared = serde_json::Map::new();
+    let mut own = serde_json::Map::new();
+    for (key, v) in table {
+        if ImageSettings::KEYS.contains(&key.as_str()) {
+            shared.insert(key.clone(), v.clone());
+        } else if E::KEYS.contains(&key.as_str()) {
+            own.insert(key.clone(), v.clone());
+        } else {
+            return Err(fail(format!("invalid {origin}: unknown key `{key}`"), hint));
+        }
+    }
+    Ok((
+        parse(serde_json::Value::Object(shared), origin, &hint)?,
+        parse(serde_json::Value::Object(own), origin, &hint)?,
+    ))
+}
+
+/// Deserialises a configuration value, naming the key that is wrong, where
+/// the table is (`origin`), and what to do (`hint`).
+pub fn parse<'de, D, T>(table: D, origin: &str, hint: &str) -> Result<T>
+where
+    D: serde::Deserializer<'de>,
+    D::Error: std::fmt::Display,
+    T: Deserialize<'de>,
+{
+    serde_path_to_error::deserialize(table).map_err(|err| {
+        let path = err.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        fail(format!("invalid {origin}{at}: {}", err.inner()), hint)
+    })
+}
+
+/// One port or several.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a port number (1-65535) or a list of port numbers"
+)]
+pub enum Ports {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+/// An environment value; numbers and booleans are taken as their text.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "a string, number or boolean")]
+pub enum EnvValue {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl EnvValue {
+    fn text(&self) -> String {
+        match self {
+            EnvValue::Text(s) => s.clone(),
+            EnvValue::Integer(i) => i.to_string(),
+            EnvValue::Float(f) => f.to_string(),
+            EnvValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Where a table was read from, for messages and for resolving paths.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    /// The TOML table, e.g. `[package.metadata.distroless]`; empty when
+    /// the settings are the whole file.
+    pub table: &'static str,
+    /// The file, as shown to the user.
+    pub file: &'a str,
+    /// The file's folder relative to the build context ("" at the root).
+    pub dir: &'a str,
+}
+
+impl std::fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.table.is_empty() {
+            f.write_str(self.file)
+        } else {
+            write!(f, "{} of {}", self.table, self.file)
+        }
+    }
+}
+
+/// A Debian package the builder installs because a table asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AptRequest {
+    pub name: String,
+    /// The table and file that list it.
+    pub origin: String,
+}
+
+/// The shared settings of one image after merging: validated and resolved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    /// Sorted, without duplicates.
+    pub ports: Vec<u16>,
+    pub env: BTreeMap<String, String>,
+    pub include: Vec<Include>,
+    /// `None` when no table sets it, so a default can apply.
+    pub args: Option<Vec<String>>,
+    /// From every table that applies, in order, without duplicates.
+    pub apt: Vec<AptRequest>,
+}
+
+/// Merges a member's settings over the workspace's: a key the member sets
+/// replaces the workspace's, except `env`, whose variables merge, and `apt`,
+/// whose packages add up. `context` is the build context on disk, where
+/// `include` paths must exist.
+pub fn resolve(
+    workspace: Option<(&ImageSettings, &Origin)>,
+    member: (&ImageSettings, &Origin),
+    context: &Path,
+) -> Result<Settings> {
+    let (mcfg, morigin) = member;
+    let pick = |f: fn(&ImageSettings) -> bool| -> Option<(&ImageSettings, &Origin)> {
+        if f(mcfg) {
+            Some((mcfg, morigin))
+        } else {
+            workspace.filter(|(w, _)| f(w))
+        }
+    };
+
+    let mut out = Settings::default();
+    if let Some((cfg, origin)) = pick(|c| c.port.is_some()) {
+        out.ports = ports(cfg.port.as_ref(), origin)?;
+    }
+    let tables = || workspace.into_iter().chain([(mcfg, morigin)]);
+    for (cfg, origin) in tables() {
+        for (key, value) in cfg.env.iter().flatten() {
+            check_env_name(key, origin)?;
+            out.env.insert(key.clone(), value.text());
+        }
+        for name in cfg.apt.iter().flatten() {
+            check_apt_name(name, origin)?;
+            if !out.apt.iter().any(|a| &a.name == name) {
+                out.apt.push(AptRequest {
+                    name: name.clone(),
+                    origin: origin.to_string(),
+                });
+            }
+        }
+    }
+    if let Some((cfg, origin)) = pick(|c| c.include.is_some()) {
+        for path in cfg.include.iter().flatten() {
+            out.include.push(include(path, origin, context)?);
+        }
+    }
+    if let Some((cfg, _)) = pick(|c| c.args.is_some()) {
+        out.args.clone_from(&cfg.args);
+    }
+    Ok(out)
+}
+
+fn ports(ports: Option<&Ports>, origin: &Origin) -> Result<Vec<u16>> {
+    let mut list = match ports {
+        Some(Ports::One(p)) => vec![*p],
+        Some(Ports::Many(ps)) => ps.clone(),
+        None => vec![],
+    };
+    if list.contains(&0) {
+        return Err(fail(
+            format!("invalid `port` in {origin}: 0 is not a port"),
+            "use the port the service listens on, 1-65535",
+        ));
+    }
+    list.sort_unstable();
+    list.dedup();
+    Ok(list)
+}
+
+fn check_env_name(key: &str, origin: &Origin) -> Result<()> {
+    let mut chars = key.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            format!("invalid `env` name `{key}` in {origin}"),
+            "environment variable names are letters, digits and `_`, not starting with a digit",
+        ))
+    }
+}
+
+/// Debian policy: lowercase letters, digits, `+`, `-` and `.`, at least two
+/// characters, starting with a letter or digit.
+fn check_apt_name(name: &str, origin: &Origin) -> Result<()> {
+    let ok = name.len() >= 2
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            format!("invalid `apt` entry `{name}` in {origin}: not a Debian package name"),
+            "Debian package names are lowercase letters, digits, `+`, `-` and `.`, e.g. apt = [\"libpq-dev\", \"pkg-config\"]",
+        ))
+    }
+}
+
+fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
+    let bad = |why: &str, hint: &str| {
+        fail(
+            format!("invalid `include` entry `{path}` in {origin}: {why}"),
+            hint.to_string(),
+        )
+    };
+    let p = Path::new(path);
+    if path.trim().is_empty() {
+        return Err(bad(
+            "it is empty",
+            "name a file or folder next to the manifest",
+        ));
+    }
+    if p.is_absolute()
+        || p.components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(bad(
+            "it must be a plain relative path inside the manifest's folder",
+            "name a path below the file that lists it; in a Cargo workspace, list files from elsewhere in [workspace.metadata.distroless] of the root Cargo.toml",
+        ));
+    }
+    let rel = relative_slash(&Path::new("/").join(p), Path::new("/")).unwrap_or_default();
+    let src = if origin.dir.is_empty() {
+        rel.clone()
+    } else {
+        format!("{}/{rel}", origin.dir)
+    };
+    if !context.join(&src).exists() {
+        return Err(bad(
+            &format!("`{src}` does not exist"),
+            "paths are relative to the folder of the file that lists them",
+        ));
+    }
+    Ok(Include {
+        dest: format!("{APP_DIR}/{rel}"),
+        src,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::format;
+
+    const WS: Origin = Origin {
+        table: "[workspace.metadata.distroless]",
+        file: "Cargo.toml",
+        dir: "",
+    };
+    const MEMBER: Origin = Origin {
+        table: "[package.metadata.distroless]",
+        file: "crates/api/Cargo.toml",
+        dir: "crates/api",
+    };
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Own {
+        extra: Option<bool>,
+    }
+
+    impl OwnKeys for Own {
+        const KEYS: &'static [&'static str] = &["extra"];
+    }
+
+    fn table(json: serde_json::Value) -> Result<(ImageSettings, Own)> {
+        parse_table(&json, "[t] of crates/api/Cargo.toml", "see the README")
+    }
+
+    fn shared(json: serde_json::Value) -> ImageSettings {
+        table(json).unwrap().0
+    }
+
+    #[test]
+    fn splits_shared_and_own_keys() {
+        let (s, own) = table(serde_json::json!({"port": 80, "extra": true})).unwrap();
+        assert_eq!(s.port, Some(Ports::One(80)));
+        assert_eq!(own.extra, Some(true));
+    }
+
+    #[test]
+    fn unknown_key_names_key_file_and_every_key() {
+        let text = format(&table(serde_json::json!({"prot": 80})).unwrap_err());
+        assert!(text.contains("unknown key `prot`"), "{text}");
+        assert!(text.contains("crates/api/Cargo.toml"), "{text}");
+        assert!(
+            text.contains("hint: the keys are `port`, `env`, `include`, `args`, `apt`, `extra`"),
+            "{text}"
+        );
+        let text = format(&table(serde_json::json!(["port"])).unwrap_err());
+        assert!(text.contains("must be a table"), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let text = format(&table(serde_json::json!({"args": "serve"})).unwrap_err());
+        assert!(text.contains("at `args`"), "{text}");
+        let text = format(&table(serde_json::json!({"port": "80"})).unwrap_err());
+        assert!(text.contains("port number"), "{text}");
+        let text = format(&table(serde_json::json!({"extra": 3})).unwrap_err());
+        assert!(text.contains("at `extra`"), "{text}");
+    }
+
+    #[test]
+    fn member_overrides_workspace_env_merges_apt_adds_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("crates/api/static")).unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        let ws = shared(serde_json::json!({
+            "port": [9000, 8080, 9000], "env": {"A": "ws", "B": 1},
+            "include": ["config.toml"], "args": ["x"], "apt": ["libpq-dev"]
+        }));
+        let member = shared(serde_json::json!({
+            "env": {"A": "member"}, "include": ["static"], "apt": ["clang", "libpq-dev"]
+        }));
+        let s = resolve(Some((&ws, &WS)), (&member, &MEMBER), dir.path()).unwrap();
+        assert_eq!(s.ports, [8080, 9000]);
+        assert_eq!(s.env["A"], "member");
+        assert_eq!(s.env["B"], "1");
+        assert_eq!(
+            s.include,
+            [Include {
+                src: "crates/api/static".into(),
+                dest: "/app/static".into()
+            }]
+        );
+        assert_eq!(s.args, Some(vec!["x".to_string()]));
+        let apt: Vec<(&str, &str)> = s
+            .apt
+            .iter()
+            .map(|a| (a.name.as_str(), a.origin.as_str()))
+            .collect();
+        assert_eq!(
+            apt,
+            [
+                ("libpq-dev", "[workspace.metadata.distroless] of Cargo.toml"),
+                (
+                    "clang",
+                    "[package.metadata.distroless] of crates/api/Cargo.toml"
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn include_must_exist_and_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = shared(serde_json::json!({"include": ["missing"]}));
+        let text = format(&resolve(None, (&cfg, &MEMBER), dir.path()).unwrap_err());
+        assert!(
+            text.contains("`crates/api/missing` does not exist"),
+            "{text}"
+        );
+        let cfg = shared(serde_json::json!({"include": ["../x"]}));
+        let text = format(&resolve(None, (&cfg, &MEMBER), dir.path()).unwrap_err());
+        assert!(
+            text.contains("`../x` in [package.metadata.distroless] of crates/api/Cargo.toml")
+                && text.contains("plain relative path"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_env_name_port_and_apt_name_the_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for (json, want) in [
+            (
+                serde_json::json!({"env": {"1X": "a"}}),
+                "invalid `env` name `1X` in [workspace.metadata.distroless] of Cargo.toml",
+            ),
+            (
+                serde_json::json!({"port": 0}),
+                "invalid `port` in [workspace.metadata.distroless] of Cargo.toml: 0 is not a port",
+            ),
+            (
+                serde_json::json!({"apt": ["libpq-dev; rm -rf /"]}),
+                "invalid `apt` entry `libpq-dev; rm -rf /` in [workspace.metadata.distroless] of Cargo.toml",
+            ),
+            (
+                serde_json::json!({"apt": ["LibPQ"]}),
+                "not a Debian package name",
+            ),
+        ] {
+            let cfg = shared(json);
+            let text = format(&resolve(None, (&cfg, &WS), dir.path()).unwrap_err());
+            assert!(text.contains(want), "{text}");
+            assert!(text.contains("hint:"), "{text}");
+        }
+    }
+}
