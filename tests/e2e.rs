@@ -19,8 +19,13 @@ use common::{Fixture, example, fixture, ok, stderr, stdout};
 const RUNTIME: &str = "gcr.io/distroless/cc-debian13:nonroot";
 const MIB: u64 = 1024 * 1024;
 
-/// Asserts that an engine answers and holds the base images.
+/// Asserts that the run asked for images (`CARGO_DISTROLESS_E2E=1`, as the
+/// ignore reason says) and that an engine answers and holds the base images.
 fn engine() {
+    assert!(
+        std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1"),
+        "the image tests build images for minutes: start a Docker engine with the base images, then set CARGO_DISTROLESS_E2E=1 (.ci/run does both)"
+    );
     let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
     assert!(
         info.status.success(),

@@ -61,12 +61,15 @@ pub fn plan(project: &PythonProject) -> Result<Planned> {
     let steps = steps(project, &mut env, &mut warnings);
     let settings = &project.settings;
     let port = settings.ports.first().copied().unwrap_or(DEFAULT_PORT);
-    let (entrypoint, default_args, extra_env) = entrypoint(project, port)?;
-    // A server this tool chose listens on `port`: expose it.
+    let Start {
+        entrypoint,
+        args: default_args,
+        env: extra_env,
+        serves,
+    } = entrypoint(project, port)?;
+    // Only a server this tool chose is known to listen on `port`.
     let mut ports = settings.ports.clone();
-    if ports.is_empty()
-        && (entrypoint[0] != format!("{VENV}/bin/python") || !default_args.is_empty())
-    {
+    if ports.is_empty() && serves {
         ports.push(port);
     }
     let apt = common::apt_needs(
@@ -274,13 +277,31 @@ fn steps(project: &PythonProject, env: &mut Vec<EnvVar>, warnings: &mut Vec<Stri
 /// Turns Pipfile.lock's default packages into hashed requirement lines.
 const PIPFILE_TO_REQUIREMENTS: &str = r#"import json; lock = json.load(open("Pipfile.lock"))["default"]; print("\n".join(n + p.get("version", "") + ("; " + p["markers"] if p.get("markers") else "") + "".join(" --hash=" + h for h in p.get("hashes", [])) for n, p in sorted(lock.items())))"#;
 
-/// The entrypoint, default arguments and extra environment, in the order the
-/// README gives: configured, a single console script, a package's
-/// `__main__`, a script at the root.
-fn entrypoint(
-    project: &PythonProject,
-    port: u16,
-) -> Result<(Vec<String>, Vec<String>, Vec<EnvVar>)> {
+/// How the image starts the application.
+struct Start {
+    entrypoint: Vec<String>,
+    /// The default `CMD`.
+    args: Vec<String>,
+    /// Environment the start needs.
+    env: Vec<EnvVar>,
+    /// A server the tool chose, which listens on the port.
+    serves: bool,
+}
+
+impl Start {
+    fn plain(entrypoint: Vec<String>) -> Start {
+        Start {
+            entrypoint,
+            args: Vec::new(),
+            env: Vec::new(),
+            serves: false,
+        }
+    }
+}
+
+/// How the image starts, in the order the README gives: configured, a
+/// single console script, a package's `__main__`, a script at the root.
+fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
     let origin = &project.config_origin;
     let python = format!("{VENV}/bin/python");
     if let Some(ep) = &project.entrypoint {
@@ -292,7 +313,7 @@ fn entrypoint(
                 ),
             ));
         }
-        return Ok((ep.clone(), Vec::new(), Vec::new()));
+        return Ok(Start::plain(ep.clone()));
     }
     let ambiguous = |what: &str, found: &[String]| {
         fail(
@@ -313,11 +334,10 @@ fn entrypoint(
                 &project.scripts,
             ));
         }
-        return Ok((
-            vec![format!("{VENV}/bin/{}", project.scripts[0])],
-            Vec::new(),
-            Vec::new(),
-        ));
+        return Ok(Start::plain(vec![format!(
+            "{VENV}/bin/{}",
+            project.scripts[0]
+        )]));
     }
     if let [pkg] = project.main_packages.as_slice() {
         let env = if pkg.in_src && !project.installable {
@@ -325,7 +345,10 @@ fn entrypoint(
         } else {
             Vec::new()
         };
-        return Ok((vec![python, "-m".into(), pkg.name.clone()], Vec::new(), env));
+        return Ok(Start {
+            env,
+            ..Start::plain(vec![python, "-m".into(), pkg.name.clone()])
+        });
     }
     if project.main_packages.len() > 1 {
         let names: Vec<String> = project
@@ -354,11 +377,7 @@ fn entrypoint(
 /// that only defines an app object (the usual Flask or FastAPI `app.py`)
 /// would exit at once, so the server the project depends on serves it;
 /// Django's manage.py gets `runserver`.
-fn serve_script(
-    project: &PythonProject,
-    file: &str,
-    port: u16,
-) -> (Vec<String>, Vec<String>, Vec<EnvVar>) {
+fn serve_script(project: &PythonProject, file: &str, port: u16) -> Start {
     let python = format!("{VENV}/bin/python");
     let script = vec![python, format!("{APP_DIR}/{file}")];
     if file == "manage.py" {
@@ -367,17 +386,21 @@ fn serve_script(
             format!("0.0.0.0:{port}"),
             "--noreload".to_string(),
         ];
-        return (script, args, Vec::new());
+        return Start {
+            args,
+            serves: true,
+            ..Start::plain(script)
+        };
     }
     let info = project.script_info.iter().find(|i| i.file == file);
     let Some(app) = info.filter(|i| !i.main_guard).and_then(|i| i.app.as_ref()) else {
-        return (script, Vec::new(), Vec::new());
+        return Start::plain(script);
     };
     let has = |name: &str| project.dependency_names.iter().any(|d| d == name);
     let target = format!("{}:{}", file.trim_end_matches(".py"), app.name);
     let bin = |tool: &str| format!("{VENV}/bin/{tool}");
     let port = port.to_string();
-    let entry = if app.asgi && has("uvicorn") {
+    let server = if app.asgi && has("uvicorn") {
         vec![
             bin("uvicorn"),
             target,
@@ -412,9 +435,12 @@ fn serve_script(
             port,
         ]
     } else {
-        script
+        return Start::plain(script);
     };
-    (entry, Vec::new(), Vec::new())
+    Start {
+        serves: true,
+        ..Start::plain(server)
+    }
 }
 
 /// Refuses a project whose Python requirement excludes the runtime's CPython.
@@ -438,4 +464,352 @@ fn check_python(project: &PythonProject, version: &str, image: &str) -> Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecosystems::python::detect::{AppObject, MainPackage, ScriptInfo};
+    use crate::settings::{AptRequest, Settings};
+
+    /// A project with nothing detected; each test adds what it needs.
+    fn project() -> PythonProject {
+        PythonProject {
+            root: "/p".into(),
+            name: "app".into(),
+            version: Some("1.2.0".into()),
+            description: None,
+            license: None,
+            repository: None,
+            installer: Installer::Nothing,
+            installable: false,
+            scripts: vec![],
+            main_packages: vec![],
+            root_scripts: vec![],
+            script_info: vec![],
+            dependency_names: vec![],
+            python_requirements: vec![],
+            settings: Settings::default(),
+            entrypoint: None,
+            config_origin: "[tool.distroless] of pyproject.toml".into(),
+        }
+    }
+
+    fn root_script(p: &mut PythonProject, file: &str, main_guard: bool, app: Option<(&str, bool)>) {
+        p.root_scripts.push(file.into());
+        p.script_info.push(ScriptInfo {
+            file: file.into(),
+            main_guard,
+            app: app.map(|(framework, asgi)| AppObject {
+                name: "app".into(),
+                framework: framework.into(),
+                asgi,
+            }),
+        });
+    }
+
+    fn image(p: &PythonProject) -> crate::context::Binary {
+        plan(p).unwrap().context.binaries.remove(0)
+    }
+
+    fn error(p: &PythonProject) -> String {
+        crate::error::format(&plan(p).unwrap_err())
+    }
+
+    #[test]
+    fn entrypoint_in_the_readme_order() {
+        type Setup = fn(&mut PythonProject);
+        let cases: &[(&str, Setup, &[&str], &[&str], &[u16])] = &[
+            (
+                "configured",
+                |p| {
+                    p.entrypoint = Some(vec!["/venv/bin/gunicorn".into(), "app:app".into()]);
+                    p.scripts = vec!["cli".into()];
+                    p.installable = true;
+                },
+                &["/venv/bin/gunicorn", "app:app"],
+                &[],
+                &[],
+            ),
+            (
+                "one console script",
+                |p| {
+                    p.scripts = vec!["serve".into()];
+                    p.installable = true;
+                },
+                &["/venv/bin/serve"],
+                &[],
+                &[],
+            ),
+            (
+                "a package's __main__",
+                |p| {
+                    p.main_packages = vec![MainPackage {
+                        name: "app".into(),
+                        in_src: false,
+                    }]
+                },
+                &["/venv/bin/python", "-m", "app"],
+                &[],
+                &[],
+            ),
+            (
+                "a script that runs itself",
+                |p| root_script(p, "main.py", true, None),
+                &["/venv/bin/python", "/app/main.py"],
+                &[],
+                &[],
+            ),
+            (
+                "Flask served by gunicorn",
+                |p| {
+                    root_script(p, "app.py", false, Some(("Flask", false)));
+                    p.dependency_names = vec!["flask".into(), "gunicorn".into()];
+                },
+                &["/venv/bin/gunicorn", "--bind", "0.0.0.0:8000", "app:app"],
+                &[],
+                &[8000],
+            ),
+            (
+                "Flask alone",
+                |p| root_script(p, "app.py", false, Some(("Flask", false))),
+                &[
+                    "/venv/bin/flask",
+                    "--app",
+                    "app:app",
+                    "run",
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    "8000",
+                ],
+                &[],
+                &[8000],
+            ),
+            (
+                "FastAPI on the configured port",
+                |p| {
+                    root_script(p, "main.py", false, Some(("FastAPI", true)));
+                    p.dependency_names = vec!["fastapi".into(), "uvicorn".into()];
+                    p.settings.ports = vec![9000];
+                },
+                &[
+                    "/venv/bin/uvicorn",
+                    "main:app",
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    "9000",
+                ],
+                &[],
+                &[9000],
+            ),
+            (
+                "Django's manage.py",
+                |p| root_script(p, "manage.py", false, None),
+                &["/venv/bin/python", "/app/manage.py"],
+                &["runserver", "0.0.0.0:8000", "--noreload"],
+                &[8000],
+            ),
+        ];
+        for (what, setup, entrypoint, args, ports) in cases {
+            let mut p = project();
+            setup(&mut p);
+            let b = image(&p);
+            assert_eq!(b.entrypoint, *entrypoint, "{what}");
+            assert_eq!(b.args, *args, "{what}");
+            assert_eq!(b.ports, *ports, "{what}");
+            assert_eq!(b.path, entrypoint[0], "{what}");
+        }
+    }
+
+    #[test]
+    fn a_package_under_src_that_is_not_installed_gets_pythonpath() {
+        let mut p = project();
+        p.main_packages = vec![MainPackage {
+            name: "app".into(),
+            in_src: true,
+        }];
+        let env = image(&p).env;
+        assert!(
+            env.contains(&EnvVar::new("PYTHONPATH", "/app/src")),
+            "{env:?}"
+        );
+        p.installable = true;
+        let env = image(&p).env;
+        assert!(!env.iter().any(|e| e.name == "PYTHONPATH"), "{env:?}");
+    }
+
+    #[test]
+    fn entrypoint_errors_name_the_setting_and_the_choices() {
+        let mut p = project();
+        let text = error(&p);
+        assert!(
+            text.contains("no entrypoint found in /p")
+                && text.contains("set `entrypoint` in [tool.distroless] of pyproject.toml"),
+            "{text}"
+        );
+        p.installable = true;
+        p.scripts = vec!["a".into(), "b".into()];
+        let text = error(&p);
+        assert!(
+            text.contains("several console scripts in [project.scripts]: a, b"),
+            "{text}"
+        );
+        p.entrypoint = Some(vec!["gunicorn".into()]);
+        let text = error(&p);
+        assert!(
+            text.contains(
+                "`entrypoint` in [tool.distroless] of pyproject.toml must be a list starting with an absolute path"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn each_installer_copies_its_manifests_and_installs_from_them() {
+        let cases: &[(Installer, &str, &[&str], &str)] = &[
+            (
+                Installer::Requirements {
+                    files: vec!["requirements.txt".into(), "base.txt".into()],
+                    hashes: true,
+                },
+                "requirements",
+                &["requirements.txt", "base.txt"],
+                "/venv/bin/pip install --require-hashes -r requirements.txt",
+            ),
+            (
+                Installer::Uv,
+                "uv",
+                &["pyproject.toml", "uv.lock"],
+                "/opt/uv/bin/uv sync --frozen --no-dev --no-install-project",
+            ),
+            (
+                Installer::Poetry,
+                "poetry",
+                &["pyproject.toml", "poetry.lock"],
+                "/opt/poetry/bin/poetry install --only main --no-root",
+            ),
+            (
+                Installer::Pyproject {
+                    dependencies: vec!["flask>=3".into(), "it's".into()],
+                },
+                "pyproject",
+                &[],
+                "/venv/bin/pip install 'flask>=3' 'it'\\''s'",
+            ),
+        ];
+        for (installer, name, manifests, install) in cases {
+            let mut p = project();
+            p.installer = installer.clone();
+            root_script(&mut p, "main.py", true, None);
+            let planned = plan(&p).unwrap();
+            let py = planned.context.python.unwrap();
+            assert_eq!(py.installer, *name);
+            assert_eq!(py.manifests, *manifests, "{name}");
+            assert_eq!(py.install_command.as_deref(), Some(*install), "{name}");
+            assert_eq!(
+                planned.warnings.iter().any(|w| w.contains("no lockfile")),
+                *name == "pyproject",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_installable_project_is_installed_after_its_dependencies() {
+        let mut p = project();
+        p.installable = true;
+        p.scripts = vec!["serve".into()];
+        p.installer = Installer::Uv;
+        let py = plan(&p).unwrap().context.python.unwrap();
+        assert_eq!(
+            py.project_command.as_deref(),
+            Some("/opt/uv/bin/uv sync --frozen --no-dev --no-editable")
+        );
+        p.installer = Installer::Poetry;
+        let py = plan(&p).unwrap().context.python.unwrap();
+        assert_eq!(
+            py.project_command.as_deref(),
+            Some("/venv/bin/pip install --no-deps .")
+        );
+    }
+
+    #[test]
+    fn python_pins_that_exclude_the_runtime_stop_with_the_source() {
+        for (source, pin, ok) in [
+            ("requires-python in pyproject.toml", ">=3.14", false),
+            ("requires-python in pyproject.toml", ">=3.10", true),
+            (".python-version", "3.12", false),
+            (".python-version", "3.13", true),
+        ] {
+            let mut p = project();
+            root_script(&mut p, "main.py", true, None);
+            p.python_requirements = vec![(source.into(), pin.into())];
+            match plan(&p) {
+                Ok(_) => assert!(ok, "{source} {pin}"),
+                Err(err) => {
+                    let text = crate::error::format(&err);
+                    assert!(!ok, "{source} {pin}: {text}");
+                    assert!(
+                        text.contains(&format!(
+                            "{source} is `{pin}`, which excludes Python 3.13.5"
+                        )),
+                        "{text}"
+                    );
+                    assert!(text.contains("hint: allow 3.13 in"), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn settings_reach_the_image_and_the_builder() {
+        let mut p = project();
+        root_script(&mut p, "main.py", true, None);
+        p.settings.env.insert("PYTHONUNBUFFERED".into(), "0".into());
+        p.settings.env.insert("MODE".into(), "prod".into());
+        p.settings.args = Some(vec!["--fast".into()]);
+        p.settings.apt = vec![AptRequest {
+            name: "libpq-dev".into(),
+            origin: "distroless.toml".into(),
+        }];
+        let ctx = plan(&p).unwrap().context;
+        let b = &ctx.binaries[0];
+        assert_eq!(b.args, ["--fast"]);
+        assert!(b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "0")));
+        assert!(!b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "1")));
+        assert!(b.env.contains(&EnvVar::new("MODE", "prod")));
+        let packages: Vec<(&str, &str)> = ctx
+            .builder
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(
+            packages,
+            [
+                ("ca-certificates", "TLS to the package index"),
+                ("libpq-dev", "`apt` in distroless.toml"),
+                (
+                    "python3-venv",
+                    "Debian's CPython 3.13.5, the runtime's own interpreter"
+                ),
+            ]
+        );
+        assert_eq!(
+            ctx.runtime.image,
+            "gcr.io/distroless/python3-debian13:nonroot"
+        );
+        assert_eq!(ctx.builder.image, "debian:13-slim");
+    }
+
+    #[test]
+    fn a_version_less_project_is_labelled_0_0_0() {
+        let mut p = project();
+        p.version = None;
+        root_script(&mut p, "main.py", true, None);
+        let b = image(&p);
+        assert_eq!(b.tags, ["app:0.0.0", "app:latest"]);
+    }
 }
