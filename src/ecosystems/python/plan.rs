@@ -518,8 +518,16 @@ mod tests {
 
     #[test]
     fn entrypoint_in_the_readme_order() {
-        type Setup = fn(&mut PythonProject);
-        let cases: &[(&str, Setup, &[&str], &[&str], &[u16])] = &[
+        /// What the case is, how to set the project up, and the expected
+        /// entrypoint, `CMD` and exposed ports.
+        type Case = (
+            &'static str,
+            fn(&mut PythonProject),
+            &'static [&'static str],
+            &'static [&'static str],
+            &'static [u16],
+        );
+        let cases: &[Case] = &[
             (
                 "configured",
                 |p| {
