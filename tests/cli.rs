@@ -472,3 +472,55 @@ fn bake_file_follows_the_number_of_images() {
         "a bake file left behind is not checked: {text}"
     );
 }
+
+/// The README's table of the render context is what `templates --json`
+/// lists, field for field and word for word.
+#[test]
+fn the_readme_documents_every_context_field() {
+    let out = common::cmd()
+        .args(["templates", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let listed: Vec<(String, String)> = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["about"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- context fields")
+        .expect("the table's start marker");
+    let end = readme
+        .find("<!-- end of context fields -->")
+        .expect("its end marker");
+    let documented: Vec<(String, String)> = readme[start..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|row| {
+            let (path, rest) = row.split_once("` | ").unwrap();
+            let about = rest.strip_suffix(" |").unwrap().replace("\\|", "|");
+            (path.to_string(), about)
+        })
+        .collect();
+    assert!(listed.len() > 70, "{listed:?}");
+    for (path, about) in &listed {
+        let row = documented.iter().find(|(p, _)| p == path);
+        assert_eq!(
+            row.map(|(_, a)| a.as_str()),
+            Some(about.as_str()),
+            "README row for `{path}`"
+        );
+    }
+    assert_eq!(
+        documented, listed,
+        "the README lists exactly these, in this order"
+    );
+}
