@@ -431,6 +431,34 @@ fn build_script_and_dependency_cache() {
     assert!(get(case.port, "/", &c).contains(&format!("{nonce} bytes")));
 }
 
+/// `apt` in a Rust project's table reaches the builder: the build script
+/// runs a tool only that package provides, and the image serves what it said.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn apt_packages_reach_the_rust_builder() {
+    engine();
+    let f = fixture("build-script");
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace("port = 8080", "port = 8080\napt = [\"jq\"]"),
+    );
+    f.write(
+        "build.rs",
+        "fn main() {\n    let out = std::process::Command::new(\"jq\").arg(\"--version\").output().expect(\"jq runs\");\n    let version = String::from_utf8(out.stdout).unwrap();\n    println!(\"cargo:rustc-env=BUILD_INFO={}\", version.trim());\n}\n",
+    );
+    run_project(
+        f,
+        "apt-rust",
+        &[Case {
+            stage: "stamped",
+            bin: "stamped",
+            port: 18155,
+            answers: &[("/", "stamped: hello [jq-1.")],
+        }],
+    );
+}
+
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn the_readme_example() {

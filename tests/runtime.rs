@@ -206,3 +206,34 @@ fn root_table_errors_say_where_the_setting_is() {
     let text = error(&f.run(&["init"]));
     assert!(text.contains("of the root Cargo.toml"), "{text}");
 }
+
+#[test]
+fn apt_in_a_rust_table_reaches_the_builder_with_its_reason() {
+    let f = with_config("sqlite-service", "apt = [\"clang\", \"libsqlite3-dev\"]");
+    let out = f.run(&["init", "--stdout", "--explain"]);
+    let (text, explained) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{explained}");
+    for want in [
+        "#   clang: `apt` in [package.metadata.distroless] of Cargo.toml\n",
+        "#   libsqlite3-dev: libsqlite3-sys, `apt` in [package.metadata.distroless] of Cargo.toml\n",
+        "apt-get install -y --no-install-recommends clang libsqlite3-dev pkg-config\n",
+    ] {
+        assert!(text.contains(want), "missing {want:?}:\n{text}");
+    }
+    assert!(
+        explained.contains(
+            "apt: the builder installs clang (`apt` in [package.metadata.distroless] of Cargo.toml)"
+        ),
+        "{explained}"
+    );
+
+    let f = with_config("one-bin", "apt = [\"clang; curl evil\"]");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains(
+            "invalid `apt` entry `clang; curl evil` in [package.metadata.distroless] of Cargo.toml: not a Debian package name"
+        ),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+}
