@@ -8,7 +8,8 @@
 # `init` is timed three ways: on a project without generated files ("first
 # init"); after one member's port changed ("changed", which renders again);
 # and on its own output ("re-run", where the inputs recorded in the files
-# match and rendering is skipped). `check` runs on up-to-date files, as in CI.
+# match and rendering is skipped). `check` runs on up-to-date files, as in CI,
+# and always renders.
 #
 # Usage: benches/init-speed.sh [N...]      (RUNS=9 by default; the median is reported)
 set -euo pipefail

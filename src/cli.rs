@@ -148,6 +148,7 @@ impl ProjectArgs {
             path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
             rust: self.rust_flags(),
+            explain: self.explain,
         }
     }
 }
@@ -158,7 +159,7 @@ impl BuildArgs {
         Request {
             path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
-            rust: Selection::default(),
+            ..Request::default()
         }
     }
 }

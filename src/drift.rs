@@ -36,32 +36,53 @@ const KEYS: &[&str] = &[
 impl Facets {
     /// The facets of a context rendered with these templates.
     pub fn of(ctx: &Context, templates: &[(&str, &str)]) -> Facets {
-        let per_image = |f: fn(&crate::context::Binary) -> serde_json::Value| {
-            digest::short(&ctx.binaries.iter().map(f).collect::<Vec<_>>())
-        };
+        let images = &ctx.binaries;
         let values = [
-            per_image(|b| {
-                serde_json::json!([b.name, b.stage, b.package, b.path, b.entrypoint, b.default])
-            }),
+            digest::short(
+                &images
+                    .iter()
+                    .map(|b| {
+                        (
+                            &b.name,
+                            &b.stage,
+                            &b.package,
+                            &b.path,
+                            &b.entrypoint,
+                            b.default,
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             digest::short(&ctx.builder.image),
             digest::short(&ctx.runtime),
             digest::short(&ctx.builder.packages),
             // The native crates show in `packages`; the build is the rest.
             digest::short(&(
-                ctx.rust.clone().map(|mut r| {
-                    r.native.clear();
-                    r
+                ctx.rust.as_ref().map(|r| {
+                    (
+                        &r.version,
+                        &r.build_command,
+                        &r.artifact_dir,
+                        &r.target_cache_id,
+                        &r.toolchain_file,
+                        &r.build_scripts,
+                    )
                 }),
                 &ctx.python,
             )),
-            per_image(|b| serde_json::json!(b.ports)),
-            per_image(|b| serde_json::json!(b.env)),
+            digest::short(&images.iter().map(|b| &b.ports).collect::<Vec<_>>()),
+            digest::short(&images.iter().map(|b| &b.env).collect::<Vec<_>>()),
             digest::short(&(
-                ctx.binaries.iter().map(|b| &b.include).collect::<Vec<_>>(),
+                images.iter().map(|b| &b.include).collect::<Vec<_>>(),
                 &ctx.dockerignore_keep,
             )),
-            per_image(|b| serde_json::json!(b.args)),
-            per_image(|b| serde_json::json!([b.labels, b.tags, b.version])),
+            digest::short(&images.iter().map(|b| &b.args).collect::<Vec<_>>()),
+            digest::short(
+                &images
+                    .iter()
+                    .map(|b| (&b.labels, &b.tags, &b.version))
+                    .collect::<Vec<_>>(),
+            ),
             digest::short(&ctx.dockerignore),
             digest::short(&(env!("CARGO_PKG_VERSION"), templates)),
         ];

@@ -21,6 +21,8 @@ pub struct Request {
     pub manifest_path: Option<PathBuf>,
     /// Rust choices given as flags, over the project's recorded ones.
     pub rust: Selection,
+    /// Whether to explain the plan (`--explain`).
+    pub explain: bool,
 }
 
 /// Whether a run may skip rendering when the files on disk record the
@@ -66,7 +68,7 @@ pub fn detect(req: &Request) -> Result<Detected> {
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let detected = detect(req)?;
     let root = detected.root().to_path_buf();
-    let planned = detected.plan(&req.rust)?;
+    let planned = detected.plan(&req.rust, req.explain)?;
     let overrides = Overrides::read(&root)?;
     let sources = overrides.sources();
     let ctx = &planned.context;
@@ -88,7 +90,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
             .map(|(&f, text)| (f, pending(f, text)))
             .collect(),
         None => {
-            let renderer = Renderer::new(&overrides)?;
+            let renderer = Renderer::new(&overrides, Some(ctx.ecosystem))?;
             render::render(&renderer, ctx, &names)?
                 .into_iter()
                 .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))

@@ -15,9 +15,10 @@ use crate::error::fail;
 use crate::folder::relative_slash;
 use crate::layout::APP_DIR;
 
-/// The shared keys, as written in a configuration table.
+/// The shared keys, as written in a configuration table. Other keys are
+/// passed over here: [`parse_table`] refuses those that belong to no one.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct ImageSettings {
     /// Ports the service listens on, for `EXPOSE`.
     pub port: Option<Ports>,
@@ -36,7 +37,8 @@ impl ImageSettings {
     pub const KEYS: &'static [&'static str] = &["port", "env", "include", "args", "apt"];
 }
 
-/// An ecosystem's own keys, beside the shared ones.
+/// An ecosystem's own keys, beside the shared ones (its struct passes over
+/// the shared keys rather than denying unknown ones).
 pub trait OwnKeys: DeserializeOwned + Default {
     /// The keys, as written.
     const KEYS: &'static [&'static str];
@@ -64,21 +66,16 @@ pub fn parse_table<E: OwnKeys>(
             hint,
         ));
     };
-    let mut shared = serde_json::Map::new();
-    let mut own = serde_json::Map::new();
-    for (key, v) in table {
-        if ImageSettings::KEYS.contains(&key.as_str()) {
-            shared.insert(key.clone(), v.clone());
-        } else if E::KEYS.contains(&key.as_str()) {
-            own.insert(key.clone(), v.clone());
-        } else {
-            return Err(fail(format!("invalid {origin}: unknown key `{key}`"), hint));
-        }
+    if let Some(key) = table.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(fail(format!("invalid {origin}: unknown key `{key}`"), hint));
     }
-    Ok((
-        parse(serde_json::Value::Object(shared), origin, &hint)?,
-        parse(serde_json::Value::Object(own), origin, &hint)?,
-    ))
+    // Each half reads its own keys from the same table and passes over the
+    // other's, which the check above has vouched for. Most tables are
+    // valid: they are read plainly, and only a failure is read again to
+    // name the key at fault.
+    let shared = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    let own = E::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    Ok((shared, own))
 }
 
 /// Deserialises a configuration value, naming the key that is wrong, where
@@ -333,7 +330,6 @@ mod tests {
     };
 
     #[derive(Debug, Default, Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Own {
         extra: Option<bool>,
     }

@@ -172,18 +172,11 @@ pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>
             "keep a customisation by overriding a template in .distroless/templates/ (see the README), or replace the files with --force",
         ));
     }
-    // Each write waits for its fsync: side by side, they wait once.
-    std::thread::scope(|scope| {
-        let writes: Vec<_> = decided
-            .iter()
-            .filter(|(_, act)| !matches!(act, Action::Unchanged))
-            .map(|(f, _)| scope.spawn(|| write_atomic(&f.path, &f.content)))
-            .collect();
-        writes.into_iter().try_for_each(|w| {
-            w.join()
-                .map_err(|_| anyhow::anyhow!("writing stopped unexpectedly"))?
-        })
-    })?;
+    for (f, act) in &decided {
+        if !matches!(act, Action::Unchanged) {
+            write_atomic(&f.path, &f.content)?;
+        }
+    }
     Ok(decided
         .into_iter()
         .map(|(f, a)| (f.name.clone(), a))

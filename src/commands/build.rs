@@ -14,7 +14,7 @@ use crate::write::{self, Action};
 
 pub fn run(args: &BuildArgs) -> Result<Status> {
     let generated = pipeline::generate(&args.request(), Render::Always)?;
-    report_plan(&generated, false);
+    report_plan(&generated);
     let root = &generated.root;
     let shown = shown_dir(root);
     let dockerfile = generated

@@ -12,7 +12,7 @@ use crate::write::{self, Action, Ownership};
 
 pub fn run(args: &ProjectArgs) -> Result<Status> {
     let generated = pipeline::generate(&args.request(), Render::Always)?;
-    report_plan(&generated, args.explain);
+    report_plan(&generated);
     let shown = shown_dir(&generated.root);
     let now = Now {
         context: &generated.planned.context,

@@ -14,7 +14,7 @@ const SHOWN: usize = 8;
 
 pub fn run(args: &InitArgs) -> Result<Status> {
     let generated = pipeline::generate(&args.project.request(), Render::UnlessRecorded)?;
-    report_plan(&generated, args.project.explain);
+    report_plan(&generated);
     if args.stdout {
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
             print!("{}", f.content);

@@ -27,13 +27,11 @@ pub fn run(cli: Cli) -> Result<Status> {
     }
 }
 
-/// Prints what the run should tell the user before anything else:
-/// the explanation when asked for, then the warnings.
-fn report_plan(generated: &Generated, explain: bool) {
-    if explain {
-        for line in &generated.planned.explanation {
-            eprintln!("{line}");
-        }
+/// Prints what the run should tell the user before anything else: the
+/// explanation (when it was asked for), then the warnings.
+fn report_plan(generated: &Generated) {
+    for line in &generated.planned.explanation {
+        eprintln!("{line}");
     }
     for w in generated
         .planned

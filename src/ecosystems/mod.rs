@@ -59,9 +59,10 @@ impl Detected {
 
     /// Plans the files. `rust` holds the Rust choices given as flags, which
     /// override the project's recorded ones; they are an error elsewhere.
-    pub fn plan(&self, rust: &rust::Selection) -> Result<Planned> {
+    /// `explain` asks for the `--explain` lines.
+    pub fn plan(&self, rust: &rust::Selection, explain: bool) -> Result<Planned> {
         match self {
-            Detected::Rust(p) => rust::plan(p, &rust.over(&p.selection)),
+            Detected::Rust(p) => rust::plan(p, &rust.over(&p.selection), explain),
             Detected::Python(p) => {
                 if let Some((flag, key)) = rust.given().first() {
                     return Err(fail(
@@ -72,7 +73,7 @@ impl Detected {
                         "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
                     ));
                 }
-                python::plan(p)
+                python::plan(p, explain)
             }
         }
     }

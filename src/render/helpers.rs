@@ -108,8 +108,8 @@ fn include_helper<'reg, 'rc>(
 
 /// `{{include_each "name" list}}`: renders a template once for each item of a
 /// list, the item as its context, with a blank line between: the same output
-/// as `{{#each list}}` around `{{include "name"}}`, rendered on two threads,
-/// since workspaces with hundreds of binaries have as many final stages.
+/// as `{{#each list}}` around `{{include "name"}}`, which workspaces with
+/// hundreds of binaries need as many times as they have final stages.
 fn include_each_helper<'reg, 'rc>(
     h: &Helper<'rc>,
     r: &'reg Handlebars<'reg>,
@@ -143,24 +143,12 @@ fn include_each_helper<'reg, 'rc>(
         text.into_string()
             .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
     };
-    // Each item starts from this thread's include chain, on either thread.
-    let chain = INCLUDING.with_borrow(Vec::clone);
-    let render_one = |i: usize| -> Result<String, handlebars::RenderError> {
-        let outer = INCLUDING.replace(chain.clone());
-        let result = while_including(name, || render_item(i));
-        INCLUDING.set(outer);
-        result
-    };
-    let half = len / 2;
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| (half..len).map(render_one).collect::<Result<Vec<_>, _>>());
-        let first = (0..half).map(render_one).collect::<Result<Vec<_>, _>>();
-        (first, second.join())
-    });
-    let second =
-        second.map_err(|_| RenderErrorReason::Other("rendering stopped unexpectedly".into()))?;
-    let pieces: Vec<String> = first?.into_iter().chain(second?).collect();
-    out.write(&pieces.join("\n"))?;
+    for i in 0..len {
+        if i > 0 {
+            out.write("\n")?;
+        }
+        out.write(&while_including(name, || render_item(i))?)?;
+    }
     Ok(())
 }
 

@@ -264,11 +264,18 @@ pub struct Renderer<'o> {
 }
 
 impl<'o> Renderer<'o> {
-    /// Parses the built-ins, with the repository's overrides in their place.
-    pub fn new(overrides: &'o Overrides) -> Result<Renderer<'o>> {
+    /// Parses the templates of one ecosystem and `common/` (or, with
+    /// `None`, every one), with the repository's overrides in their place.
+    /// Parsing is most of a small render's cost, so a project's render
+    /// parses only the templates it can use.
+    pub fn new(overrides: &'o Overrides, ecosystem: Option<&str>) -> Result<Renderer<'o>> {
         let mut hb = Handlebars::new();
         helpers::register(&mut hb);
         for (t, source) in BUILTINS.iter().zip(overrides.sources()) {
+            let folder = t.name.split('/').next().unwrap_or_default();
+            if ecosystem.is_some_and(|e| folder != e && folder != "common") {
+                continue;
+            }
             let parsed = handlebars::Template::compile(source.1);
             let template = match parsed {
                 Ok(template) => template,
@@ -364,7 +371,7 @@ mod tests {
     #[test]
     fn every_builtin_parses_in_strict_mode() {
         let overrides = Overrides::default();
-        Renderer::new(&overrides).unwrap();
+        Renderer::new(&overrides, None).unwrap();
     }
 
     #[test]

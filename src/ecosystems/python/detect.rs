@@ -146,7 +146,7 @@ fn script_info(project: &Folder, file: &str) -> Result<ScriptInfo> {
 
 /// The Python-only keys of `[tool.distroless]` (or `distroless.toml`).
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct PyConfig {
     /// `python` to choose Python in a folder that is also a Rust project.
     pub ecosystem: Option<String>,

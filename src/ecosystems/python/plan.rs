@@ -42,8 +42,9 @@ const PYTHON_IGNORES: (&str, &[&str]) = (
     ],
 );
 
-/// Plans the Dockerfile for a Python project.
-pub fn plan(project: &PythonProject) -> Result<Planned> {
+/// Plans the Dockerfile for a Python project; with `explain`, the
+/// `--explain` lines too.
+pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
     let (distro, family) = images::python_runtime();
     let version = distro.python.unwrap_or_default();
@@ -163,7 +164,11 @@ pub fn plan(project: &PythonProject) -> Result<Planned> {
         notes: Vec::new(),
         bake: false,
     };
-    let explanation = super::explain::explain(project, &context, &apt);
+    let explanation = if explain {
+        super::explain::explain(project, &context, &apt)
+    } else {
+        Vec::new()
+    };
     Ok(Planned {
         build_summary: super::drift::build_summary(project, version),
         explanation,
@@ -509,11 +514,11 @@ mod tests {
     }
 
     fn image(p: &PythonProject) -> crate::context::Binary {
-        plan(p).unwrap().context.binaries.remove(0)
+        plan(p, true).unwrap().context.binaries.remove(0)
     }
 
     fn error(p: &PythonProject) -> String {
-        crate::error::format(&plan(p).unwrap_err())
+        crate::error::format(&plan(p, true).unwrap_err())
     }
 
     #[test]
@@ -711,7 +716,7 @@ mod tests {
             let mut p = project();
             p.installer = installer.clone();
             root_script(&mut p, "main.py", true, None);
-            let planned = plan(&p).unwrap();
+            let planned = plan(&p, true).unwrap();
             let py = planned.context.python.unwrap();
             assert_eq!(py.installer, *name);
             assert_eq!(py.manifests, *manifests, "{name}");
@@ -730,13 +735,13 @@ mod tests {
         p.installable = true;
         p.scripts = vec!["serve".into()];
         p.installer = Installer::Uv;
-        let py = plan(&p).unwrap().context.python.unwrap();
+        let py = plan(&p, true).unwrap().context.python.unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/opt/uv/bin/uv sync --frozen --no-dev --no-editable")
         );
         p.installer = Installer::Poetry;
-        let py = plan(&p).unwrap().context.python.unwrap();
+        let py = plan(&p, true).unwrap().context.python.unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/venv/bin/pip install --no-deps .")
@@ -754,7 +759,7 @@ mod tests {
             let mut p = project();
             root_script(&mut p, "main.py", true, None);
             p.python_requirements = vec![(source.into(), pin.into())];
-            match plan(&p) {
+            match plan(&p, true) {
                 Ok(_) => assert!(ok, "{source} {pin}"),
                 Err(err) => {
                     let text = crate::error::format(&err);
@@ -782,7 +787,7 @@ mod tests {
             name: "libpq-dev".into(),
             origin: "distroless.toml".into(),
         }];
-        let ctx = plan(&p).unwrap().context;
+        let ctx = plan(&p, true).unwrap().context;
         let b = &ctx.binaries[0];
         assert_eq!(b.args, ["--fast"]);
         assert!(b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "0")));

@@ -10,9 +10,10 @@ use crate::error::fail;
 use crate::settings::{ImageSettings, Origin, OwnKeys, parse_table};
 
 /// The Rust-only keys: choices about the whole project. Unknown keys are
-/// errors, so a typo never silently drops a setting.
+/// errors (`parse_table` refuses them), so a typo never silently drops a
+/// setting.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct RustConfig {
     pub packages: Option<Vec<String>>,
     pub bins: Option<Vec<String>>,

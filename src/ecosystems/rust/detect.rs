@@ -1,7 +1,6 @@
 //! Reads a Rust project through `cargo metadata --no-deps`: no network, no
 //! dependency downloads, no change to Cargo.lock.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -105,64 +104,38 @@ fn cargo_path() -> Result<PathBuf> {
     })
 }
 
-/// Runs `cargo metadata --no-deps` and parses its JSON as soon as the line
-/// arrives. Cargo prints it and then spends milliseconds freeing what it
-/// built before it exits; the tool goes on meanwhile, and a thread reaps it.
+/// Runs `cargo metadata --no-deps`; a failure says what cargo said.
 fn metadata(manifest: &Path) -> Result<Metadata> {
     let cargo = cargo_path()?;
     let context = || format!("cannot read the Cargo project at {}", manifest.display());
-    let hint = "fix the manifest so that `cargo metadata` accepts it, then run again";
-    let mut child = MetadataCommand::new()
+    let out = MetadataCommand::new()
         .cargo_path(&cargo)
         .manifest_path(manifest)
         .no_deps()
         .cargo_command()
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .with_context(|| format!("cannot run {}", cargo.display()))?;
-    // Drained on its own thread, so a chatty cargo never blocks on it.
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = stdout.read_line(&mut line).with_context(context)?;
-        if read == 0 {
-            break;
-        }
-        if line.starts_with('{') {
-            let parsed = MetadataCommand::parse(&line);
-            std::thread::spawn(move || child.wait());
-            return parsed.map_err(anyhow::Error::new).with_context(context);
-        }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if let Some(json) = stdout.lines().find(|l| l.starts_with('{')) {
+        return MetadataCommand::parse(json)
+            .map_err(anyhow::Error::new)
+            .with_context(context);
     }
-    // No JSON: cargo failed, and says why on stderr.
-    let status = child.wait().with_context(context)?;
-    let text = errors.join().unwrap_or_default();
+    let text = String::from_utf8_lossy(&out.stderr);
     let text = text.trim().trim_start_matches("error: ");
     let why = if text.is_empty() {
-        format!("cargo metadata printed no JSON ({status})")
+        format!("cargo metadata printed no JSON ({})", out.status)
     } else {
         text.to_string()
     };
-    Err(anyhow::anyhow!(why)).with_context(context).hint(hint)
+    Err(anyhow::anyhow!(why))
+        .with_context(context)
+        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
 }
 
 /// Reads the project behind a manifest.
 pub fn read(manifest: &Path) -> Result<RustProject> {
-    // The root is usually the manifest's folder: read its files while cargo
-    // runs, and use them if cargo agrees.
-    let guess = manifest.parent().and_then(|d| std::path::absolute(d).ok());
-    let early = guess
-        .clone()
-        .map(|dir| std::thread::spawn(move || root_files(&dir)));
     let meta = metadata(manifest)?;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
@@ -207,12 +180,7 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
             "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
         ));
     }
-    let files = match early {
-        Some(thread) if guess.as_deref() == Some(root.as_path()) => thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("reading Cargo.lock stopped unexpectedly"))??,
-        _ => root_files(&root)?,
-    };
+    let files = root_files(&root)?;
     let enabled_features = enabled_features(&workspace);
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(RustProject {

@@ -35,13 +35,14 @@ pub struct Decisions {
     pub version_source: String,
 }
 
-/// Plans the Dockerfile for a Rust project.
-pub fn plan(project: &RustProject, opts: &Selection) -> Result<Planned> {
-    decide(project, opts).map(|(planned, _)| planned)
+/// Plans the Dockerfile for a Rust project; with `explain`, the `--explain`
+/// lines too.
+pub fn plan(project: &RustProject, opts: &Selection, explain: bool) -> Result<Planned> {
+    decide(project, opts, explain).map(|(planned, _)| planned)
 }
 
 /// The plan, with the typed decisions it was made from.
-fn decide(project: &RustProject, opts: &Selection) -> Result<(Planned, Decisions)> {
+fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Planned, Decisions)> {
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
     let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
@@ -171,7 +172,11 @@ fn decide(project: &RustProject, opts: &Selection) -> Result<(Planned, Decisions
         version_source,
     };
     let planned = Planned {
-        explanation: super::explain::explain(project, &context, &decisions),
+        explanation: if explain {
+            super::explain::explain(project, &context, &decisions)
+        } else {
+            Vec::new()
+        },
         build_summary: super::drift::build_summary(&decisions),
         context,
         warnings,
@@ -628,11 +633,11 @@ mod tests {
     }
 
     fn planned(p: &RustProject, opts: &Selection) -> Planned {
-        plan(p, opts).unwrap()
+        plan(p, opts, true).unwrap()
     }
 
     fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
-        decide(p, opts).unwrap().1
+        decide(p, opts, false).unwrap().1
     }
 
     fn stages(p: &Planned) -> Vec<&str> {
@@ -682,7 +687,7 @@ mod tests {
             bins: vec!["gama".into()],
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &opts).unwrap_err());
+        let text = crate::error::format(&plan(&ws, &opts, false).unwrap_err());
         assert!(text.contains("no binary named `gama`"), "{text}");
         assert!(text.contains("alpha, beta"), "{text}");
     }
@@ -690,7 +695,7 @@ mod tests {
     #[test]
     fn library_only_is_an_error() {
         let ws = project(vec![pkg("lib", &[])], Some("lib"));
-        let text = crate::error::format(&plan(&ws, &Selection::default()).unwrap_err());
+        let text = crate::error::format(&plan(&ws, &Selection::default(), false).unwrap_err());
         assert!(text.contains("no binary target"), "{text}");
         assert!(text.contains("hint:"), "{text}");
     }
@@ -703,7 +708,8 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            crate::error::format(&plan(&ws, &opts).unwrap_err()).contains("the members are: a")
+            crate::error::format(&plan(&ws, &opts, false).unwrap_err())
+                .contains("the members are: a")
         );
     }
 
@@ -764,7 +770,7 @@ mod tests {
             rust_version: Some("latest".into()),
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &bad).unwrap_err());
+        let text = crate::error::format(&plan(&ws, &bad, false).unwrap_err());
         assert!(
             text.contains("--rust-version `latest` is not a Rust version"),
             "{text}"
@@ -838,7 +844,7 @@ mod tests {
             runtime: Some("static".into()),
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &static_opts).unwrap_err());
+        let text = crate::error::format(&plan(&ws, &static_opts, false).unwrap_err());
         assert!(
             text.contains("`openssl-sys` links the system OpenSSL")
                 && text.contains("enable the `vendored` feature of `openssl`"),
