@@ -34,8 +34,9 @@ const KEYS: &[&str] = &[
 ];
 
 impl Facets {
-    /// The facets of a context rendered with these templates.
-    pub fn of(ctx: &Context, templates: &[(&str, &str)]) -> Facets {
+    /// The facets of a context rendered with these templates; `build` is
+    /// the build facet's digest, which the ecosystem computes.
+    pub fn of(ctx: &Context, build: &str, templates: &[(&str, &str)]) -> Facets {
         let images = &ctx.binaries;
         let values = [
             digest::short(
@@ -56,20 +57,7 @@ impl Facets {
             digest::short(&ctx.builder.image),
             digest::short(&ctx.runtime),
             digest::short(&ctx.builder.packages),
-            // The native crates show in `packages`; the build is the rest.
-            digest::short(&(
-                ctx.rust.as_ref().map(|r| {
-                    (
-                        &r.version,
-                        &r.build_command,
-                        &r.artifact_dir,
-                        &r.target_cache_id,
-                        &r.toolchain_file,
-                        &r.build_scripts,
-                    )
-                }),
-                &ctx.python,
-            )),
+            build.to_string(),
             digest::short(&images.iter().map(|b| &b.ports).collect::<Vec<_>>()),
             digest::short(&images.iter().map(|b| &b.env).collect::<Vec<_>>()),
             digest::short(&(

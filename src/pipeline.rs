@@ -72,7 +72,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let overrides = Overrides::read(&root)?;
     let sources = overrides.sources();
     let ctx = &planned.context;
-    let facets = Facets::of(ctx, &sources);
+    let facets = Facets::of(ctx, &planned.build.digest, &sources);
     let inputs = format!("{}/{}", digest::inputs(ctx, &sources)?, facets.to_line());
     let mut names = vec![GeneratedFile::Dockerfile, GeneratedFile::Dockerignore];
     if ctx.bake {

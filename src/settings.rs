@@ -314,16 +314,16 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error::format;
 
-    const WS: Origin = Origin {
+    pub(crate) const WS: Origin = Origin {
         table: "[workspace.metadata.distroless]",
         file: "Cargo.toml",
         dir: "",
     };
-    const MEMBER: Origin = Origin {
+    pub(crate) const MEMBER: Origin = Origin {
         table: "[package.metadata.distroless]",
         file: "crates/api/Cargo.toml",
         dir: "crates/api",

@@ -526,3 +526,60 @@ fn old_override_paths_and_names_still_work() {
     );
     assert_eq!(body(&f.read("Dockerfile")), body(&before));
 }
+
+/// The reasons come from the plan each file records, not from reading the
+/// text back: with the builder and final stage overridden beyond
+/// recognition, `check` still names the setting, the packages and the build
+/// that changed, and nothing else.
+#[test]
+fn check_reasons_hold_with_overridden_templates() {
+    let f = initialised("sqlite-service");
+    std::fs::create_dir_all(f.path(".distroless/templates/rust")).unwrap();
+    f.write(
+        ".distroless/templates/rust/builder.hbs",
+        "FROM {{builder.image}} AS {{builder.stage}}\n# installs: {{#each builder.packages}}{{name}} {{/each}}\nRUN {{rust.build_command}}\n",
+    );
+    f.write(
+        ".distroless/templates/rust/final.hbs",
+        "FROM {{@root.runtime.image}} AS {{stage}}\nENTRYPOINT {{json entrypoint}}\n{{#each ports}}EXPOSE {{this}}/tcp\n{{/each}}",
+    );
+    ok(&f.run(&["init"]));
+    check(&f, 0);
+
+    edit(&f, "Cargo.toml", "port = 8080", "port = 8081");
+    let report = check(&f, 1);
+    let reasons: Vec<&str> = report.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert_eq!(
+        reasons,
+        ["  - the `port` setting changed (in `notes`)"],
+        "{report}"
+    );
+    ok(&f.run(&["init"]));
+
+    let lock = f.read("Cargo.lock");
+    f.write(
+        "Cargo.lock",
+        &format!("{lock}\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"),
+    );
+    let report = check(&f, 1);
+    let reasons: Vec<&str> = report.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert_eq!(
+        reasons,
+        ["  - the builder's Debian packages are now `libsqlite3-dev`, `libssl-dev`, `pkg-config`"],
+        "{report}"
+    );
+    f.write("Cargo.lock", &lock);
+
+    edit(
+        &f,
+        "Cargo.toml",
+        "[package.metadata.distroless]",
+        "[features]\nextra = []\n\n[package.metadata.distroless]\nfeatures = [\"extra\"]",
+    );
+    let report = check(&f, 1);
+    assert!(
+        report.contains("  - the build changed: Rust 1.95 builds binary `notes` from package `notes`, profile `release`, features extra, --locked"),
+        "{report}"
+    );
+    assert!(!report.contains("templates changed"), "{report}");
+}

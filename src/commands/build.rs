@@ -7,7 +7,7 @@ use crate::cli::BuildArgs;
 use crate::context::Binary;
 use crate::engine::{self, Request};
 use crate::error::{fail, warn};
-use crate::layout::{GeneratedFile, VENV};
+use crate::layout::GeneratedFile;
 use crate::pipeline::{self, Render};
 use crate::status::Status;
 use crate::write::{self, Action};
@@ -71,7 +71,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         network: args.network.clone(),
         bake_file: bake.exists().then_some(bake),
         runtime_image: &ctx.runtime.image,
-        payload: ctx.python.as_ref().map(|_| VENV),
+        payload: generated.planned.payload,
     };
     engine::run(engine, &program, &req)?;
     if args.push {

@@ -17,7 +17,7 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
     let now = Now {
         context: &generated.planned.context,
         facets: &generated.facets,
-        build_summary: &generated.planned.build_summary,
+        build_summary: &generated.planned.build.summary,
     };
     let mut stale = 0;
     for (file, f) in &generated.files {

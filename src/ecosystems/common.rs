@@ -14,9 +14,20 @@ pub struct Planned {
     /// What was detected and why each image, package and library was chosen
     /// (`--explain`), written from the typed decisions.
     pub explanation: Vec<String>,
-    /// The build in a line, for `check` when the build changed: the cargo
-    /// command, or how the Python environment is installed.
-    pub build_summary: String,
+    /// The build as `check` compares and names it.
+    pub build: BuildFacet,
+    /// What `build`'s report measures in each image beside its base: this
+    /// folder, or (`None`) the entrypoint's program.
+    pub payload: Option<&'static str>,
+}
+
+/// The build, typed by its ecosystem, as `check` sees it.
+#[derive(Debug, Clone)]
+pub struct BuildFacet {
+    /// A short digest of the typed build: it changes when the build does.
+    pub digest: String,
+    /// The build in a line: what is built, from what, how.
+    pub summary: String,
 }
 
 /// Why the builder installs a Debian package.

@@ -1,10 +1,22 @@
-//! What `check` says when a Python build changed: the installer and what it
-//! installs from, the same whatever the templates make of it.
+//! What `check` compares and says when a Python build changed: the installer
+//! and what it installs from, the same whatever the templates make of it.
 
 use super::detect::{Installer, PythonProject};
+use crate::context::Context;
+use crate::ecosystems::common::BuildFacet;
+use crate::render::digest;
 
-/// The build as `check` describes it.
-pub fn build_summary(project: &PythonProject, version: &str) -> String {
+/// The build facet: how the virtual environment is made.
+pub fn build_facet(project: &PythonProject, ctx: &Context) -> BuildFacet {
+    let version = ctx.python.as_ref().map_or("", |p| p.version.as_str());
+    BuildFacet {
+        digest: digest::short(&ctx.python),
+        summary: build_summary(project, version),
+    }
+}
+
+/// The build in a line.
+fn build_summary(project: &PythonProject, version: &str) -> String {
     let from = match &project.installer {
         Installer::Requirements { files, hashes } => format!(
             "pip from {}{}",

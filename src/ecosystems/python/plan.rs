@@ -170,7 +170,8 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         Vec::new()
     };
     Ok(Planned {
-        build_summary: super::drift::build_summary(project, version),
+        build: super::drift::build_facet(project, &context),
+        payload: Some(VENV),
         explanation,
         context,
         warnings,

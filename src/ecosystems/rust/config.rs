@@ -194,17 +194,7 @@ impl Selection {
 mod tests {
     use super::*;
     use crate::error::format;
-
-    const WS: Origin = Origin {
-        table: "[workspace.metadata.distroless]",
-        file: "Cargo.toml",
-        dir: "",
-    };
-    const MEMBER: Origin = Origin {
-        table: "[package.metadata.distroless]",
-        file: "crates/api/Cargo.toml",
-        dir: "crates/api",
-    };
+    use crate::settings::tests::{MEMBER, WS};
 
     fn table(json: serde_json::Value, origin: &Origin) -> Result<Table> {
         Table::from_metadata(&serde_json::json!({ "distroless": json }), origin)

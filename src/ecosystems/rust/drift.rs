@@ -1,10 +1,29 @@
-//! What `check` says when a Rust build changed: the typed cargo build in a
-//! line, the same whatever the templates make of it.
+//! What `check` compares and says when a Rust build changed: the typed cargo
+//! build, the same whatever the templates make of it.
 
 use super::plan::Decisions;
+use crate::context::Context;
+use crate::ecosystems::common::BuildFacet;
+use crate::render::digest;
 
-/// The build as `check` describes it.
-pub fn build_summary(d: &Decisions) -> String {
+/// The build facet: the cargo build, the builder's Rust, and the toolchain
+/// file and build scripts around it. The native crates are left to the
+/// builder's packages, which `check` names on their own.
+pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
+    let rust = ctx.rust.as_ref();
+    BuildFacet {
+        digest: digest::short(&(
+            d.cargo.args("$TARGET"),
+            d.cargo.static_target,
+            &d.version,
+            rust.map(|r| (&r.toolchain_file, &r.build_scripts, &r.target_cache_id)),
+        )),
+        summary: build_summary(d),
+    }
+}
+
+/// The build in a line.
+fn build_summary(d: &Decisions) -> String {
     let c = &d.cargo;
     let mut parts = vec![format!(
         "Rust {} builds {} from {}",

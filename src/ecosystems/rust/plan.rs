@@ -177,7 +177,8 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         } else {
             Vec::new()
         },
-        build_summary: super::drift::build_summary(&decisions),
+        build: super::drift::build_facet(&decisions, &context),
+        payload: None,
         context,
         warnings,
     };
