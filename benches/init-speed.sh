@@ -12,6 +12,10 @@
 # and always renders.
 #
 # Usage: benches/init-speed.sh [N...]      (RUNS=9 by default; the median is reported)
+#        BASELINE=path/to/other/cargo-distroless benches/init-speed.sh [N...]
+#            also times another build in the same rounds, on the same workspace,
+#            and prints its row first: a before/after comparison that machine
+#            drift between separate runs cannot skew.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --quiet --release --manifest-path "$root/Cargo.toml"
@@ -56,38 +60,49 @@ median_ms() {
   sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] / 1000}'
 }
 
-# The four commands run in turn within each round, so that whatever else
-# the machine does weighs on all of them alike; medians over the rounds.
+# The commands run in turn within each round, so that whatever else the
+# machine does weighs on all of them alike; medians over the rounds.
+tools=("$tool")
+names=(this)
+if [ -n "${BASELINE:-}" ]; then tools=("$BASELINE" "$tool"); names=(baseline this); fi
 measure() {
-  local ws=$1 i
-  : >"$work/meta" ; : >"$work/first" ; : >"$work/changed" ; : >"$work/init" ; : >"$work/check" ; : >"$work/cargo"
+  local ws=$1 i k
+  : >"$work/meta"
+  for k in "${names[@]}"; do : >"$work/$k.first" ; : >"$work/$k.changed" ; : >"$work/$k.init" ; : >"$work/$k.check" ; : >"$work/$k.cargo"; done
   for i in $(seq 1 "$runs"); do
     (cd "$ws" && once_us cargo metadata --no-deps --format-version 1) >>"$work/meta"
-    rm -f "$ws/Dockerfile" "$ws/.dockerignore" "$ws/docker-bake.hcl"
-    (cd "$ws" && once_us "$tool" distroless init) >>"$work/first"
-    toggle_port "$ws"
-    (cd "$ws" && once_us "$tool" distroless init) >>"$work/changed"
-    (cd "$ws" && once_us "$tool" distroless init) >>"$work/init"
-    (cd "$ws" && once_us "$tool" distroless check) >>"$work/check"
-    (cd "$ws" && PATH="$bin_dir:$PATH" once_us cargo distroless init) >>"$work/cargo"
+    for k in "${!tools[@]}"; do
+      local t=${tools[$k]} n=${names[$k]}
+      rm -f "$ws/Dockerfile" "$ws/.dockerignore" "$ws/docker-bake.hcl"
+      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.first"
+      toggle_port "$ws"
+      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.changed"
+      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.init"
+      (cd "$ws" && once_us "$t" distroless check) >>"$work/$n.check"
+      local dir; dir=$(mktemp -d); ln -s "$t" "$dir/cargo-distroless"
+      (cd "$ws" && PATH="$dir:$PATH" once_us cargo distroless init) >>"$work/$n.cargo"
+      rm -rf "$dir"
+    done
   done
 }
 
 ratio() { awk "BEGIN { printf \"%.2fx\", $1 / $2 }"; }
-row='%8s %15s %17s %7s %14s %7s %13s %7s %12s %7s %21s\n'
-printf "$row" members "metadata (ms)" "first init (ms)" ratio "changed (ms)" ratio "re-run (ms)" ratio "check (ms)" ratio "cargo dispatch (ms)"
-for n in "${sizes[@]}"; do
-  ws="$work/ws$n"
-  make_workspace "$ws" "$n"
+row='%8s %9s %15s %17s %7s %14s %7s %13s %7s %12s %7s %21s\n'
+printf "$row" members build "metadata (ms)" "first init (ms)" ratio "changed (ms)" ratio "re-run (ms)" ratio "check (ms)" ratio "cargo dispatch (ms)"
+for size in "${sizes[@]}"; do
+  ws="$work/ws$size"
+  make_workspace "$ws" "$size"
   (cd "$ws" && "$tool" distroless init >/dev/null 2>&1)
   measure "$ws"
   meta=$(median_ms <"$work/meta")
-  first=$(median_ms <"$work/first")
-  changed=$(median_ms <"$work/changed")
-  init=$(median_ms <"$work/init")
-  check=$(median_ms <"$work/check")
-  via_cargo=$(median_ms <"$work/cargo")
-  printf "$row" "$n" "$meta" "$first" "$(ratio "$first" "$meta")" "$changed" "$(ratio "$changed" "$meta")" \
-    "$init" "$(ratio "$init" "$meta")" \
-    "$check" "$(ratio "$check" "$meta")" "$(awk "BEGIN { printf \"%.1f\", $via_cargo - $init }")"
+  for n in "${names[@]}"; do
+    first=$(median_ms <"$work/$n.first")
+    changed=$(median_ms <"$work/$n.changed")
+    init=$(median_ms <"$work/$n.init")
+    check=$(median_ms <"$work/$n.check")
+    via_cargo=$(median_ms <"$work/$n.cargo")
+    printf "$row" "$size" "$n" "$meta" "$first" "$(ratio "$first" "$meta")" "$changed" "$(ratio "$changed" "$meta")" \
+      "$init" "$(ratio "$init" "$meta")" \
+      "$check" "$(ratio "$check" "$meta")" "$(awk "BEGIN { printf \"%.1f\", $via_cargo - $init }")"
+  done
 done

@@ -57,7 +57,7 @@ pub struct BuildArgs {
 
     /// Tag the image with this name (one --bin only; default: <stage>:<version>
     /// and <stage>:latest).
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = image_reference)]
     pub tag: Option<String>,
 
     /// Target platform(s), e.g. linux/amd64,linux/arm64.
@@ -89,13 +89,13 @@ pub struct ProjectArgs {
 
     /// Package only the binaries of this workspace member (repeatable).
     /// Config key: `packages`.
-    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    #[arg(short = 'p', long = "package", value_name = "SPEC", value_parser = cargo_name)]
     pub packages: Vec<String>,
 
     /// Package only this binary (repeatable); the first named becomes the
     /// default stage unless a package's `default-run` is among them.
     /// Config key: `bins`.
-    #[arg(long = "bin", value_name = "NAME")]
+    #[arg(long = "bin", value_name = "NAME", value_parser = cargo_name)]
     pub bins: Vec<String>,
 
     /// Rust version of the builder image, X.Y or X.Y.Z (a numeric channel in
@@ -106,7 +106,7 @@ pub struct ProjectArgs {
 
     /// Cargo features to enable in the image build (comma-separated or
     /// repeated). Config key: `features`.
-    #[arg(short = 'F', long, value_name = "FEATURES", value_delimiter = ',')]
+    #[arg(short = 'F', long, value_name = "FEATURES", value_delimiter = ',', value_parser = cargo_feature)]
     pub features: Vec<String>,
 
     /// Build without the default features. Config key: `no-default-features`.
@@ -118,7 +118,7 @@ pub struct ProjectArgs {
     pub all_features: bool,
 
     /// The cargo profile to build with (default: release). Config key: `profile`.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = cargo_profile)]
     pub profile: Option<String>,
 
     /// Print what was detected and why each image, package and library was
@@ -224,6 +224,31 @@ pub struct TemplatesArgs {
     /// Path to Cargo.toml of the project (default: the one here).
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+}
+
+/// A flag value in a grammar of [`crate::grammar`].
+fn grammar_value(check: crate::grammar::Rule) -> impl Fn(&str) -> Result<String, String> {
+    move |value| {
+        check(value)
+            .map(|()| value.to_string())
+            .map_err(String::from)
+    }
+}
+
+fn cargo_name(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::cargo_name)(value)
+}
+
+fn cargo_feature(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::cargo_feature)(value)
+}
+
+fn cargo_profile(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::cargo_profile)(value)
+}
+
+fn image_reference(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::image_reference)(value)
 }
 
 /// Parses the process arguments.

@@ -23,8 +23,8 @@ pub struct Context {
     pub generator: Generator,
     /// `rust` or `python`; picks the main template (`<ecosystem>/Dockerfile`).
     pub ecosystem: &'static str,
-    /// A short name for the project: the root package, else the root folder
-    /// (lowercased to be a valid image name).
+    /// A short name for the project: the root package, else the root folder,
+    /// made a valid image name.
     pub project: String,
     /// The stage that builds.
     pub builder: Builder,

@@ -13,6 +13,7 @@ pub mod ecosystems;
 pub mod engine;
 pub mod error;
 pub mod folder;
+pub mod grammar;
 pub mod images;
 pub mod layout;
 pub mod pipeline;

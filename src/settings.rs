@@ -1,7 +1,7 @@
 //! The settings every ecosystem shares, one type for all: `port`, `env`,
 //! `include`, `args` and `apt`. An ecosystem's table is these keys plus its
-//! own; [`parse_table`] splits the two, so each is a plain `Deserialize`
-//! struct that refuses unknown keys.
+//! own; [`parse_table`] reads both halves from it and refuses a key that
+//! belongs to neither. Every value is checked against its grammar here.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::context::Include;
 use crate::error::fail;
-use crate::folder::relative_slash;
+use crate::folder::inside;
+use crate::grammar;
 use crate::layout::APP_DIR;
 
 /// The shared keys, as written in a configuration table. Other keys are
@@ -198,7 +199,14 @@ pub fn resolve(
     for (cfg, origin) in tables() {
         for (key, value) in cfg.env.iter().flatten() {
             check_env_name(key, origin)?;
-            out.env.insert(key.clone(), value.text());
+            let value = value.text();
+            if let Err(rule) = grammar::no_control(&value) {
+                return Err(fail(
+                    format!("invalid `env` value of `{key}` in {origin}: {rule}"),
+                    "an ENV value is one line: write it without newlines or other control characters",
+                ));
+            }
+            out.env.insert(key.clone(), value);
         }
         for name in cfg.apt.iter().flatten() {
             check_apt_name(name, origin)?;
@@ -239,37 +247,21 @@ fn ports(ports: Option<&Ports>, origin: &Origin) -> Result<Vec<u16>> {
 }
 
 fn check_env_name(key: &str, origin: &Origin) -> Result<()> {
-    let mut chars = key.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(fail(
+    grammar::env_name(key).map_err(|rule| {
+        fail(
             format!("invalid `env` name `{key}` in {origin}"),
-            "environment variable names are letters, digits and `_`, not starting with a digit",
-        ))
-    }
+            format!("{rule}, e.g. RUST_LOG"),
+        )
+    })
 }
 
-/// Debian policy: lowercase letters, digits, `+`, `-` and `.`, at least two
-/// characters, starting with a letter or digit.
 fn check_apt_name(name: &str, origin: &Origin) -> Result<()> {
-    let ok = name.len() >= 2
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(fail(
+    grammar::debian_package(name).map_err(|rule| {
+        fail(
             format!("invalid `apt` entry `{name}` in {origin}: not a Debian package name"),
-            "Debian package names are lowercase letters, digits, `+`, `-` and `.`, e.g. apt = [\"libpq-dev\", \"pkg-config\"]",
-        ))
-    }
+            format!("{rule}, e.g. apt = [\"libpq-dev\", \"pkg-config\"]"),
+        )
+    })
 }
 
 fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
@@ -279,27 +271,34 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
             hint.to_string(),
         )
     };
-    let p = Path::new(path);
-    if path.trim().is_empty() {
-        return Err(bad(
-            "it is empty",
-            "name a file or folder next to the manifest",
-        ));
+    let inside_hint = "name a file or folder below the file that lists it; in a Cargo workspace, list files from elsewhere in [workspace.metadata.distroless] of the root Cargo.toml";
+    if let Err(rule) = grammar::project_path(path) {
+        return Err(bad(rule, inside_hint));
     }
-    if p.is_absolute()
-        || p.components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    if Path::new(path)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return Err(bad(
             "it must be a plain relative path inside the manifest's folder",
-            "name a path below the file that lists it; in a Cargo workspace, list files from elsewhere in [workspace.metadata.distroless] of the root Cargo.toml",
+            inside_hint,
         ));
     }
-    let rel = relative_slash(&Path::new("/").join(p), Path::new("/")).unwrap_or_default();
-    let src = if origin.dir.is_empty() {
-        rel.clone()
-    } else {
-        format!("{}/{rel}", origin.dir)
+    let rel: Vec<&str> = path
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    let rel = rel.join("/");
+    let src = match (origin.dir.is_empty(), rel.is_empty()) {
+        (true, true) => {
+            return Err(bad(
+                "it names the whole build context",
+                "list the files and folders the image needs, e.g. include = [\"static\", \"config.toml\"]",
+            ));
+        }
+        (true, false) => rel.clone(),
+        (false, true) => origin.dir.to_string(),
+        (false, false) => format!("{}/{rel}", origin.dir),
     };
     if !context.join(&src).exists() {
         return Err(bad(
@@ -307,10 +306,18 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
             "paths are relative to the folder of the file that lists them",
         ));
     }
-    Ok(Include {
-        dest: format!("{APP_DIR}/{rel}"),
-        src,
-    })
+    if !inside(context, &src)? {
+        return Err(bad(
+            &format!("`{src}` leads out of the project through a symbolic link"),
+            "copy the file into the project, or point the link inside it",
+        ));
+    }
+    let dest = if rel.is_empty() {
+        format!("{APP_DIR}/")
+    } else {
+        format!("{APP_DIR}/{rel}")
+    };
+    Ok(Include { dest, src })
 }
 
 #[cfg(test)]
@@ -426,13 +433,59 @@ pub(crate) mod tests {
             text.contains("`crates/api/missing` does not exist"),
             "{text}"
         );
-        let cfg = shared(serde_json::json!({"include": ["../x"]}));
-        let text = format(&resolve(None, (&cfg, &MEMBER), dir.path()).unwrap_err());
+        for (entry, origin, why) in [
+            ("../x", &MEMBER, "without `..`"),
+            ("/etc/passwd", &MEMBER, "without `..`"),
+            ("data[1].txt", &MEMBER, "Docker reads them as patterns"),
+            ("a\nRUN x", &MEMBER, "control characters"),
+            (".", &WS, "it names the whole build context"),
+            ("./", &WS, "it names the whole build context"),
+        ] {
+            let cfg = shared(serde_json::json!({ "include": [entry] }));
+            let text = format(&resolve(None, (&cfg, origin), dir.path()).unwrap_err());
+            assert!(
+                text.contains(&format!("invalid `include` entry `{entry}` in {origin}"))
+                    && text.contains(why),
+                "{text}"
+            );
+        }
+        // In a member's folder, `.` is that folder.
+        std::fs::create_dir_all(dir.path().join("crates/api")).unwrap();
+        let cfg = shared(serde_json::json!({"include": ["."]}));
+        let s = resolve(None, (&cfg, &MEMBER), dir.path()).unwrap();
+        assert_eq!(
+            s.include,
+            [Include {
+                src: "crates/api".into(),
+                dest: "/app/".into()
+            }]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_include_that_leaves_through_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc", dir.path().join("conf")).unwrap();
+        let cfg = shared(serde_json::json!({"include": ["conf"]}));
+        let text = format(&resolve(None, (&cfg, &WS), dir.path()).unwrap_err());
         assert!(
-            text.contains("`../x` in [package.metadata.distroless] of crates/api/Cargo.toml")
-                && text.contains("plain relative path"),
+            text.contains("leads out of the project through a symbolic link"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn env_values_are_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = shared(serde_json::json!({"env": {"A": "x\nRUN echo INJECTED"}}));
+        let text = format(&resolve(None, (&cfg, &WS), dir.path()).unwrap_err());
+        assert!(
+            text.contains("invalid `env` value of `A` in [workspace.metadata.distroless] of Cargo.toml: control characters"),
+            "{text}"
+        );
+        let cfg = shared(serde_json::json!({"env": {"A": "quotes \" and $HOME are fine"}}));
+        assert!(resolve(None, (&cfg, &WS), dir.path()).is_ok());
     }
 
     #[test]

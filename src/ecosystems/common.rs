@@ -3,6 +3,7 @@
 //! Debian packages with the typed reasons behind each.
 
 use crate::context::{AptPackage, IgnoreSection, Label, Runtime};
+use crate::grammar;
 use crate::images::{self, NONROOT_UID, Variant};
 use crate::layout::APP_DIR;
 
@@ -131,8 +132,8 @@ pub fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec
         value,
     };
     let mut labels = vec![
-        label("title", title.to_string()),
-        label("version", version.to_string()),
+        label("title", one_line(title)),
+        label("version", one_line(version)),
     ];
     for (key, value) in ["description", "licenses", "source"]
         .into_iter()
@@ -145,18 +146,28 @@ pub fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec
     labels
 }
 
-/// An image's tags: `<stage>:<version>` and `<stage>:latest`.
+/// An image's tags: `<name>:<version>` and `<name>:latest`, the name made
+/// from the stage and the version made a valid tag (`+` becomes `-`).
 pub fn image_tags(stage: &str, version: &str) -> Vec<String> {
-    vec![format!("{stage}:{version}"), format!("{stage}:latest")]
+    let name = grammar::image_repository(stage);
+    vec![
+        format!("{name}:{}", grammar::image_tag(version)),
+        format!("{name}:latest"),
+    ]
 }
 
-/// Collapses whitespace runs (newlines included) to single spaces.
+/// Collapses whitespace runs (newlines included) to single spaces and drops
+/// other control characters: a label value is one line of text.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A Docker stage name for a binary: lowercase letters, digits, `-`, `_`, `.`,
-/// starting with a letter.
+/// starting with a letter, and none of the names BuildKit keeps for itself.
 pub fn stage_name(bin: &str) -> String {
     let mut s: String = bin
         .chars()
@@ -169,7 +180,9 @@ pub fn stage_name(bin: &str) -> String {
             }
         })
         .collect();
-    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+    if !s.starts_with(|c: char| c.is_ascii_lowercase())
+        || grammar::RESERVED_STAGES.contains(&s.as_str())
+    {
         s.insert_str(0, "bin-");
     }
     s
@@ -232,6 +245,23 @@ mod tests {
         assert_eq!(stage_name("api-server"), "api-server");
         assert_eq!(stage_name("My_App"), "my_app");
         assert_eq!(stage_name("1up"), "bin-1up");
+        assert_eq!(stage_name("scratch"), "bin-scratch");
+        assert_eq!(stage_name("context"), "bin-context");
+    }
+
+    #[test]
+    fn tags_and_labels_are_valid_whatever_the_metadata() {
+        assert_eq!(
+            image_tags("_worker_", "1.0.0+build.5"),
+            ["worker:1.0.0-build.5", "worker:latest"]
+        );
+        let labels = labels(
+            "a\u{7}b",
+            "1.0",
+            [&Some("two\nlines\r\u{1b}[31m red".into()), &None, &None],
+        );
+        assert_eq!(labels[0].value, "ab");
+        assert_eq!(labels[2].value, "two lines [31m red");
     }
 
     #[test]

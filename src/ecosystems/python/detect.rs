@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::requirements::{self, dep_name};
 use crate::error::fail;
 use crate::folder::Folder;
+use crate::grammar;
 use crate::settings::{self, Origin, OwnKeys, Settings, parse_table};
 
 /// How the dependencies are installed: by the project's own tool, from its
@@ -280,9 +281,29 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
-    let name = string(py, &["project", "name"])
-        .or_else(|| poetry.and_then(|p| p.get("name")?.as_str().map(String::from)))
-        .unwrap_or(folder);
+    let declared = string(py, &["project", "name"])
+        .map(|n| (n, "[project] name"))
+        .or_else(|| {
+            poetry
+                .and_then(|p| p.get("name")?.as_str().map(String::from))
+                .map(|n| (n, "[tool.poetry] name"))
+        });
+    let name = match declared {
+        Some((name, key)) => {
+            if let Err(rule) = grammar::pep508_name(&name) {
+                return Err(fail(
+                    format!(
+                        "invalid {key} {name:?} in {}: {rule}",
+                        project.path("pyproject.toml").display()
+                    ),
+                    "name the project as PyPI would accept it, e.g. name = \"my-service\"",
+                ));
+            }
+            name
+        }
+        // The folder's name, made one a project could have.
+        None => crate::grammar::image_repository(&folder),
+    };
     let field = |key: &str| {
         string(py, &["project", key])
             .or_else(|| poetry.and_then(|p| p.get(key)?.as_str().map(String::from)))

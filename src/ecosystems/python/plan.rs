@@ -137,7 +137,7 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
         ecosystem: "python",
-        project: stage,
+        project: crate::grammar::image_repository(&project.name),
         builder: Builder {
             image: images::debian_slim(distro),
             stage: "builder".into(),

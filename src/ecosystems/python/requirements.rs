@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::error::fail;
-use crate::folder::Folder;
+use crate::folder::{Folder, inside};
+use crate::grammar;
 
 /// What a requirements file and its includes hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,15 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 "fix the -r/-c line that names it",
             ));
         };
+        if !inside(project.root(), &file)? {
+            return Err(fail(
+                format!(
+                    "{} leads out of the project through a symbolic link",
+                    path.display()
+                ),
+                "copy the file into the project: the image build sees nothing outside it",
+            ));
+        }
         files.push(file.clone());
         let dir = Path::new(&file)
             .parent()
@@ -75,11 +85,19 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 let (opt, value) = split_option(rest);
                 match opt {
                     "r" | "-requirement" | "c" | "-constraint" => {
-                        let included = dir.join(value.trim()).to_string_lossy().replace('\\', "/");
-                        if value.trim().is_empty() {
+                        let value = value.trim();
+                        if value.is_empty() {
                             return Err(fail(
                                 format!("{at}: -r needs a file name"),
                                 "write `-r other-requirements.txt`",
+                            ));
+                        }
+                        let included = dir.join(value).to_string_lossy().replace('\\', "/");
+                        let included = normalise(&included);
+                        if let Err(rule) = grammar::project_path(&included) {
+                            return Err(fail(
+                                format!("{at}: `{value}` is not a file of the project: {rule}"),
+                                "name a requirements file inside the project, relative to the file that includes it; the image build sees nothing else",
                             ));
                         }
                         todo.push(included);
@@ -126,6 +144,27 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
     })
 }
 
+/// `a/./b` → `a/b`; `a/../b` → `b`; a `..` that climbs above the start
+/// stays, for the grammar to refuse.
+fn normalise(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
 fn split_option(rest: &str) -> (&str, &str) {
     let rest = rest.trim();
     if let Some((opt, value)) = rest.split_once(['=', ' ']) {
@@ -166,6 +205,45 @@ mod tests {
         assert_eq!(r.names, ["flask", "requests"]);
         assert_eq!(r.files, ["requirements.txt", "base.txt"]);
         assert!(r.hashes);
+    }
+
+    #[test]
+    fn includes_stay_inside_the_project() {
+        for line in [
+            "-r /etc/passwd",
+            "-r ../secrets.txt",
+            "-c sub/../../x.txt",
+            "-r data[1].txt",
+        ] {
+            let (_d, p) = project(&[("requirements.txt", &format!("flask\n{line}\n"))]);
+            let text = crate::error::format(&read(&p, "requirements.txt").unwrap_err());
+            assert!(
+                text.contains("requirements.txt:2:")
+                    && text.contains("is not a file of the project"),
+                "{line}: {text}"
+            );
+        }
+        let (_d, p) = project(&[
+            ("requirements.txt", "-r sub/../base.txt\n"),
+            ("base.txt", "flask\n"),
+        ]);
+        assert_eq!(
+            read(&p, "requirements.txt").unwrap().files,
+            ["requirements.txt", "base.txt"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_requirements_file_that_leaves_the_project_is_refused() {
+        let (d, p) = project(&[("requirements.txt", "-r base.txt\n")]);
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("base.txt")).unwrap();
+        let text = crate::error::format(&read(&p, "requirements.txt").unwrap_err());
+        assert!(text.contains("base.txt leads out of the project"), "{text}");
+        assert!(
+            !text.contains("root:"),
+            "nothing of the target is shown: {text}"
+        );
     }
 
     #[test]

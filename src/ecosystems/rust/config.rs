@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Deserialize;
 
 use crate::error::fail;
+use crate::grammar;
 use crate::settings::{ImageSettings, Origin, OwnKeys, parse_table};
 
 /// The Rust-only keys: choices about the whole project. Unknown keys are
@@ -26,6 +27,36 @@ pub struct RustConfig {
     pub all_features: Option<bool>,
     pub profile: Option<String>,
     pub bake: Option<bool>,
+}
+
+impl RustConfig {
+    /// Checks each value against its grammar, naming the key and table.
+    fn check(&self, origin: &Origin) -> Result<()> {
+        let lists: [(&str, &Option<Vec<String>>, grammar::Rule); 3] = [
+            ("packages", &self.packages, grammar::cargo_name),
+            ("bins", &self.bins, grammar::cargo_name),
+            ("features", &self.features, grammar::cargo_feature),
+        ];
+        for (key, values, rule) in lists {
+            for v in values.iter().flatten() {
+                rule(v).map_err(|why| {
+                    fail(
+                        format!("invalid `{key}` entry {v:?} in {origin}: {why}"),
+                        "fix the entry",
+                    )
+                })?;
+            }
+        }
+        if let Some(p) = &self.profile {
+            grammar::cargo_profile(p).map_err(|why| {
+                fail(
+                    format!("invalid `profile` {p:?} in {origin}: {why}"),
+                    "name a profile of the workspace, e.g. profile = \"release\"",
+                )
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl OwnKeys for RustConfig {
@@ -61,11 +92,12 @@ impl Table {
         let Some(value) = metadata.get("distroless") else {
             return Ok(Table::default());
         };
-        let (settings, rust) = parse_table(
+        let (settings, rust): (_, RustConfig) = parse_table(
             value,
             &origin.to_string(),
             "all but the first five belong in the root's table; see the README's Configuration section",
         )?;
+        rust.check(origin)?;
         Ok(Table { settings, rust })
     }
 

@@ -12,6 +12,7 @@ use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, TargetKind};
 use super::config::{Selection, Table};
 use crate::error::{WithHint, fail};
 use crate::folder::{Folder, relative_slash};
+use crate::grammar;
 use crate::settings::{self, Origin, Settings};
 use crate::version::RustVersion;
 
@@ -234,6 +235,15 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
         .map(|d| d.as_std_path())
         .unwrap_or(root);
     let dir = relative_slash(manifest_dir, root).unwrap_or_default();
+    if let Err(rule) = grammar::no_control(&dir) {
+        return Err(fail(
+            format!(
+                "the folder of package `{}` ({dir:?}) has a name the Dockerfile cannot hold: {rule}",
+                p.name
+            ),
+            "rename the folder",
+        ));
+    }
     let manifest = if dir.is_empty() {
         "Cargo.toml".to_string()
     } else {
@@ -266,6 +276,7 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
         })
         .collect();
     bins.sort_by(|a, b| a.name.cmp(&b.name));
+    check_names(&p.name, &bins, &manifest)?;
 
     let mut path_deps = Vec::new();
     for dep in &p.dependencies {
@@ -309,6 +320,41 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
         settings,
     };
     Ok((package, config))
+}
+
+/// Refuses a package, binary or required feature whose name would not pass
+/// into a Dockerfile unchanged (cargo accepts more than it builds well,
+/// newlines in `[[bin]] name` among them).
+fn check_names(package: &str, bins: &[Bin], manifest: &str) -> Result<()> {
+    if let Err(rule) = grammar::cargo_name(package) {
+        return Err(fail(
+            format!("invalid package name {package:?} in {manifest}: {rule}"),
+            "rename the package",
+        ));
+    }
+    for b in bins {
+        if let Err(rule) = grammar::cargo_name(&b.name) {
+            return Err(fail(
+                format!(
+                    "invalid binary name {:?} in {manifest} (`[[bin]] name`): {rule}",
+                    b.name
+                ),
+                "rename the binary target; its name becomes the image's stage and entrypoint",
+            ));
+        }
+        for f in &b.required_features {
+            if let Err(rule) = grammar::cargo_feature(f) {
+                return Err(fail(
+                    format!(
+                        "invalid feature {f:?} in `required-features` of binary `{}` in {manifest}: {rule}",
+                        b.name
+                    ),
+                    "rename the feature",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The crate names in a Cargo.lock.

@@ -103,7 +103,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
                     .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
             })),
     );
-    let project_name = common::stage_name(&project.name);
+    let project_name = crate::grammar::image_repository(&project.name);
     let binaries = selected
         .iter()
         .zip(&stages)

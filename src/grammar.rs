@@ -1,0 +1,313 @@
+//! The grammar each value must pass before it may reach a generated file.
+//! Each check says which rule a value breaks; the caller names the file and
+//! key. A leaf: values that pass need no further escaping where they land.
+
+/// A value outside its grammar: the rule it breaks, for the message.
+pub type Broken = &'static str;
+
+/// A grammar: passes a value, or says which rule it breaks.
+pub type Rule = fn(&str) -> Result<(), Broken>;
+
+fn chars_ok(value: &str, first: impl Fn(char) -> bool, rest: impl Fn(char) -> bool) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(first) && chars.all(rest)
+}
+
+/// A cargo package or binary target name: ASCII letters, digits, `-` and `_`.
+pub fn cargo_name(value: &str) -> Result<(), Broken> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if chars_ok(value, ok, ok) {
+        Ok(())
+    } else {
+        Err("cargo names are ASCII letters, digits, `-` and `_`")
+    }
+}
+
+/// A cargo feature as `--features` takes it: `feature`, `package/feature`
+/// or `package?/feature`, the feature starting with a letter, digit or `_`
+/// and going on with those, `-`, `+` and `.`.
+pub fn cargo_feature(value: &str) -> Result<(), Broken> {
+    let (package, feature) = match value.split_once('/') {
+        Some((p, f)) => (Some(p.strip_suffix('?').unwrap_or(p)), f),
+        None => (None, value),
+    };
+    let first = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let rest = |c: char| first(c) || matches!(c, '-' | '+' | '.');
+    let ok = chars_ok(feature, first, rest) && package.is_none_or(|p| cargo_name(p).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "features are `name`, `package/name` or `package?/name`: ASCII letters, digits, `_`, then also `-`, `+` and `.`",
+        )
+    }
+}
+
+/// A cargo profile name: ASCII letters, digits, `-` and `_`.
+pub fn cargo_profile(value: &str) -> Result<(), Broken> {
+    cargo_name(value).map_err(|_| "profile names are ASCII letters, digits, `-` and `_`")
+}
+
+/// A Debian package name (Debian policy 5.6.1): lowercase letters, digits,
+/// `+`, `-` and `.`, at least two characters, starting with a letter or digit.
+pub fn debian_package(value: &str) -> Result<(), Broken> {
+    let first = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let rest = |c: char| first(c) || matches!(c, '+' | '-' | '.');
+    if value.len() >= 2 && chars_ok(value, first, rest) {
+        Ok(())
+    } else {
+        Err(
+            "Debian package names are lowercase letters, digits, `+`, `-` and `.`, at least two, starting with a letter or digit",
+        )
+    }
+}
+
+/// An environment variable name: letters, digits and `_`, not starting
+/// with a digit.
+pub fn env_name(value: &str) -> Result<(), Broken> {
+    let first = |c: char| c.is_ascii_alphabetic() || c == '_';
+    let rest = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if chars_ok(value, first, rest) {
+        Ok(())
+    } else {
+        Err("environment variable names are letters, digits and `_`, not starting with a digit")
+    }
+}
+
+/// A project name as PEP 508 has it: ASCII letters and digits, with `.`,
+/// `_` and `-` inside.
+pub fn pep508_name(value: &str) -> Result<(), Broken> {
+    let end = |c: char| c.is_ascii_alphanumeric();
+    let inner = |c: char| end(c) || matches!(c, '.' | '_' | '-');
+    if chars_ok(value, end, inner) && value.ends_with(end) {
+        Ok(())
+    } else {
+        Err("PEP 508 names are ASCII letters and digits, with `.`, `_` and `-` between them")
+    }
+}
+
+/// Text that lands in a place that cannot escape a control character (a
+/// double-quoted `ENV` value, a comment, a path).
+pub fn no_control(value: &str) -> Result<(), Broken> {
+    if value.chars().any(char::is_control) {
+        Err("control characters (newlines, tabs, escapes) cannot be written there")
+    } else {
+        Ok(())
+    }
+}
+
+/// A path inside the project, relative, with forward slashes: no `..`, not
+/// absolute, no control characters, and none of the characters that
+/// `.dockerignore` and `COPY` read as patterns (`*`, `?`, `[`, `]`, `\`)
+/// or that start a `.dockerignore` rule (`!`, `#`).
+pub fn project_path(value: &str) -> Result<(), Broken> {
+    if value.trim().is_empty() {
+        return Err("it is empty");
+    }
+    no_control(value)?;
+    if value.starts_with('/') || value.split('/').any(|part| part == "..") {
+        return Err("it must be a relative path inside the project, without `..`");
+    }
+    if value.contains(['*', '?', '[', ']', '\\']) || value.starts_with(['!', '#']) {
+        return Err(
+            "paths cannot hold `*`, `?`, `[`, `]` or `\\`, nor start with `!` or `#`: Docker reads them as patterns",
+        );
+    }
+    Ok(())
+}
+
+/// An image repository name built from `name`: lowercase letters and digits
+/// in runs joined by one `.`, `_`, `__` or run of `-`, as Docker's reference
+/// grammar has it; anything else becomes `-`. Empty becomes `app`.
+pub fn image_repository(name: &str) -> String {
+    let mut out = String::new();
+    let mut sep = String::new();
+    for c in name.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if !out.is_empty() && !sep.is_empty() {
+                let valid =
+                    sep == "." || sep == "_" || sep == "__" || sep.chars().all(|c| c == '-');
+                out.push_str(if valid { &sep } else { "-" });
+            }
+            sep.clear();
+            out.push(c);
+        } else {
+            sep.push(if matches!(c, '.' | '_' | '-') { c } else { '-' });
+        }
+    }
+    if out.is_empty() {
+        "app".to_string()
+    } else {
+        out
+    }
+}
+
+/// An image tag built from `version`: letters, digits, `_`, `.` and `-`, at
+/// most 128, not starting with `.` or `-`; anything else becomes `-`
+/// (`1.0.0+build.5` → `1.0.0-build.5`).
+pub fn image_tag(version: &str) -> String {
+    let mut tag: String = version
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(128)
+        .collect();
+    if tag.is_empty() || tag.starts_with(['.', '-']) {
+        tag.insert(0, '0');
+        tag.truncate(128);
+    }
+    tag
+}
+
+/// Whether a full image reference (`[registry/]name[:tag][@digest]`) is
+/// valid, for tags the user gives.
+pub fn image_reference(value: &str) -> Result<(), Broken> {
+    let rule = "image references are `[registry[:port]/]name[:tag]`, the name lowercase letters and digits joined by `.`, `_`, `__` or `-`, the tag up to 128 of letters, digits, `_`, `.` and `-`";
+    let (rest, digest) = match value.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (value, None),
+    };
+    if let Some(d) = digest {
+        let ok = d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty() && !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !ok {
+            return Err(rule);
+        }
+    }
+    let (name, tag) = match rest.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (rest, None),
+    };
+    if let Some(t) = tag {
+        if t.is_empty() || t.len() > 128 || image_tag(t) != t {
+            return Err(rule);
+        }
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        let host = parts.remove(0);
+        let ok = host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !ok {
+            return Err(rule);
+        }
+    }
+    if parts.is_empty()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || image_repository(p) != *p)
+    {
+        return Err(rule);
+    }
+    Ok(())
+}
+
+/// Stage names BuildKit keeps for itself: a stage may not take them.
+pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_and_out_of_their_grammars() {
+        for ok in ["api", "api-server", "my_app", "A1"] {
+            assert!(cargo_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "x\nRUN echo", "a$(id)", "é", "a.b"] {
+            assert!(cargo_name(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["json", "api/cli", "serde?/derive", "v1.2", "c++", "_x"] {
+            assert!(cargo_feature(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "y\nRUN echo INJECTED",
+            "a,b",
+            "a b",
+            "-x",
+            "p q/x",
+            "a/",
+            "/a",
+        ] {
+            assert!(cargo_feature(bad).is_err(), "{bad:?}");
+        }
+        assert!(cargo_profile("release-lto").is_ok());
+        assert!(cargo_profile("release$(id)").is_err());
+        for ok in ["libpq-dev", "g++", "python3.13", "7zip"] {
+            assert!(debian_package(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a", "LibPQ", "-x", "a;b", "a b"] {
+            assert!(debian_package(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["flask", "zope.interface", "my_app-2"] {
+            assert!(pep508_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a b", "x\ny"] {
+            assert!(pep508_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(env_name("RUST_LOG").is_ok() && env_name("1X").is_err());
+    }
+
+    #[test]
+    fn project_paths() {
+        for ok in ["static", "config/default.toml", "a b/c", ".env.example"] {
+            assert!(project_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "data[1].txt",
+            "*.txt",
+            "a\\b",
+            "!x",
+            "#x",
+            "a\nb",
+        ] {
+            assert!(project_path(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn image_names_and_tags_follow_the_reference_grammar() {
+        assert_eq!(image_repository("api-server"), "api-server");
+        assert_eq!(image_repository("_worker_"), "worker");
+        assert_eq!(image_repository("My App"), "my-app");
+        assert_eq!(image_repository("a__b...c"), "a__b-c");
+        assert_eq!(image_repository("a__b"), "a__b");
+        assert_eq!(image_repository("___"), "app");
+        assert_eq!(image_tag("1.0.0+build.5"), "1.0.0-build.5");
+        assert_eq!(image_tag("latest"), "latest");
+        assert_eq!(image_tag(".hidden"), "0.hidden");
+        assert_eq!(image_tag(""), "0");
+        assert_eq!(image_tag(&"x".repeat(300)).len(), 128);
+        for ok in [
+            "api:1.0.0",
+            "registry.example.com:5000/team/api:latest",
+            "localhost/api",
+            "api@sha256:abc123",
+        ] {
+            assert!(image_reference(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Api",
+            "api:1.0+x",
+            "api:",
+            "_api",
+            "a b",
+            "api@sha256",
+            "x:\"y\"",
+        ] {
+            assert!(image_reference(bad).is_err(), "{bad:?}");
+        }
+    }
+}
