@@ -177,6 +177,10 @@ pub struct PythonBuild {
     pub cache_dir: &'static str,
     /// Installs the project itself after its source is copied, if it is a package.
     pub project_command: Option<String>,
+    /// Whether the final stage copies the source (the builder's workdir):
+    /// script projects run from it. An installed project's code is in the
+    /// venv already, so its image gets the venv and `include` only.
+    pub copy_source: bool,
 }
 
 /// One image and its final stage: a Rust binary, or the Python application.
@@ -202,8 +206,9 @@ pub struct Binary {
     pub ports: Vec<u16>,
     /// Variables to set (the `env` setting), sorted by name.
     pub env: Vec<EnvVar>,
-    /// Files copied into the image (the `include` setting; Rust only, as
-    /// Python copies its whole filtered source).
+    /// Files copied into the image from the build context (the `include`
+    /// setting; empty for a Python script project, whose whole filtered
+    /// source is copied).
     pub include: Vec<Include>,
     /// The `CMD` list.
     pub args: Vec<String>,

@@ -18,6 +18,7 @@ pub mod images;
 pub mod layout;
 pub mod pipeline;
 pub mod render;
+pub mod secrets;
 pub mod settings;
 pub mod status;
 pub mod version;

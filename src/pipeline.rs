@@ -79,7 +79,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         names.push(GeneratedFile::Bake);
     }
     let pending = |file: GeneratedFile, content: String| PendingFile {
-        path: root.join(file.file_name()),
+        root: root.clone(),
         name: file.file_name().to_string(),
         content,
     };
@@ -106,6 +106,27 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     })
 }
 
+/// Warnings for secret-looking files that the `.dockerignore` about to be
+/// written leaves in the build context (paths `include` names excepted).
+pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
+    let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
+        return Vec::new();
+    };
+    let ignore = crate::secrets::Ignore::parse(&ignore.content);
+    crate::secrets::exposed(
+        &generated.root,
+        &ignore,
+        &generated.planned.context.dockerignore_keep,
+    )
+    .into_iter()
+    .map(|path| {
+        format!(
+            "{path} looks like a secret, and no .dockerignore rule keeps it out of the build context; move it out of the project, or exclude it (an override of common/dockerignore.hbs)"
+        )
+    })
+    .collect()
+}
+
 /// The files as they are, when rendering may be skipped and every one is
 /// the tool's own, untouched, and rendered from these very inputs.
 fn recorded(
@@ -119,10 +140,10 @@ fn recorded(
     }
     let mut texts = Vec::with_capacity(names.len());
     for name in names {
-        let Some(text) = crate::folder::read_optional(&root.join(name.file_name()))? else {
+        let Some(text) = crate::folder::read_own(root, Path::new(name.file_name()))? else {
             return Ok(None);
         };
-        if write::recorded_inputs(&text) != Some(inputs) {
+        if write::recorded_inputs(&text).as_deref() != Some(inputs) {
             return Ok(None);
         }
         texts.push(text);

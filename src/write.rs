@@ -1,21 +1,32 @@
-//! Writing generated files: atomically, never over a file the tool did not
-//! write or that was edited since, and not at all when nothing changed.
+//! Writing generated files: as one set, atomically, never over a file the
+//! tool did not write or that was edited since, never through a symbolic
+//! link, and not at all when nothing changed.
 //!
-//! Each generated file ends with two lines: a digest of what it was rendered
-//! from, then a fingerprint, a hash of the rest of the file. A file whose
-//! fingerprint still matches is the tool's own and may be replaced; anything
-//! else belongs to the user. The inputs digest lets a re-run with unchanged
-//! inputs skip rendering.
+//! Each generated file ends with two lines: what it was rendered from (the
+//! inputs digest and the plan's facets), then a fingerprint, a hash of the
+//! rest of the file. A file whose fingerprint still matches is the tool's
+//! own and may be replaced; anything else belongs to the user. Line endings
+//! do not count: a CRLF checkout of a generated file is still untouched.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 
 use crate::error::fail;
+use crate::folder::{no_links, read_own};
 
 const MARK: &str = "# cargo-distroless fingerprint: ";
 const INPUTS: &str = "# cargo-distroless inputs: ";
+
+/// Temporary files of unfinished writes: `.cargo-distroless-XXXXXX.tmp`.
+pub const TEMP_PREFIX: &str = ".cargo-distroless-";
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// A temporary file older than this is left from a write that was killed.
+const STALE_TEMP: Duration = Duration::from_secs(60);
 
 /// Appends the inputs line and the fingerprint line to generated text.
 pub fn stamp(text: &str, inputs: &str) -> String {
@@ -24,24 +35,35 @@ pub fn stamp(text: &str, inputs: &str) -> String {
     format!("{body}{MARK}{fingerprint}\n")
 }
 
-/// The inputs digest an untouched generated file records.
-pub fn recorded_inputs(text: &str) -> Option<&str> {
+/// The text with LF line endings, as the tool writes it and hashes it.
+fn lf(text: &str) -> Cow<'_, str> {
+    if text.contains("\r\n") {
+        Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The inputs an untouched generated file records.
+pub fn recorded_inputs(text: &str) -> Option<String> {
     if ownership(text) != Ownership::Generated {
         return None;
     }
-    let body = &text[..text.rfind(MARK)?];
-    let last = body.strip_suffix('\n')?.rsplit('\n').next()?;
-    last.strip_prefix(INPUTS)
+    recorded_inputs_any(text)
 }
 
 /// What a file records on its inputs line, whether or not it was edited
 /// since: enough to say what changed, never to trust the file.
-pub fn recorded_inputs_any(text: &str) -> Option<&str> {
+pub fn recorded_inputs_any(text: &str) -> Option<String> {
+    let text = lf(text);
     let start = text.rfind(INPUTS)?;
     if start != 0 && !text[..start].ends_with('\n') {
         return None;
     }
-    text[start + INPUTS.len()..].lines().next()
+    text[start + INPUTS.len()..]
+        .lines()
+        .next()
+        .map(String::from)
 }
 
 /// The rendered part of a generated file: what comes before its inputs line.
@@ -53,7 +75,8 @@ fn rendered_part(text: &str) -> &str {
 }
 
 /// A 64-bit XXH3 of the text: it only has to notice edits, and it is stable
-/// across releases and platforms.
+/// across releases and platforms. Not a seal: anyone can recompute it, so
+/// nothing is trusted for it; `check` always renders and compares.
 fn digest(text: &str) -> String {
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
@@ -71,6 +94,7 @@ pub enum Ownership {
 
 /// Tells a generated, untouched file from an edited or foreign one.
 pub fn ownership(text: &str) -> Ownership {
+    let text = lf(text);
     let Some(pos) = text.rfind(MARK) else {
         return Ownership::Foreign;
     };
@@ -90,42 +114,51 @@ pub fn ownership(text: &str) -> Ownership {
 /// A file the tool wants on disk.
 #[derive(Debug, Clone)]
 pub struct PendingFile {
-    pub path: PathBuf,
-    /// The name shown to the user, relative to the project root.
+    /// The project root, below which no symbolic link is followed.
+    pub root: PathBuf,
+    /// Its path relative to the root, as shown to the user.
     pub name: String,
     /// The full content, fingerprint included.
     pub content: String,
+}
+
+impl PendingFile {
+    pub fn path(&self) -> PathBuf {
+        self.root.join(&self.name)
+    }
 }
 
 /// What writing one file will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Create,
-    /// Same bytes on disk: leave it (and its mtime) alone.
+    /// Same text on disk (line endings aside): leave it, and its mtime, alone.
     Unchanged,
     /// The tool's own file, out of date.
     Update,
     /// The tool's own file, rendered to the same text from other inputs
     /// (another release, a reworded template): up to date, but `init`
-    /// records the new inputs digest, so the next run can skip rendering.
+    /// records the new inputs, so the next run can skip rendering.
     Restamp,
     /// The user's file or edit: replaced only with `--force`.
     Conflict(Ownership),
 }
 
-/// Decides what to do with one file, reading what is there.
+/// Decides what to do with one file, reading what is there (never through a
+/// symbolic link).
 pub fn action(file: &PendingFile) -> Result<(Action, Option<String>)> {
-    let Some(current) = crate::folder::read_optional(&file.path)? else {
+    let Some(current) = read_own(&file.root, Path::new(&file.name))? else {
         return Ok((Action::Create, None));
     };
-    let action = if current == file.content {
+    let on_disk = lf(&current);
+    let action = if on_disk == file.content {
         Action::Unchanged
-    } else if rendered_part(&current) == rendered_part(&file.content)
-        && ownership(&current) == Ownership::Generated
+    } else if rendered_part(&on_disk) == rendered_part(&file.content)
+        && ownership(&on_disk) == Ownership::Generated
     {
         Action::Restamp
     } else {
-        match ownership(&current) {
+        match ownership(&on_disk) {
             Ownership::Generated => Action::Update,
             other => Action::Conflict(other),
         }
@@ -142,10 +175,13 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Writes every file that is missing or stale. When any would overwrite a
-/// file the user owns and `force` is off, writes nothing and says why, with
-/// the diff. Returns each file's action.
+/// Writes every file that is missing or stale, as one set: all of them or
+/// none. When any would overwrite a file the user owns and `force` is off,
+/// writes nothing and says why, with the diff. Returns each file's action.
 pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>> {
+    if let Some(root) = files.first().map(|f| f.root.as_path()) {
+        remove_stale_temps(root);
+    }
     let mut decided = Vec::new();
     let mut refusals = Vec::new();
     for f in files {
@@ -161,7 +197,7 @@ pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>
                 diff(&f.name, current.as_deref().unwrap_or(""), &f.content)
             ));
         }
-        decided.push((f, act));
+        decided.push((f, act, current));
     }
     if !refusals.is_empty() {
         return Err(fail(
@@ -172,30 +208,79 @@ pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>
             "keep a customisation by overriding a template in .distroless/templates/ (see the README), or replace the files with --force",
         ));
     }
-    for (f, act) in &decided {
-        if !matches!(act, Action::Unchanged) {
-            write_atomic(&f.path, &f.content)?;
-        }
-    }
+    let writes: Vec<(&PendingFile, Option<&str>)> = decided
+        .iter()
+        .filter(|(_, act, _)| !matches!(act, Action::Unchanged))
+        .map(|(f, _, current)| (*f, current.as_deref()))
+        .collect();
+    write_set(&writes)?;
     Ok(decided
         .into_iter()
-        .map(|(f, a)| (f.name.clone(), a))
+        .map(|(f, a, _)| (f.name.clone(), a))
         .collect())
 }
 
-/// Writes through a temporary file in the same folder and a rename, so a
-/// reader sees the old file or the new one, never half of either. An existing
-/// file keeps its permissions.
-pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+/// Writes every file's temporary copy first, then renames them into place.
+/// A failure before the renames leaves nothing behind; one during them puts
+/// back the files already renamed (`before` is what each held).
+fn write_set(files: &[(&PendingFile, Option<&str>)]) -> Result<()> {
+    let mut temps = Vec::with_capacity(files.len());
+    for (f, _) in files {
+        temps.push(temp_with(&f.path(), &f.content)?);
+    }
+    for (i, tmp) in temps.into_iter().enumerate() {
+        let path = files[i].0.path();
+        if let Err(e) = tmp.persist(&path) {
+            for (f, before) in &files[..i] {
+                let _ = match before {
+                    Some(text) => write_atomic(&f.path(), text),
+                    None => std::fs::remove_file(f.path()).map_err(Into::into),
+                };
+            }
+            return Err(e.error).with_context(|| format!("cannot write {}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Removes temporary files that a killed write left in `dir`.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(TEMP_PREFIX) || !name.ends_with(TEMP_SUFFIX) {
+            continue;
+        }
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if meta.is_file() && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A temporary file beside `path` holding `content`, synced, with the
+/// permissions `path` has (or a new file's usual 0644 less the umask).
+fn temp_with(path: &Path, content: &str) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let existing = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".cargo-distroless-");
-    // A new file gets the usual 0644, less the umask as for any new file
-    // (temporary files are otherwise created private).
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     #[cfg(unix)]
     if existing.is_none() {
         use std::os::unix::fs::PermissionsExt;
@@ -211,10 +296,31 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
         std::fs::set_permissions(tmp.path(), perms)
             .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
     }
-    tmp.persist(path)
+    Ok(tmp)
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a
+/// reader sees the old file or the new one, never half of either. An
+/// existing file keeps its permissions.
+pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+    temp_with(path, content)?
+        .persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Writes one of the tool's files below `root` (a template `eject` copies
+/// out), creating its folders, never through a symbolic link.
+pub fn write_own(root: &Path, rel: &Path, content: &str) -> Result<()> {
+    no_links(root, rel)?;
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    no_links(root, rel)?;
+    write_atomic(&path, content)
 }
 
 #[cfg(test)]
@@ -223,7 +329,7 @@ mod tests {
 
     fn pending(dir: &Path, name: &str, body: &str) -> PendingFile {
         PendingFile {
-            path: dir.join(name),
+            root: dir.to_path_buf(),
             name: name.into(),
             content: stamp(body, "0123456789abcdef"),
         }
@@ -252,7 +358,7 @@ mod tests {
         assert!(text.starts_with(
             "FROM x\n# cargo-distroless inputs: 0123456789abcdef\n# cargo-distroless fingerprint: "
         ));
-        assert_eq!(recorded_inputs(&text), Some("0123456789abcdef"));
+        assert_eq!(recorded_inputs(&text).as_deref(), Some("0123456789abcdef"));
         assert_eq!(recorded_inputs(&text.replace("FROM x", "FROM y")), None);
         assert_eq!(recorded_inputs("FROM x\n"), None);
     }
@@ -268,12 +374,12 @@ mod tests {
         let same = pending(dir.path(), "Dockerfile", "FROM a\n");
         assert_eq!(action(&same).unwrap().0, Action::Restamp);
         apply(std::slice::from_ref(&same), false).unwrap();
-        assert_eq!(std::fs::read_to_string(&same.path).unwrap(), same.content);
+        assert_eq!(std::fs::read_to_string(same.path()).unwrap(), same.content);
         assert_eq!(action(&same).unwrap().0, Action::Unchanged);
         apply(std::slice::from_ref(&old), false).unwrap();
         let other = pending(dir.path(), "Dockerfile", "FROM b\n");
         assert_eq!(action(&other).unwrap().0, Action::Update);
-        std::fs::write(&old.path, old.content.replace("FROM a", "FROM c")).unwrap();
+        std::fs::write(old.path(), old.content.replace("FROM a", "FROM c")).unwrap();
         assert_eq!(
             action(&same).unwrap().0,
             Action::Conflict(Ownership::Edited),
@@ -289,14 +395,14 @@ mod tests {
             apply(std::slice::from_ref(&f), false).unwrap()[0].1,
             Action::Create
         );
-        let before = std::fs::metadata(&f.path).unwrap().modified().unwrap();
+        let before = std::fs::metadata(f.path()).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(
             apply(std::slice::from_ref(&f), false).unwrap()[0].1,
             Action::Unchanged
         );
         assert_eq!(
-            std::fs::metadata(&f.path).unwrap().modified().unwrap(),
+            std::fs::metadata(f.path()).unwrap().modified().unwrap(),
             before
         );
     }
@@ -311,7 +417,7 @@ mod tests {
             apply(std::slice::from_ref(&new), false).unwrap()[0].1,
             Action::Update
         );
-        std::fs::write(&new.path, "FROM mine\n").unwrap();
+        std::fs::write(new.path(), "FROM mine\n").unwrap();
         let ignore = pending(dir.path(), ".dockerignore", "target/\n");
         let err = apply(&[ignore.clone(), new.clone()], false).unwrap_err();
         let text = crate::error::format(&err);
@@ -323,13 +429,13 @@ mod tests {
             text.contains("-FROM mine") && text.contains("+FROM b"),
             "{text}"
         );
-        assert_eq!(std::fs::read_to_string(&new.path).unwrap(), "FROM mine\n");
+        assert_eq!(std::fs::read_to_string(new.path()).unwrap(), "FROM mine\n");
         assert!(
-            !ignore.path.exists(),
+            !ignore.path().exists(),
             "nothing is written when one file is refused"
         );
         apply(&[ignore, new.clone()], true).unwrap();
-        assert_eq!(std::fs::read_to_string(&new.path).unwrap(), new.content);
+        assert_eq!(std::fs::read_to_string(new.path()).unwrap(), new.content);
     }
 
     #[cfg(unix)]

@@ -938,3 +938,84 @@ fn python_pipenv_lock() {
         "pipenv-app: hello (six 1.17.0)",
     );
 }
+
+/// Files that look like credentials, as projects hold them.
+const SECRET_FILES: &[&str] = &[
+    ".env",
+    ".envrc",
+    ".aws/credentials",
+    ".kube/config",
+    ".ssh/id_ecdsa",
+    ".git-credentials",
+    "deploy/id_ed25519",
+    "deploy/gcp-service-account.json",
+    "infra/terraform.tfstate",
+    "infra/prod.tfvars",
+    "vendored/lib/.git/config",
+    ".netrc",
+    ".pgpass",
+];
+
+/// Copies a fixture and plants the secret-looking files in it.
+fn with_secrets(name: &str) -> Fixture {
+    let f = fixture(name);
+    for s in SECRET_FILES {
+        let path = f.path(s);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("TOKEN-{s}\n")).unwrap();
+    }
+    f
+}
+
+/// A script project copies its filtered source into /app and an installed
+/// one copies none: in neither image is any of the secret-looking files the
+/// projects hold (listed from `docker export`), and `init` warns about the
+/// one a rule cannot know.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn secrets_in_the_project_never_reach_the_image() {
+    engine();
+    for (name, port, installed) in [("py-flask", 18330, false), ("py-package", 18331, true)] {
+        let f = with_secrets(name);
+        std::fs::create_dir_all(f.path("config")).unwrap();
+        f.write("config/client_secret.json", "{}\n");
+        let text = ok(&f.run(&["init"]));
+        assert!(
+            text.contains("warning: config/client_secret.json looks like a secret"),
+            "{text}"
+        );
+        for s in SECRET_FILES {
+            assert!(
+                !text.contains(&format!("warning: {s} ")),
+                "{s} is excluded: {text}"
+            );
+        }
+        let tag = format!("cargo-distroless-e2e/secrets-{name}:latest");
+        build(&f.dir, None, &tag);
+        let c = serve(&tag, port);
+        let files = Command::new("sh")
+            .arg("-c")
+            .arg(format!("docker export {} | tar -t", c.0))
+            .output()
+            .unwrap();
+        let files = stdout(&files);
+        for s in SECRET_FILES {
+            assert!(
+                !files.lines().any(|l| l.trim_end_matches('/').ends_with(s)),
+                "{tag} holds {s}"
+            );
+        }
+        let app: Vec<&str> = files
+            .lines()
+            .filter(|l| l.starts_with("app/") && *l != "app/")
+            .collect();
+        if installed {
+            assert!(
+                app.is_empty(),
+                "{tag}: an installed project ships no source: {app:?}"
+            );
+        } else {
+            assert!(app.contains(&"app/app.py"), "{tag}: {app:?}");
+        }
+    }
+}

@@ -41,7 +41,13 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
             Action::Update => Vec::new(),
         };
         let recorded = write::recorded_inputs_any(&current);
-        reasons.extend(drift::reasons(*file, &current, &f.content, recorded, &now));
+        reasons.extend(drift::reasons(
+            *file,
+            &current,
+            &f.content,
+            recorded.as_deref(),
+            &now,
+        ));
         stale += 1;
         println!("{name} is stale:");
         for r in &reasons {

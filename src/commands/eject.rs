@@ -1,6 +1,8 @@
 //! `eject`: copy built-in templates out for editing, never over an existing one.
 
-use anyhow::{Context as _, Result};
+use std::path::Path;
+
+use anyhow::Result;
 
 use super::{shown_dir, shown_file};
 use crate::cli::EjectArgs;
@@ -29,20 +31,15 @@ pub fn run(args: &EjectArgs) -> Result<Status> {
             })
             .collect::<Result<_>>()?
     };
-    let dir = root.join(OVERRIDE_DIR);
     let shown = shown_dir(&root);
     for t in chosen {
-        let path = dir.join(t.file);
+        let rel = Path::new(OVERRIDE_DIR).join(t.file);
         let name = shown_file(&shown, &format!("{OVERRIDE_DIR}/{}", t.file));
-        if path.exists() && !args.force {
+        if crate::folder::read_own(&root, &rel)?.is_some() && !args.force {
             eprintln!("kept {name}: it exists (--force replaces it)");
             continue;
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        write::write_atomic(&path, t.source)?;
+        write::write_own(&root, &rel, t.source)?;
         eprintln!("wrote {name}");
     }
     eprintln!("edit them, then run `cargo distroless init`; delete one to go back to the built-in");

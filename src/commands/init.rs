@@ -15,6 +15,9 @@ const SHOWN: usize = 8;
 pub fn run(args: &InitArgs) -> Result<Status> {
     let generated = pipeline::generate(&args.project.request(), Render::UnlessRecorded)?;
     report_plan(&generated);
+    for w in pipeline::exposed_secrets(&generated) {
+        crate::error::warn(&w);
+    }
     if args.stdout {
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
             print!("{}", f.content);

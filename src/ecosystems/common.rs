@@ -197,25 +197,13 @@ pub fn dockerignore(first: (&str, &[&str])) -> Vec<IgnoreSection> {
     };
     vec![
         section(first.0, first.1),
-        section("Version control.", &[".git/", ".hg/", ".svn/"]),
+        section(
+            "Version control, at any depth.",
+            &["**/.git/", "**/.hg/", "**/.svn/"],
+        ),
         section(
             "Secrets: keep credentials out of the build context.",
-            &[
-                "**/.env",
-                "**/.env.*",
-                "**/*.pem",
-                "**/*.key",
-                "**/*.p12",
-                "**/*.pfx",
-                "**/id_rsa*",
-                "**/id_ed25519*",
-                "**/.ssh/",
-                "**/.aws/",
-                "**/.netrc",
-                "**/.npmrc",
-                "**/.pypirc",
-                "**/.docker/config.json",
-            ],
+            crate::secrets::PATTERNS,
         ),
         section(
             "Editor and OS debris.",
@@ -230,8 +218,8 @@ pub fn dockerignore(first: (&str, &[&str])) -> Vec<IgnoreSection> {
             ],
         ),
         section(
-            "Templates for this tool: not part of the build.",
-            &[".distroless/"],
+            "This tool's templates and unfinished writes: not part of the build.",
+            &[".distroless/", ".cargo-distroless-*.tmp"],
         ),
     ]
 }

@@ -153,12 +153,14 @@ impl Overrides {
             root: root.to_path_buf(),
             ..Overrides::default()
         };
+        crate::folder::no_links(root, Path::new(OVERRIDE_DIR))?;
         if !dir.is_dir() {
             return Ok(out);
         }
+        let read = |file: &str| crate::folder::read_own(root, &Path::new(OVERRIDE_DIR).join(file));
         for t in BUILTINS {
-            let new = crate::folder::read_optional(&dir.join(t.file))?;
-            let old = crate::folder::read_optional(&dir.join(t.old.1))?;
+            let new = read(t.file)?;
+            let old = read(t.old.1)?;
             let (new_path, old_path) = (
                 format!("{OVERRIDE_DIR}/{}", t.file),
                 format!("{OVERRIDE_DIR}/{}", t.old.1),
@@ -242,7 +244,15 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
             let path = entry
                 .with_context(|| format!("cannot read {}", d.display()))?
                 .path();
-            if path.is_dir() {
+            let meta = std::fs::symlink_metadata(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if meta.file_type().is_symlink() {
+                return Err(fail(
+                    format!("{} is a symbolic link", path.display()),
+                    "templates are read only as plain files and folders: replace the link with a copy, or remove it",
+                ));
+            }
+            if meta.is_dir() {
                 stack.push(path);
                 continue;
             }

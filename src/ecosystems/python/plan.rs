@@ -63,11 +63,13 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
     let settings = &project.settings;
     let port = settings.ports.first().copied().unwrap_or(DEFAULT_PORT);
     let Start {
+        needs_source,
         entrypoint,
         args: default_args,
         env: extra_env,
         serves,
     } = entrypoint(project, port)?;
+    let copy_source = !project.installable || needs_source;
     // Only a server this tool chose is known to listen on `port`.
     let mut ports = settings.ports.clone();
     if ports.is_empty() && serves {
@@ -127,7 +129,11 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         default: true,
         ports,
         env: app_env,
-        include: Vec::new(),
+        include: if copy_source {
+            Vec::new()
+        } else {
+            settings.include.clone()
+        },
         args,
         labels,
     };
@@ -157,6 +163,7 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
             install_command: steps.install,
             cache_dir: steps.cache,
             project_command: steps.project,
+            copy_source,
         }),
         binaries: vec![binary],
         dockerignore: common::dockerignore(PYTHON_IGNORES),
@@ -285,6 +292,8 @@ const PIPFILE_TO_REQUIREMENTS: &str = r#"import json; lock = json.load(open("Pip
 
 /// How the image starts the application.
 struct Start {
+    /// It runs a file of the source, so the image needs `/app`.
+    needs_source: bool,
     entrypoint: Vec<String>,
     /// The default `CMD`.
     args: Vec<String>,
@@ -296,7 +305,9 @@ struct Start {
 
 impl Start {
     fn plain(entrypoint: Vec<String>) -> Start {
+        let needs_source = entrypoint.iter().any(|a| a.starts_with(APP_DIR));
         Start {
+            needs_source,
             entrypoint,
             args: Vec::new(),
             env: Vec::new(),

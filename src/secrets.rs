@@ -1,0 +1,248 @@
+//! Secrets in the build context: the `.dockerignore` rules that keep the
+//! common credential files of every major tool out of it (after the lists
+//! secret scanners ship), and a scan that warns about a secret-looking file
+//! that no rule of the written `.dockerignore` excludes.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+/// `.dockerignore` patterns for credentials: environment files, keys and
+/// certificates, SSH and GPG folders, cloud and cluster credentials,
+/// package-registry and VCS credential stores, database password files,
+/// Terraform state.
+pub const PATTERNS: &[&str] = &[
+    "**/.env",
+    "**/.env.*",
+    "**/.envrc",
+    "**/*.pem",
+    "**/*.key",
+    "**/*.p12",
+    "**/*.pfx",
+    "**/*.jks",
+    "**/*.keystore",
+    "**/*.ppk",
+    "**/id_rsa*",
+    "**/id_dsa*",
+    "**/id_ecdsa*",
+    "**/id_ed25519*",
+    "**/.ssh/",
+    "**/.gnupg/",
+    "**/.aws/",
+    "**/.azure/",
+    "**/.config/gcloud/",
+    "**/*service-account*.json",
+    "**/*credentials*.json",
+    "**/.kube/",
+    "**/kubeconfig",
+    "**/.docker/config.json",
+    "**/.dockercfg",
+    "**/.netrc",
+    "**/_netrc",
+    "**/.npmrc",
+    "**/.pypirc",
+    "**/.git-credentials",
+    "**/.cargo/credentials",
+    "**/.cargo/credentials.toml",
+    "**/.gem/credentials",
+    "**/.pgpass",
+    "**/.my.cnf",
+    "**/.htpasswd",
+    "**/.vault-token",
+    "**/.boto",
+    "**/.s3cfg",
+    "**/*.tfstate",
+    "**/*.tfstate.*",
+    "**/*.tfvars",
+    "**/.terraform/",
+];
+
+/// How many entries the scan looks at before it stops: a context that large
+/// wants its own `.dockerignore` review, not a warning per file.
+const SCAN_LIMIT: usize = 50_000;
+
+fn glob(pattern: &str) -> Option<GlobMatcher> {
+    let pattern = pattern.trim().trim_start_matches('/').trim_end_matches('/');
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// A `.dockerignore` as Docker reads it: rules in order, the last that
+/// matches a path (or one of its folders) deciding, `!` re-admitting.
+pub struct Ignore(Vec<(GlobMatcher, bool)>);
+
+impl Ignore {
+    pub fn parse(text: &str) -> Ignore {
+        Ignore(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter_map(|l| match l.strip_prefix('!') {
+                    Some(rest) => glob(rest).map(|g| (g, false)),
+                    None => glob(l).map(|g| (g, true)),
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether the path (relative to the context, with `/`) is left out.
+    pub fn excludes(&self, rel: &str) -> bool {
+        let mut excluded = false;
+        for (glob, excludes) in &self.0 {
+            let mut matched = glob.is_match(rel);
+            let mut at = rel;
+            while !matched {
+                let Some((parent, _)) = at.rsplit_once('/') else {
+                    break;
+                };
+                matched = glob.is_match(parent);
+                at = parent;
+            }
+            if matched {
+                excluded = *excludes;
+            }
+        }
+        excluded
+    }
+}
+
+/// Whether a path looks like it holds a secret: one of [`PATTERNS`], or a
+/// name that says so.
+pub fn looks_secret(rel: &str) -> bool {
+    static MATCHERS: std::sync::OnceLock<Vec<GlobMatcher>> = std::sync::OnceLock::new();
+    let matchers = MATCHERS.get_or_init(|| PATTERNS.iter().filter_map(|p| glob(p)).collect());
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.contains("secret")
+        || name.contains("credential")
+        || matchers.iter().any(|m| {
+            let mut at = rel;
+            loop {
+                if m.is_match(at) {
+                    return true;
+                }
+                match at.rsplit_once('/') {
+                    Some((parent, _)) => at = parent,
+                    None => return false,
+                }
+            }
+        })
+}
+
+/// Secret-looking files under `root` that `ignore` leaves in the build
+/// context, except paths under `kept` (named by `include` on purpose).
+/// Excluded folders are not entered; links are not followed.
+pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut seen = 0;
+    let mut stack = vec![String::new()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > SCAN_LIMIT {
+                return found;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if ignore.excludes(&rel) {
+                continue;
+            }
+            let kept_here = kept
+                .iter()
+                .any(|k| rel == *k || rel.starts_with(&format!("{k}/")));
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(rel),
+                Ok(t) if t.is_file() && !kept_here && looks_secret(&rel) => found.push(rel),
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_decide_as_docker_does() {
+        let ignore = Ignore::parse(
+            "target/\n**/.env\n**/.ssh/\n!keep/.env\nsecrets/\n!secrets/public.txt\n",
+        );
+        for (path, out) in [
+            ("target/debug/app", true),
+            (".env", true),
+            ("a/b/.env", true),
+            ("keep/.env", false),
+            ("home/.ssh/id_rsa", true),
+            ("secrets/private.txt", true),
+            ("secrets/public.txt", false),
+            ("src/main.rs", false),
+            ("src/.envelope", false),
+        ] {
+            assert_eq!(ignore.excludes(path), out, "{path}");
+        }
+    }
+
+    #[test]
+    fn secret_looking_names() {
+        for path in [
+            ".envrc",
+            "deploy/id_ed25519",
+            "k8s/.kube/config",
+            "infra/terraform.tfstate",
+            ".git-credentials",
+            "config/client_secret.json",
+            "gcp-service-account.json",
+            "home/.aws/credentials",
+        ] {
+            assert!(looks_secret(path), "{path}");
+        }
+        for path in [
+            "src/main.rs",
+            "README.md",
+            "static/app.css",
+            ".environment.md",
+        ] {
+            assert!(!looks_secret(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_scan_reports_what_no_rule_excludes() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            ".env",
+            "deploy/id_ed25519",
+            "src/main.rs",
+            "target/secret.txt",
+            "kept/token-secret.txt",
+        ] {
+            let path = dir.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let ignore = Ignore::parse("target/\n**/.env\n");
+        assert_eq!(
+            exposed(dir.path(), &ignore, &["kept".to_string()]),
+            ["deploy/id_ed25519"]
+        );
+        let full = format!("target/\n{}\n", PATTERNS.join("\n"));
+        assert!(
+            exposed(dir.path(), &Ignore::parse(&full), &[])
+                .iter()
+                .all(|p| p.starts_with("kept/"))
+        );
+    }
+}
