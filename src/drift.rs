@@ -200,7 +200,7 @@ pub fn reasons(
     }
     if reasons.is_empty() {
         reasons.push(
-            "the text differs though its inputs did not change: it was written by another release of cargo-distroless"
+            "its text is not what its recorded inputs render: it was changed after it was generated (its fingerprint rewritten to match), or another release wrote it"
                 .into(),
         );
     }

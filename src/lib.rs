@@ -5,6 +5,7 @@
 //! [`context`] → [`render`] → [`write`], driven by [`pipeline`]; the
 //! [`commands`] only present what comes back.
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod context;

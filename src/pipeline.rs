@@ -32,9 +32,10 @@ pub enum Render {
     /// Render every time (`check`, whose verdict must not rest on what a
     /// file says of itself).
     Always,
-    /// Skip the render when every file is the tool's own, untouched, and
-    /// records these inputs (`init`).
-    UnlessRecorded,
+    /// Skip the render when the files on disk are, byte for byte, what an
+    /// earlier render with these very inputs wrote, as the user's own render
+    /// cache proves (`init`); what a file says of itself proves nothing.
+    UnlessCached,
 }
 
 /// What a run would write, before anything touches the disk.
@@ -83,7 +84,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         name: file.file_name().to_string(),
         content,
     };
-    let files = match recorded(&root, &names, &inputs, mode)? {
+    let files: Vec<(GeneratedFile, PendingFile)> = match proven(&root, &names, &inputs, mode)? {
         Some(texts) => names
             .iter()
             .zip(texts)
@@ -91,10 +92,16 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
             .collect(),
         None => {
             let renderer = Renderer::new(&overrides, Some(ctx.ecosystem))?;
-            render::render(&renderer, ctx, &names)?
+            let files: Vec<_> = render::render(&renderer, ctx, &names)?
                 .into_iter()
                 .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
-                .collect()
+                .collect();
+            let texts: Vec<(GeneratedFile, &str)> = files
+                .iter()
+                .map(|(f, p)| (*f, p.content.as_str()))
+                .collect();
+            crate::cache::put(&inputs, &texts);
+            files
         }
     };
     Ok(Generated {
@@ -127,9 +134,10 @@ pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
     .collect()
 }
 
-/// The files as they are, when rendering may be skipped and every one is
-/// the tool's own, untouched, and rendered from these very inputs.
-fn recorded(
+/// The files' texts, when rendering may be skipped: the render cache holds
+/// what these inputs rendered, and every file on disk is exactly that (line
+/// endings aside).
+fn proven(
     root: &Path,
     names: &[GeneratedFile],
     inputs: &str,
@@ -138,15 +146,21 @@ fn recorded(
     if mode == Render::Always {
         return Ok(None);
     }
+    let Some(cached) = crate::cache::get(inputs) else {
+        return Ok(None);
+    };
     let mut texts = Vec::with_capacity(names.len());
     for name in names {
+        let Some((_, expected)) = cached.iter().find(|(f, _)| f == name) else {
+            return Ok(None);
+        };
         let Some(text) = crate::folder::read_own(root, Path::new(name.file_name()))? else {
             return Ok(None);
         };
-        if write::recorded_inputs(&text).as_deref() != Some(inputs) {
+        if text.replace("\r\n", "\n") != *expected {
             return Ok(None);
         }
-        texts.push(text);
+        texts.push(expected.clone());
     }
     Ok(Some(texts))
 }

@@ -44,14 +44,6 @@ fn lf(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The inputs an untouched generated file records.
-pub fn recorded_inputs(text: &str) -> Option<String> {
-    if ownership(text) != Ownership::Generated {
-        return None;
-    }
-    recorded_inputs_any(text)
-}
-
 /// What a file records on its inputs line, whether or not it was edited
 /// since: enough to say what changed, never to trust the file.
 pub fn recorded_inputs_any(text: &str) -> Option<String> {
@@ -353,14 +345,20 @@ mod tests {
     }
 
     #[test]
-    fn inputs_are_read_back_only_from_untouched_files() {
+    fn inputs_are_read_back_whatever_the_line_endings() {
         let text = stamp("FROM x\n", "0123456789abcdef");
         assert!(text.starts_with(
             "FROM x\n# cargo-distroless inputs: 0123456789abcdef\n# cargo-distroless fingerprint: "
         ));
-        assert_eq!(recorded_inputs(&text).as_deref(), Some("0123456789abcdef"));
-        assert_eq!(recorded_inputs(&text.replace("FROM x", "FROM y")), None);
-        assert_eq!(recorded_inputs("FROM x\n"), None);
+        assert_eq!(
+            recorded_inputs_any(&text).as_deref(),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(
+            recorded_inputs_any(&text.replace("\n", "\r\n")).as_deref(),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(recorded_inputs_any("FROM x\n"), None);
     }
 
     #[test]
@@ -459,5 +457,30 @@ mod tests {
         std::fs::write(&sibling, "s").unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&fresh), mode(&sibling) & 0o644);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_every_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = pending(dir.path(), "Dockerfile", "FROM old\n");
+        apply(std::slice::from_ref(&old), false).unwrap();
+        // A folder where the second file goes: its rename must fail.
+        std::fs::create_dir_all(dir.path().join(".dockerignore/inside")).unwrap();
+        let new = pending(dir.path(), "Dockerfile", "FROM new\n");
+        let ignore = pending(dir.path(), ".dockerignore", "target/\n");
+        let err = write_set(&[(&new, Some(old.content.as_str())), (&ignore, None)]).unwrap_err();
+        assert!(format!("{err:#}").contains(".dockerignore"), "{err:#}");
+        assert_eq!(std::fs::read_to_string(old.path()).unwrap(), old.content);
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(TEMP_PREFIX))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+
+        // A new file is removed again.
+        let fresh = pending(dir.path(), "docker-bake.hcl", "group {}\n");
+        assert!(write_set(&[(&fresh, None), (&ignore, None)]).is_err());
+        assert!(!fresh.path().exists());
     }
 }

@@ -583,3 +583,26 @@ fn check_reasons_hold_with_overridden_templates() {
     );
     assert!(!report.contains("templates changed"), "{report}");
 }
+
+/// A partial that includes itself through handlebars' own `{{> name}}`
+/// (which has no loop check and would overflow the stack) is found before
+/// rendering, whether named by the old name or the new one.
+#[test]
+fn a_partial_that_includes_itself_is_an_error_not_a_crash() {
+    let f = initialised("one-bin");
+    let before = f.read("Dockerfile");
+    std::fs::create_dir_all(f.path(".distroless/templates/common")).unwrap();
+    for body in [
+        "{{> header}}\n",
+        "# top\n{{#if project}}{{> common/header}}{{/if}}\n",
+    ] {
+        f.write(".distroless/templates/common/header.hbs", body);
+        let out = f.run(&["init"]);
+        let err = error(&out);
+        assert!(
+            err.contains("templates include each other in a loop:") && err.contains("header"),
+            "{err}"
+        );
+        assert_eq!(f.read("Dockerfile"), before);
+    }
+}

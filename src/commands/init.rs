@@ -13,7 +13,7 @@ use crate::write::{self, Action};
 const SHOWN: usize = 8;
 
 pub fn run(args: &InitArgs) -> Result<Status> {
-    let generated = pipeline::generate(&args.project.request(), Render::UnlessRecorded)?;
+    let generated = pipeline::generate(&args.project.request(), Render::UnlessCached)?;
     report_plan(&generated);
     for w in pipeline::exposed_secrets(&generated) {
         crate::error::warn(&w);

@@ -319,6 +319,12 @@ impl<'o> Renderer<'o> {
             named.name = Some(t.name.to_string());
             hb.register_template(t.name, named);
         }
+        if let Some(cycle) = include_loop(&hb) {
+            return Err(fail(
+                format!("templates include each other in a loop: {cycle}"),
+                "break the loop in the overridden templates; nothing was written",
+            ));
+        }
         Ok(Renderer { hb, overrides })
     }
 
@@ -358,6 +364,86 @@ impl<'o> Renderer<'o> {
             }
         }
     }
+}
+
+/// The templates each template names, by `{{> name}}` or `{{include "name"}}`
+/// (and `include_each`), found by walking its parsed tree.
+fn references(template: &handlebars::Template, out: &mut Vec<String>) {
+    use handlebars::template::{Parameter, TemplateElement};
+    let literal = |p: &Parameter| match p {
+        Parameter::Literal(serde_json::Value::String(s)) => Some(s.clone()),
+        other => other.as_name().map(String::from),
+    };
+    for element in &template.elements {
+        match element {
+            TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
+                out.extend(literal(&d.name));
+                if let Some(t) = &d.template {
+                    references(t, out);
+                }
+            }
+            TemplateElement::Expression(h)
+            | TemplateElement::HtmlExpression(h)
+            | TemplateElement::HelperBlock(h) => {
+                if matches!(h.name.as_name(), Some("include" | "include_each")) {
+                    out.extend(h.params.first().and_then(literal));
+                }
+                for t in [&h.template, &h.inverse].into_iter().flatten() {
+                    references(t, out);
+                }
+            }
+            TemplateElement::DecoratorBlock(d) => {
+                if let Some(t) = &d.template {
+                    references(t, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A loop among the registered templates (`a → b → a`), found before
+/// rendering: handlebars itself would recurse through `{{> name}}` until
+/// the stack overflows.
+fn include_loop(hb: &Handlebars) -> Option<String> {
+    let templates = hb.get_templates();
+    let mut names: Vec<&String> = templates.keys().collect();
+    names.sort();
+    let edges = |name: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = templates.get(name) {
+            references(t, &mut out);
+        }
+        out
+    };
+    // Depth-first from each template; `path` is the chain being followed.
+    fn visit(
+        name: &str,
+        edges: &dyn Fn(&str) -> Vec<String>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::HashSet<String>,
+    ) -> Option<String> {
+        if let Some(at) = path.iter().position(|n| n == name) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(name.to_string());
+            return Some(cycle.join(" → "));
+        }
+        if !done.insert(name.to_string()) {
+            return None;
+        }
+        path.push(name.to_string());
+        for next in edges(name) {
+            if let Some(cycle) = visit(&next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .find_map(|n| visit(n, &edges, &mut Vec::new(), &mut done))
 }
 
 /// Renders each generated file for a context, by name.

@@ -69,9 +69,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The real binary, as `cargo-distroless`.
+/// The real binary, as `cargo-distroless`, with a render cache of the
+/// tests' own.
 pub fn cmd() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_cargo-distroless"))
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-distroless"));
+    cmd.env(
+        "CARGO_DISTROLESS_CACHE",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/render-cache"),
+    );
+    cmd
 }
 
 pub fn stdout(out: &Output) -> String {
