@@ -3,20 +3,7 @@
 
 mod common;
 
-use common::{error, fixture, ok, stderr, stdout};
-
-fn with_config(name: &str, lines: &str) -> common::Fixture {
-    let f = fixture(name);
-    let manifest = f.read("Cargo.toml");
-    f.write(
-        "Cargo.toml",
-        &manifest.replace(
-            "[package.metadata.distroless]\n",
-            &format!("[package.metadata.distroless]\n{lines}\n"),
-        ),
-    );
-    f
-}
+use common::{error, fixture, ok, stderr, stdout, with_config};
 
 #[test]
 fn static_with_a_system_library_is_refused() {

@@ -4,18 +4,7 @@
 
 mod common;
 
-use common::{Fixture, error, fixture, ok, stderr, stdout};
-
-fn add_config(f: &Fixture, lines: &str) {
-    let manifest = f.read("Cargo.toml");
-    f.write(
-        "Cargo.toml",
-        &manifest.replace(
-            "[package.metadata.distroless]\n",
-            &format!("[package.metadata.distroless]\n{lines}\n"),
-        ),
-    );
-}
+use common::{Fixture, error, fixture, ok, stderr, stdout, with_config};
 
 /// Refused with exit 2, naming `want`, and nothing written.
 fn refused(f: &Fixture, args: &[&str], want: &str) {
@@ -52,9 +41,7 @@ fn values_that_would_reshape_the_dockerfile_are_refused() {
         ),
     ];
     for (config, want) in cases {
-        let f = fixture("one-bin");
-        add_config(&f, config);
-        refused(&f, &["init"], want);
+        refused(&with_config("one-bin", config), &["init"], want);
     }
     let f = fixture("one-bin");
     let out = f.run(&["init", "--features", "x y", "--stdout"]);

@@ -35,6 +35,20 @@ pub fn fixture(name: &str) -> Fixture {
     copy_project("tests/fixtures", name)
 }
 
+/// Copies a fixture and adds lines to its `[package.metadata.distroless]`.
+pub fn with_config(name: &str, lines: &str) -> Fixture {
+    let f = fixture(name);
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "[package.metadata.distroless]\n",
+            &format!("[package.metadata.distroless]\n{lines}\n"),
+        ),
+    );
+    f
+}
+
 /// Copies `examples/<name>`.
 pub fn example(name: &str) -> Fixture {
     copy_project("examples", name)
