@@ -190,6 +190,8 @@ pub struct Binary {
     pub name: String,
     /// The stage name (`docker build --target <stage>`).
     pub stage: String,
+    /// The image name its tags use: the stage name made a valid reference.
+    pub image: String,
     /// The package that defines it.
     pub package: String,
     /// The package's version.

@@ -80,11 +80,23 @@ fn image_references_and_stage_names_are_valid_for_odd_names() {
         "Cargo.toml",
         &format!(
             "{}\n[[bin]]\nname = \"_worker_\"\npath = \"src/serve.rs\"\n\n[[bin]]\nname = \"scratch\"\npath = \"src/serve.rs\"\n\n[[bin]]\nname = \"context\"\npath = \"src/serve.rs\"\n",
-            manifest.replace("version = \"0.4.0\"", "version = \"1.0.0+build.5\"")
+            manifest.replace(
+                "version = \"0.4.0\"",
+                "version = \"1.0.0+build.5\"\ndefault-run = \"tools\""
+            )
         ),
     );
-    ok(&f.run(&["init"]));
+    let hints = ok(&f.run(&["init"]));
     let dockerfile = f.read("Dockerfile");
+    let command = "docker build --target bin-_worker_ -t bin-worker ";
+    assert!(
+        dockerfile.contains(&format!("#   {command}.")),
+        "{dockerfile}"
+    );
+    assert!(
+        hints.contains(&format!("build another: {command}")),
+        "{hints}"
+    );
     for stage in ["bin-_worker_", "bin-scratch", "bin-context"] {
         assert!(
             dockerfile.contains(&format!(" AS {stage}\n")),
@@ -94,7 +106,7 @@ fn image_references_and_stage_names_are_valid_for_odd_names() {
     assert!(!dockerfile.contains(" AS scratch\n") && !dockerfile.contains(" AS context\n"));
     let bake = f.read("docker-bake.hcl");
     for tag in [
-        "\"${REGISTRY}worker:1.0.0-build.5\"",
+        "\"${REGISTRY}bin-worker:1.0.0-build.5\"",
         "\"${REGISTRY}bin-scratch:1.0.0-build.5\"",
     ] {
         assert!(bake.contains(tag), "{tag}:\n{bake}");

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::{report_plan, shown_dir, shown_file};
 use crate::cli::InitArgs;
+use crate::context::Binary;
 use crate::layout::GeneratedFile;
 use crate::pipeline::{self, Render};
 use crate::status::Status;
@@ -45,14 +46,12 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         "build the default image ({default}): docker build -t {} {shown}",
         ctx.project
     );
-    let others: Vec<&str> = ctx
-        .binaries
-        .iter()
-        .filter(|b| !b.default)
-        .map(|b| b.stage.as_str())
-        .collect();
-    for stage in others.iter().take(SHOWN) {
-        eprintln!("build another: docker build --target {stage} -t {stage} {shown}");
+    let others: Vec<&Binary> = ctx.binaries.iter().filter(|b| !b.default).collect();
+    for b in others.iter().take(SHOWN) {
+        eprintln!(
+            "build another: docker build --target {} -t {} {shown}",
+            b.stage, b.image
+        );
     }
     if others.len() > SHOWN {
         eprintln!(

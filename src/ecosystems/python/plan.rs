@@ -121,6 +121,7 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
     let binary = Binary {
         name: project.name.clone(),
         stage: stage.clone(),
+        image: crate::grammar::image_repository(&stage),
         package: project.name.clone(),
         version: project_version.clone(),
         tags: common::image_tags(&stage, &project_version),

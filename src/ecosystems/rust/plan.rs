@@ -495,6 +495,7 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
     Binary {
         name: s.bin.clone(),
         stage: stage.to_string(),
+        image: crate::grammar::image_repository(stage),
         package: p.name.clone(),
         version: p.version.clone(),
         tags: common::image_tags(stage, &p.version),
