@@ -25,53 +25,42 @@ fn dir() -> Option<PathBuf> {
     Some(base.join("cargo-distroless").join("renders"))
 }
 
-/// The entry for a render's inputs (`digest/facets`): named by the digest.
+/// The entry for a render's inputs (`digest/facets`): a folder named by
+/// the digest, holding the files and, written last, the inputs.
 fn entry(inputs: &str) -> Option<PathBuf> {
     let digest = inputs.split('/').next()?;
     let valid = digest.len() == 16 && digest.chars().all(|c| c.is_ascii_hexdigit());
     valid.then(|| dir().map(|d| d.join(digest)))?
 }
 
-/// The files a render with these inputs wrote, if the cache has it.
-pub fn get(inputs: &str) -> Option<Vec<(GeneratedFile, String)>> {
-    let text = std::fs::read_to_string(entry(inputs)?).ok()?;
-    let stored: Vec<(String, String)> = serde_json::from_str(&text).ok()?;
-    let (recorded, files) = stored.split_first()?;
-    if recorded.1 != inputs {
+/// The file a render with these inputs wrote, if the cache has it.
+pub fn get(inputs: &str, file: GeneratedFile) -> Option<String> {
+    let entry = entry(inputs)?;
+    if std::fs::read_to_string(entry.join(INPUTS)).ok()? != inputs {
         return None;
     }
-    files
-        .iter()
-        .map(|(name, text)| Some((file_named(name)?, text.clone())))
-        .collect()
+    std::fs::read_to_string(entry.join(file.file_name())).ok()
 }
 
-fn file_named(name: &str) -> Option<GeneratedFile> {
-    [
-        GeneratedFile::Dockerfile,
-        GeneratedFile::Dockerignore,
-        GeneratedFile::Bake,
-    ]
-    .into_iter()
-    .find(|f| f.file_name() == name)
-}
+/// The name of the entry's record of its inputs.
+const INPUTS: &str = "inputs";
 
 /// Records what a render with these inputs wrote. A cache that cannot be
 /// written only costs the next run its shortcut.
 pub fn put(inputs: &str, files: &[(GeneratedFile, &str)]) {
-    let (Some(path), Some(dir)) = (entry(inputs), dir()) else {
+    let (Some(entry), Some(dir)) = (entry(inputs), dir()) else {
         return;
     };
-    let mut stored = vec![("inputs".to_string(), inputs.to_string())];
-    stored.extend(
-        files
-            .iter()
-            .map(|(f, t)| (f.file_name().to_string(), t.to_string())),
-    );
-    let Ok(json) = serde_json::to_string(&stored) else {
+    if std::fs::create_dir_all(&entry).is_err() {
         return;
-    };
-    if std::fs::create_dir_all(&dir).is_ok() && crate::write::write_atomic(&path, &json).is_ok() {
+    }
+    let _ = std::fs::remove_file(entry.join(INPUTS));
+    for (file, text) in files {
+        if crate::write::write_atomic(&entry.join(file.file_name()), text).is_err() {
+            return;
+        }
+    }
+    if crate::write::write_atomic(&entry.join(INPUTS), inputs).is_ok() {
         evict(&dir);
     }
 }
@@ -90,6 +79,6 @@ fn evict(dir: &std::path::Path) {
     }
     found.sort();
     for (_, path) in &found[..found.len() - KEEP] {
-        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_dir_all(path);
     }
 }

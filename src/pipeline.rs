@@ -146,21 +146,18 @@ fn proven(
     if mode == Render::Always {
         return Ok(None);
     }
-    let Some(cached) = crate::cache::get(inputs) else {
-        return Ok(None);
-    };
     let mut texts = Vec::with_capacity(names.len());
     for name in names {
-        let Some((_, expected)) = cached.iter().find(|(f, _)| f == name) else {
+        let Some(expected) = crate::cache::get(inputs, *name) else {
             return Ok(None);
         };
         let Some(text) = crate::folder::read_own(root, Path::new(name.file_name()))? else {
             return Ok(None);
         };
-        if text.replace("\r\n", "\n") != *expected {
+        if text.replace("\r\n", "\n") != expected {
             return Ok(None);
         }
-        texts.push(expected.clone());
+        texts.push(expected);
     }
     Ok(Some(texts))
 }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// `.dockerignore` patterns for credentials: environment files, keys and
 /// certificates, SSH and GPG folders, cloud and cluster credentials,
@@ -61,85 +61,109 @@ pub const PATTERNS: &[&str] = &[
 /// wants its own `.dockerignore` review, not a warning per file.
 const SCAN_LIMIT: usize = 50_000;
 
-fn glob(pattern: &str) -> Option<GlobMatcher> {
+fn glob(pattern: &str) -> Option<Glob> {
     let pattern = pattern.trim().trim_start_matches('/').trim_end_matches('/');
     GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
         .ok()
-        .map(|g| g.compile_matcher())
+}
+
+/// A path and each of its folders, innermost first: Docker applies a rule
+/// that matches a folder to everything in it.
+fn with_parents(rel: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(rel), |at| {
+        at.rsplit_once('/').map(|(parent, _)| parent)
+    })
 }
 
 /// A `.dockerignore` as Docker reads it: rules in order, the last that
 /// matches a path (or one of its folders) deciding, `!` re-admitting.
-pub struct Ignore(Vec<(GlobMatcher, bool)>);
+/// Compiled into one matcher, so a scan of thousands of paths stays cheap.
+pub struct Ignore {
+    set: GlobSet,
+    /// Whether each rule excludes (`false`: it re-admits).
+    excludes: Vec<bool>,
+}
 
 impl Ignore {
     pub fn parse(text: &str) -> Ignore {
-        Ignore(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .filter_map(|l| match l.strip_prefix('!') {
-                    Some(rest) => glob(rest).map(|g| (g, false)),
-                    None => glob(l).map(|g| (g, true)),
-                })
-                .collect(),
-        )
+        let mut builder = GlobSetBuilder::new();
+        let mut excludes = Vec::new();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let (pattern, excluding) = match line.strip_prefix('!') {
+                Some(rest) => (rest, false),
+                None => (line, true),
+            };
+            if let Some(g) = glob(pattern) {
+                builder.add(g);
+                excludes.push(excluding);
+            }
+        }
+        Ignore {
+            set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+            excludes,
+        }
+    }
+
+    /// The last rule that matches the path itself, after `inherited`, the
+    /// last that matched one of its folders.
+    fn last_rule(&self, rel: &str, inherited: Option<usize>) -> Option<usize> {
+        // Most paths match no rule: ask that first, without collecting.
+        if !self.set.is_match(rel) {
+            return inherited;
+        }
+        self.set.matches(rel).into_iter().max().max(inherited)
     }
 
     /// Whether the path (relative to the context, with `/`) is left out.
     pub fn excludes(&self, rel: &str) -> bool {
-        let mut excluded = false;
-        for (glob, excludes) in &self.0 {
-            let mut matched = glob.is_match(rel);
-            let mut at = rel;
-            while !matched {
-                let Some((parent, _)) = at.rsplit_once('/') else {
-                    break;
-                };
-                matched = glob.is_match(parent);
-                at = parent;
-            }
-            if matched {
-                excluded = *excludes;
-            }
-        }
-        excluded
+        let last = with_parents(rel)
+            .filter_map(|at| self.last_rule(at, None))
+            .max();
+        last.is_some_and(|rule| self.excludes[rule])
     }
 }
 
-/// Whether a path looks like it holds a secret: one of [`PATTERNS`], or a
-/// name that says so.
-pub fn looks_secret(rel: &str) -> bool {
-    static MATCHERS: std::sync::OnceLock<Vec<GlobMatcher>> = std::sync::OnceLock::new();
-    let matchers = MATCHERS.get_or_init(|| PATTERNS.iter().filter_map(|p| glob(p)).collect());
+/// The credential patterns, compiled once.
+fn secret_set() -> &'static GlobSet {
+    static SET: std::sync::OnceLock<GlobSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut builder = GlobSetBuilder::new();
+        for g in PATTERNS.iter().filter_map(|p| glob(p)) {
+            builder.add(g);
+        }
+        builder.build().unwrap_or_else(|_| GlobSet::empty())
+    })
+}
+
+/// Whether the name says it holds a secret.
+fn secret_name(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
-    name.contains("secret")
-        || name.contains("credential")
-        || matchers.iter().any(|m| {
-            let mut at = rel;
-            loop {
-                if m.is_match(at) {
-                    return true;
-                }
-                match at.rsplit_once('/') {
-                    Some((parent, _)) => at = parent,
-                    None => return false,
-                }
-            }
-        })
+    name.contains("secret") || name.contains("credential")
+}
+
+/// Whether a path looks like it holds a secret: one of [`PATTERNS`] (for
+/// it or a folder it is in), or a name that says so.
+pub fn looks_secret(rel: &str) -> bool {
+    secret_name(rel) || with_parents(rel).any(|at| secret_set().is_match(at))
 }
 
 /// Secret-looking files under `root` that `ignore` leaves in the build
 /// context, except paths under `kept` (named by `include` on purpose).
-/// Excluded folders are not entered; links are not followed.
+/// Excluded folders are not entered; links are not followed. What a folder
+/// decides (its last matching rule, whether it is a credentials folder) is
+/// carried down, so each path is matched once.
 pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
     let mut found = Vec::new();
     let mut seen = 0;
-    let mut stack = vec![String::new()];
-    while let Some(dir) = stack.pop() {
+    let mut stack: Vec<(String, Option<usize>, bool)> = vec![(String::new(), None, false)];
+    while let Some((dir, inherited, secret_dir)) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
             continue;
         };
@@ -154,15 +178,21 @@ pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
             } else {
                 format!("{dir}/{name}")
             };
-            if ignore.excludes(&rel) {
+            let last = ignore.last_rule(&rel, inherited);
+            if last.is_some_and(|rule| ignore.excludes[rule]) {
                 continue;
             }
-            let kept_here = kept
-                .iter()
-                .any(|k| rel == *k || rel.starts_with(&format!("{k}/")));
+            let secret = secret_dir || secret_set().is_match(&rel);
             match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(rel),
-                Ok(t) if t.is_file() && !kept_here && looks_secret(&rel) => found.push(rel),
+                Ok(t) if t.is_dir() => stack.push((rel, last, secret)),
+                Ok(t) if t.is_file() && (secret || secret_name(&rel)) => {
+                    let kept_here = kept
+                        .iter()
+                        .any(|k| rel == *k || rel.starts_with(&format!("{k}/")));
+                    if !kept_here {
+                        found.push(rel);
+                    }
+                }
                 _ => {}
             }
         }
