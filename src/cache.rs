@@ -56,11 +56,13 @@ pub fn put(inputs: &str, files: &[(GeneratedFile, &str)]) {
     }
     let _ = std::fs::remove_file(entry.join(INPUTS));
     for (file, text) in files {
-        if crate::write::write_atomic(&entry.join(file.file_name()), text).is_err() {
+        if std::fs::write(entry.join(file.file_name()), text).is_err() {
             return;
         }
     }
-    if crate::write::write_atomic(&entry.join(INPUTS), inputs).is_ok() {
+    // Written last: an entry whose inputs file is missing is incomplete. A
+    // cache needs no fsync: one lost in a crash only costs a render.
+    if std::fs::write(entry.join(INPUTS), inputs).is_ok() {
         evict(&dir);
     }
 }

@@ -100,7 +100,9 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                 .iter()
                 .map(|(f, p)| (*f, p.content.as_str()))
                 .collect();
-            crate::cache::put(&inputs, &texts);
+            if mode == Render::UnlessCached {
+                crate::cache::put(&inputs, &texts);
+            }
             files
         }
     };
