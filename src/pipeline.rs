@@ -1,6 +1,6 @@
 //! The pipeline every command shares: detect → plan → digest → render →
 //! stamp. It returns the files by name, ready to compare or write, and
-//! touches nothing on disk.
+//! writes nothing in the project (only `init`'s render cache, outside it).
 
 use std::path::{Path, PathBuf};
 
@@ -25,8 +25,7 @@ pub struct Request {
     pub explain: bool,
 }
 
-/// Whether a run may skip rendering when the files on disk record the
-/// very inputs of this run.
+/// Whether a run may skip rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Render {
     /// Render every time (`check`, whose verdict must not rest on what a
