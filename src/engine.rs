@@ -33,10 +33,12 @@ impl Engine {
 /// Finds the engine: the one asked for, else docker with buildx, else podman,
 /// else buildah.
 pub fn find_engine(asked: Option<Engine>) -> Result<(Engine, PathBuf)> {
+    // An engine runs by the name PATH finds it under, so that the commands
+    // the tool prints read as a user would type them.
     let usable = |e: Engine| -> Option<PathBuf> {
-        let path = which::which(e.program()).ok()?;
+        which::which(e.program()).ok()?;
         if e == Engine::Docker {
-            let ok = Command::new(&path)
+            let ok = Command::new(e.program())
                 .args(["buildx", "version"])
                 .output()
                 .ok()?
@@ -46,7 +48,7 @@ pub fn find_engine(asked: Option<Engine>) -> Result<(Engine, PathBuf)> {
                 return None;
             }
         }
-        Some(path)
+        Some(PathBuf::from(e.program()))
     };
     if let Some(e) = asked {
         return usable(e).map(|p| (e, p)).ok_or_else(|| {
@@ -142,34 +144,7 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
     }
     for b in &req.targets {
         let mut cmd = Command::new(program);
-        cmd.current_dir(req.root);
-        match engine {
-            Engine::Docker => {
-                cmd.args(["buildx", "build"]);
-            }
-            Engine::Podman | Engine::Buildah => {
-                cmd.arg("build");
-            }
-        }
-        cmd.args([
-            "-f",
-            GeneratedFile::Dockerfile.file_name(),
-            "--target",
-            &b.stage,
-        ]);
-        for t in req.tags(b) {
-            cmd.args(["-t", &t]);
-        }
-        if let Some(p) = &req.platform {
-            cmd.args(["--platform", p]);
-        }
-        if let Some(n) = &req.network {
-            cmd.args(["--network", n]);
-        }
-        if engine == Engine::Docker {
-            cmd.arg(if req.push { "--push" } else { "--load" });
-        }
-        cmd.arg(".");
+        cmd.current_dir(req.root).args(build_args(engine, req, b));
         stream(cmd, &format!("{} build of `{}`", engine.program(), b.stage))?;
         if req.push && engine != Engine::Docker {
             for t in req.tags(b) {
@@ -182,7 +157,49 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
     Ok(())
 }
 
+/// The arguments of one image's build, after the program. podman and
+/// buildah build in Docker's image format, whose config keeps the
+/// Dockerfile's `SHELL` (bash with `-e` and `pipefail`): the OCI format they
+/// default to drops it, and a pipeline that fails part-way would then pass.
+/// buildah also keeps each step as a layer (`--layers`), as BuildKit and
+/// podman do, so an unchanged step is not run again.
+fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
+    let mut args: Vec<String> = match engine {
+        Engine::Docker => vec!["buildx".into(), "build".into()],
+        Engine::Podman => vec!["build".into(), "--format".into(), "docker".into()],
+        Engine::Buildah => vec![
+            "build".into(),
+            "--format".into(),
+            "docker".into(),
+            "--layers".into(),
+        ],
+    };
+    args.extend([
+        "-f".into(),
+        GeneratedFile::Dockerfile.file_name().into(),
+        "--target".into(),
+        b.stage.clone(),
+    ]);
+    for t in req.tags(b) {
+        args.extend(["-t".into(), t]);
+    }
+    if let Some(p) = &req.platform {
+        args.extend(["--platform".into(), p.clone()]);
+    }
+    if let Some(n) = &req.network {
+        args.extend(["--network".into(), n.clone()]);
+    }
+    if engine == Engine::Docker {
+        args.push(if req.push { "--push" } else { "--load" }.into());
+    }
+    args.push(".".into());
+    args
+}
+
+/// Runs an engine command, printed first as a line that can be pasted,
+/// its output streaming through.
 fn stream(mut cmd: Command, what: &str) -> Result<()> {
+    eprintln!("$ {}", crate::shell::command(&cmd));
     let status = cmd
         .status()
         .with_context(|| format!("cannot start {what}"))?;
@@ -244,72 +261,120 @@ pub struct ImageReport {
     pub entrypoint: String,
 }
 
-/// Inspects each built image: size, base size, binary size, user, entrypoint.
+/// What an engine's JSON says of an image.
+#[derive(Debug, Default, PartialEq)]
+pub struct Inspected {
+    /// Bytes, as the engine counts them.
+    pub size: Option<u64>,
+    pub user: Option<String>,
+    /// The exec-form entrypoint, as JSON.
+    pub entrypoint: Option<String>,
+    /// The manifest's media type, which tells Docker's format from OCI's.
+    pub manifest_type: Option<String>,
+}
+
+/// Reads an image from the engine's JSON (`image inspect`, or buildah's
+/// `inspect`), which keeps its shape across versions where format
+/// templates do not.
+pub fn inspect(engine: Engine, program: &Path, image: &str) -> Option<Inspected> {
+    let out = match engine {
+        Engine::Buildah => Command::new(program)
+            .args(["inspect", "--type", "image", image])
+            .output(),
+        _ => Command::new(program)
+            .args(["image", "inspect", image])
+            .output(),
+    }
+    .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    Some(match engine {
+        Engine::Buildah => from_buildah(&json),
+        _ => from_image_inspect(json.get(0)?),
+    })
+}
+
+/// `docker|podman image inspect`: one object per image.
+fn from_image_inspect(image: &serde_json::Value) -> Inspected {
+    let config = &image["Config"];
+    Inspected {
+        size: image["Size"].as_u64(),
+        user: config["User"].as_str().map(String::from),
+        entrypoint: Some(crate::render::helpers::json(&config["Entrypoint"])),
+        manifest_type: image["ManifestType"].as_str().map(String::from),
+    }
+}
+
+/// `buildah inspect --type image`: the config in Docker's and OCI's shape,
+/// and the manifest as a string, whose layers give the size.
+fn from_buildah(image: &serde_json::Value) -> Inspected {
+    let config = ["Docker", "OCIv1"]
+        .iter()
+        .map(|k| &image[k]["config"])
+        .find(|c| c.is_object())
+        .cloned()
+        .unwrap_or_default();
+    let manifest: serde_json::Value = image["Manifest"]
+        .as_str()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default();
+    let size = manifest["layers"].as_array().map(|layers| {
+        let layers: u64 = layers.iter().filter_map(|l| l["size"].as_u64()).sum();
+        layers + manifest["config"]["size"].as_u64().unwrap_or(0)
+    });
+    Inspected {
+        size,
+        user: config["User"].as_str().map(String::from),
+        entrypoint: Some(crate::render::helpers::json(&config["Entrypoint"])),
+        manifest_type: manifest["mediaType"].as_str().map(String::from),
+    }
+}
+
+/// Inspects each built image: size, base size, payload size, user, entrypoint.
 pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport> {
-    let inspect = |what: &str, format: &str| -> Option<String> {
-        let out = match engine {
-            Engine::Buildah => Command::new(program)
-                .args(["inspect", "--type", "image", "--format", format, what])
-                .output(),
-            _ => Command::new(program)
-                .args(["image", "inspect", "--format", format, what])
-                .output(),
-        }
-        .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let (user_fmt, entry_fmt) = match engine {
-        Engine::Buildah => (
-            "{{.OCIv1.Config.User}}",
-            "{{json .OCIv1.Config.Entrypoint}}",
-        ),
-        _ => ("{{.Config.User}}", "{{json .Config.Entrypoint}}"),
-    };
-    let size = |what: &str| -> Option<u64> {
-        if engine == Engine::Buildah {
-            return None;
-        }
-        inspect(what, "{{.Size}}")?.parse().ok()
-    };
-    let base = size(req.runtime_image);
+    let base = inspect(engine, program, req.runtime_image).and_then(|i| i.size);
     req.targets
         .iter()
         .map(|b| {
             let tag = req.tags(b).swap_remove(0);
+            let image = inspect(engine, program, &tag).unwrap_or_default();
             ImageReport {
-                size: size(&tag),
+                size: image.size,
                 base,
-                payload: if engine == Engine::Buildah {
-                    None
-                } else {
-                    payload_size(program, &tag, req.payload.unwrap_or(&b.path))
-                },
-                user: inspect(&tag, user_fmt).unwrap_or_else(|| "?".into()),
-                entrypoint: inspect(&tag, entry_fmt).unwrap_or_else(|| "?".into()),
+                payload: payload_size(engine, program, &tag, req.payload.unwrap_or(&b.path)),
+                user: image.user.unwrap_or_else(|| "?".into()),
+                entrypoint: image.entrypoint.unwrap_or_else(|| "?".into()),
                 tag,
             }
         })
         .collect()
 }
 
-/// The size of a file or folder in an image: create a container, copy it out.
-fn payload_size(program: &Path, tag: &str, path: &str) -> Option<u64> {
-    let out = Command::new(program).args(["create", tag]).output().ok()?;
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if !out.status.success() || id.is_empty() {
-        return None;
+/// The size of a file or folder in an image: docker and podman copy it out
+/// of a container made for the purpose; buildah mounts a working container.
+fn payload_size(engine: Engine, program: &Path, tag: &str, path: &str) -> Option<u64> {
+    let run = |args: &[&str]| -> Option<String> {
+        let out = Command::new(program).args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    if engine == Engine::Buildah {
+        let id = run(&["from", "--pull=never", "--quiet", tag])?;
+        let size = run(&["mount", &id])
+            .map(|root| tree_size(&Path::new(&root).join(path.trim_start_matches('/'))));
+        let _ = run(&["umount", &id]);
+        let _ = run(&["rm", &id]);
+        return size;
     }
+    let id = run(&["create", tag])?;
     let dir = tempfile::tempdir().ok()?;
-    let dest = dir.path().join("binary");
-    let copied = Command::new(program)
-        .arg("cp")
-        .arg(format!("{id}:{path}"))
-        .arg(&dest)
-        .output();
-    let _ = Command::new(program).args(["rm", &id]).output();
-    copied.ok()?.status.success().then(|| tree_size(&dest))
+    let dest = dir.path().join("payload");
+    let copied = run(&["cp", &format!("{id}:{path}"), &dest.to_string_lossy()]);
+    let _ = run(&["rm", &id]);
+    copied.map(|_| tree_size(&dest))
 }
 
 /// Bytes of a file, or of every file under a folder (links not followed).
@@ -342,6 +407,91 @@ mod tests {
         assert_eq!(
             network_hcl(&["api", "worker"], "host"),
             "target \"api\" {\n  network = \"host\"\n}\ntarget \"worker\" {\n  network = \"host\"\n}\n"
+        );
+    }
+
+    fn binary(stage: &str) -> Binary {
+        Binary {
+            name: stage.into(),
+            stage: stage.into(),
+            image: stage.into(),
+            package: stage.into(),
+            version: "1.0.0".into(),
+            tags: vec![format!("{stage}:1.0.0"), format!("{stage}:latest")],
+            path: format!("/usr/local/bin/{stage}"),
+            entrypoint: vec![format!("/usr/local/bin/{stage}")],
+            default: true,
+            ports: vec![],
+            env: vec![],
+            include: vec![],
+            args: vec![],
+            labels: vec![],
+        }
+    }
+
+    #[test]
+    fn podman_and_buildah_build_in_docker_format() {
+        let api = binary("api");
+        let req = Request {
+            root: Path::new("/p"),
+            targets: vec![&api],
+            all: true,
+            tag: None,
+            platform: Some("linux/amd64".into()),
+            push: false,
+            network: Some("host".into()),
+            bake_file: None,
+            runtime_image: "gcr.io/distroless/cc-debian13:nonroot",
+            payload: None,
+        };
+        let line = |e| build_args(e, &req, &api).join(" ");
+        assert_eq!(
+            line(Engine::Podman),
+            "build --format docker -f Dockerfile --target api -t api:1.0.0 -t api:latest --platform linux/amd64 --network host ."
+        );
+        assert_eq!(
+            line(Engine::Buildah),
+            "build --format docker --layers -f Dockerfile --target api -t api:1.0.0 -t api:latest --platform linux/amd64 --network host ."
+        );
+        assert_eq!(
+            line(Engine::Docker),
+            "buildx build -f Dockerfile --target api -t api:1.0.0 -t api:latest --platform linux/amd64 --network host --load ."
+        );
+    }
+
+    #[test]
+    fn reports_read_each_engines_json() {
+        let podman = serde_json::json!({
+            "Size": 27310727u64,
+            "ManifestType": "application/vnd.docker.distribution.manifest.v2+json",
+            "Config": {"User": "65532:65532", "Entrypoint": ["/usr/local/bin/api"]}
+        });
+        assert_eq!(
+            from_image_inspect(&podman),
+            Inspected {
+                size: Some(27310727),
+                user: Some("65532:65532".into()),
+                entrypoint: Some("[\"/usr/local/bin/api\"]".into()),
+                manifest_type: Some("application/vnd.docker.distribution.manifest.v2+json".into()),
+            }
+        );
+        let manifest = serde_json::json!({
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"size": 1788},
+            "layers": [{"size": 3010560}, {"size": 1024}]
+        });
+        let buildah = serde_json::json!({
+            "Docker": {"config": {"User": "65532:65532", "Entrypoint": ["/bin/true"]}},
+            "OCIv1": {"config": {"User": "65532:65532"}},
+            "Manifest": manifest.to_string()
+        });
+        let i = from_buildah(&buildah);
+        assert_eq!(i.size, Some(3010560 + 1024 + 1788));
+        assert_eq!(i.entrypoint.as_deref(), Some("[\"/bin/true\"]"));
+        assert_eq!(i.user.as_deref(), Some("65532:65532"));
+        assert_eq!(
+            i.manifest_type.as_deref(),
+            Some("application/vnd.docker.distribution.manifest.v2+json")
         );
     }
 }

@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod render;
 pub mod secrets;
 pub mod settings;
+pub mod shell;
 pub mod status;
 pub mod version;
 pub mod write;

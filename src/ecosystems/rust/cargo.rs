@@ -73,7 +73,7 @@ impl CargoBuild {
             if arg == target {
                 text.push_str(&arg);
             } else {
-                text.push_str(&shell_word(&arg));
+                text.push_str(&crate::shell::word(&arg));
             }
         }
         text
@@ -95,19 +95,6 @@ impl CargoBuild {
         } else {
             format!("target/{}", self.profile_dir())
         }
-    }
-}
-
-/// A word for a POSIX shell: as it is when it is plain, else single-quoted.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ',' | '=' | ':' | '+')
-        });
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -196,9 +183,10 @@ mod tests {
 
     #[test]
     fn odd_words_are_quoted_for_the_shell() {
-        assert_eq!(shell_word("a/b,c"), "a/b,c");
-        assert_eq!(shell_word("x$(id)"), "'x$(id)'");
-        assert_eq!(shell_word("it's"), "'it'\\''s'");
-        assert_eq!(shell_word(""), "''");
+        let b = CargoBuild {
+            features: vec!["a b".into()],
+            ..build()
+        };
+        assert!(b.command().ends_with("--features 'a b'"), "{}", b.command());
     }
 }
