@@ -121,6 +121,11 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "NAME", value_parser = cargo_profile)]
     pub profile: Option<String>,
 
+    /// Also write compose.yaml: one service per image, with ports, health
+    /// checks and `depends-on`. Config key: `compose`.
+    #[arg(long)]
+    pub compose: bool,
+
     /// Print what was detected and why each image, package and library was
     /// chosen (to standard error).
     #[arg(long)]
@@ -138,6 +143,7 @@ impl ProjectArgs {
             no_default_features: self.no_default_features,
             all_features: self.all_features,
             profile: self.profile.clone(),
+            compose: self.compose.then_some(true),
             ..Selection::default()
         }
     }

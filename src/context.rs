@@ -45,6 +45,9 @@ pub struct Context {
     /// Whether `docker-bake.hcl` is written beside the Dockerfile (several
     /// binaries, unless `bake = false`).
     pub bake: bool,
+    /// Whether `compose.yaml` is written beside the Dockerfile (`compose =
+    /// true`, or `init --compose`).
+    pub compose: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -138,6 +141,9 @@ pub struct RustBuild {
     /// The toolchain file kept out of the build context, if any: the builder
     /// image already is that toolchain, and rustup would otherwise fetch it.
     pub toolchain_file: Option<String>,
+    /// Whether the builder builds the health probe, some image having a
+    /// `healthcheck`.
+    pub probe: bool,
 }
 
 /// A crate from the native-library table found in Cargo.lock.
@@ -216,6 +222,55 @@ pub struct Binary {
     pub args: Vec<String>,
     /// OCI labels from the package metadata.
     pub labels: Vec<Label>,
+    /// The `HEALTHCHECK`, exec form (the `healthcheck` setting), or null.
+    pub healthcheck: Option<Healthcheck>,
+    /// The init that runs as PID 1 in front of the entrypoint (`init = true`),
+    /// or null.
+    pub init: Option<Init>,
+    /// The signal `docker stop` sends, when the program wants another than
+    /// SIGTERM (a Python program ignores SIGTERM as PID 1), or null.
+    pub stop_signal: Option<&'static str>,
+    /// The images this one needs first (`depends-on`), for compose.yaml.
+    pub depends_on: Vec<DependsOn>,
+}
+
+/// An image another needs first.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DependsOn {
+    /// Its image (and compose service) name.
+    pub service: String,
+    /// `service_healthy` when it has a health check, else `service_started`.
+    pub condition: &'static str,
+}
+
+/// A health check run by a probe the image carries, needing no shell.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Healthcheck {
+    /// The probe command, exec form: exit 0 when the path answers 2xx or 3xx.
+    pub test: Vec<String>,
+    /// Where the probe program is in the image.
+    pub probe: String,
+    /// The port probed on 127.0.0.1.
+    pub port: u16,
+    /// The HTTP path probed.
+    pub path: String,
+    /// How often, a Docker duration such as `30s`.
+    pub interval: String,
+    /// How long one probe may take.
+    pub timeout: String,
+    /// How long after the start failures do not count.
+    pub start_period: String,
+    /// Failures in a row before the container is unhealthy.
+    pub retries: u32,
+}
+
+/// The init process: Debian's static tini.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Init {
+    /// Where the builder has it.
+    pub from: &'static str,
+    /// Where the image has it; the entrypoint starts with it.
+    pub path: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

@@ -31,6 +31,7 @@ const KEYS: &[&str] = &[
     "labels",
     "ignore",
     "templates",
+    "health",
 ];
 
 impl Facets {
@@ -73,6 +74,12 @@ impl Facets {
             ),
             digest::short(&ctx.dockerignore),
             digest::short(&(env!("CARGO_PKG_VERSION"), templates)),
+            digest::short(
+                &images
+                    .iter()
+                    .map(|b| (&b.healthcheck, &b.init, &b.stop_signal, &b.depends_on))
+                    .collect::<Vec<_>>(),
+            ),
         ];
         Facets(values.into())
     }
@@ -110,6 +117,9 @@ fn relevant(file: GeneratedFile, key: &str) -> bool {
         GeneratedFile::Dockerfile => key != "ignore",
         GeneratedFile::Dockerignore => matches!(key, "ignore" | "include" | "templates"),
         GeneratedFile::Bake => matches!(key, "images" | "labels" | "templates"),
+        GeneratedFile::Compose => {
+            matches!(key, "images" | "labels" | "port" | "health" | "templates")
+        }
     }
 }
 
@@ -154,7 +164,10 @@ pub fn reasons(
         if !relevant(file, key) {
             continue;
         }
-        let per_image = matches!(key, "port" | "env" | "include" | "args" | "labels");
+        let per_image = matches!(
+            key,
+            "port" | "env" | "include" | "args" | "labels" | "health"
+        );
         if per_image && images_changed && differing.is_empty() {
             continue;
         }
@@ -182,6 +195,10 @@ pub fn reasons(
                 list(ctx.builder.packages.iter().map(|p| p.name.as_str()))
             )),
             "build" => reasons.push(format!("the build changed: {}", now.build_summary)),
+            "health" => reasons.push(
+                "the `healthcheck`, `init` or `depends-on` setting changed, or the stop signal"
+                    .into(),
+            ),
             "labels" => reasons.push(
                 "the package metadata changed (name, version, description, license or repository)"
                     .into(),
@@ -212,7 +229,7 @@ fn generic(file: GeneratedFile, old: &str, new: &str) -> Vec<String> {
     match file {
         GeneratedFile::Dockerfile => stage_changes(old, new),
         GeneratedFile::Dockerignore => ignore_changes(old, new),
-        GeneratedFile::Bake => Vec::new(),
+        GeneratedFile::Bake | GeneratedFile::Compose => Vec::new(),
     }
 }
 

@@ -426,6 +426,10 @@ mod tests {
             include: vec![],
             args: vec![],
             labels: vec![],
+            healthcheck: None,
+            init: None,
+            stop_signal: None,
+            depends_on: vec![],
         }
     }
 

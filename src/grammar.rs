@@ -209,6 +209,63 @@ pub fn image_reference(value: &str) -> Result<(), Broken> {
     Ok(())
 }
 
+/// An HTTP path for a health probe: starting with `/`, then the characters
+/// a URL path and query may hold unescaped (RFC 3986) or `%`-escaped.
+pub fn http_path(value: &str) -> Result<(), Broken> {
+    let ok = value.starts_with('/')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "a path starts with `/` and holds only the characters a URL allows (escape others with `%`)",
+        )
+    }
+}
+
+/// A Docker duration: one or more of a number and a unit (`ms`, `s`, `m`,
+/// `h`), e.g. `1m30s`.
+pub fn docker_duration(value: &str) -> Result<(), Broken> {
+    let rule = "durations are a number and a unit (ms, s, m or h), e.g. 30s or 1m30s";
+    let mut rest = value;
+    if rest.is_empty() {
+        return Err(rule);
+    }
+    while !rest.is_empty() {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(rule);
+        }
+        rest = &rest[digits..];
+        let unit = ["ms", "s", "m", "h"]
+            .into_iter()
+            .find(|u| rest.starts_with(u))
+            .ok_or(rule)?;
+        rest = &rest[unit.len()..];
+    }
+    Ok(())
+}
+
+/// A valid Docker duration in milliseconds.
+pub fn duration_ms(value: &str) -> Option<u64> {
+    docker_duration(value).ok()?;
+    let mut total = 0u64;
+    let mut rest = value;
+    while !rest.is_empty() {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit, factor) = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+            .into_iter()
+            .find(|(u, _)| rest.starts_with(u))?;
+        total = total.saturating_add(n.saturating_mul(factor));
+        rest = &rest[unit.len()..];
+    }
+    Some(total)
+}
+
 /// Stage names BuildKit keeps for itself: a stage may not take them.
 pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
 
@@ -254,6 +311,25 @@ mod tests {
             assert!(pep508_name(bad).is_err(), "{bad:?}");
         }
         assert!(env_name("RUST_LOG").is_ok() && env_name("1X").is_err());
+    }
+
+    #[test]
+    fn probe_paths_and_durations() {
+        for ok in ["/", "/health", "/api/v1/ready?full=1", "/a%20b"] {
+            assert!(http_path(ok).is_ok(), "{ok}");
+        }
+        for bad in ["health", "/a b", "/x\"y", "/\n", ""] {
+            assert!(http_path(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["30s", "1m30s", "500ms", "2h"] {
+            assert!(docker_duration(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "30", "s", "1.5s", "30 s", "5d"] {
+            assert!(docker_duration(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(duration_ms("1m30s"), Some(90_000));
+        assert_eq!(duration_ms("500ms"), Some(500));
+        assert_eq!(duration_ms("x"), None);
     }
 
     #[test]

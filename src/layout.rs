@@ -17,6 +17,14 @@ pub const OUT_DIR: &str = "/out";
 /// Where a Python project's virtual environment lives, in builder and image.
 pub const VENV: &str = "/venv";
 
+/// Where a Rust image carries the health probe: off PATH, where no binary of
+/// the project lands.
+pub const PROBE: &str = "/usr/local/lib/cargo-distroless/healthcheck";
+
+/// Debian's static tini in the builder, and where images carry it.
+pub const INIT_FROM: &str = "/usr/bin/tini-static";
+pub const INIT: &str = "/usr/bin/tini";
+
 /// The tool's name, as generated files name it.
 pub const TOOL: &str = "cargo-distroless";
 
@@ -30,6 +38,8 @@ pub enum GeneratedFile {
     Dockerignore,
     /// `docker-bake.hcl`, with several images (or `bake = true`).
     Bake,
+    /// `compose.yaml`, when asked for.
+    Compose,
 }
 
 impl GeneratedFile {
@@ -39,6 +49,7 @@ impl GeneratedFile {
             GeneratedFile::Dockerfile => "Dockerfile",
             GeneratedFile::Dockerignore => ".dockerignore",
             GeneratedFile::Bake => "docker-bake.hcl",
+            GeneratedFile::Compose => "compose.yaml",
         }
     }
 }

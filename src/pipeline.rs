@@ -78,6 +78,9 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     if ctx.bake {
         names.push(GeneratedFile::Bake);
     }
+    if ctx.compose {
+        names.push(GeneratedFile::Compose);
+    }
     let pending = |file: GeneratedFile, content: String| PendingFile {
         root: root.clone(),
         name: file.file_name().to_string(),

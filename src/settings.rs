@@ -31,11 +31,64 @@ pub struct ImageSettings {
     pub args: Option<Vec<String>>,
     /// Debian packages the builder installs (never the image).
     pub apt: Option<Vec<String>>,
+    /// An HTTP path to probe, or a table with the probe's timing.
+    pub healthcheck: Option<HealthcheckSetting>,
+    /// Put a minimal init (tini) in front of the entrypoint as PID 1.
+    pub init: Option<bool>,
+    /// Images this one needs healthy first, in `compose.yaml`.
+    pub depends_on: Option<Vec<String>>,
 }
 
 impl ImageSettings {
     /// The keys, as written.
-    pub const KEYS: &'static [&'static str] = &["port", "env", "include", "args", "apt"];
+    pub const KEYS: &'static [&'static str] = &[
+        "port",
+        "env",
+        "include",
+        "args",
+        "apt",
+        "healthcheck",
+        "init",
+        "depends-on",
+    ];
+}
+
+/// `healthcheck = "/health"`, or a table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "an HTTP path such as \"/health\", or a table with `path` and optionally `port`, `interval`, `timeout`, `retries`, `start-period`"
+)]
+pub enum HealthcheckSetting {
+    Path(String),
+    Table(HealthcheckTable),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HealthcheckTable {
+    pub path: String,
+    pub port: Option<u16>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub start_period: Option<String>,
+}
+
+/// A health check, validated: what the probe asks and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// The HTTP path, starting with `/`.
+    pub path: String,
+    /// `None`: the image's first port.
+    pub port: Option<u16>,
+    /// Docker durations: `30s`, `1m30s`, `500ms`.
+    pub interval: String,
+    pub timeout: String,
+    pub retries: u32,
+    pub start_period: String,
+    /// The table and file that set it, for messages.
+    pub origin: String,
 }
 
 /// An ecosystem's own keys, beside the shared ones (its struct passes over
@@ -171,6 +224,10 @@ pub struct Settings {
     pub args: Option<Vec<String>>,
     /// From every table that applies, in order, without duplicates.
     pub apt: Vec<AptRequest>,
+    pub healthcheck: Option<Health>,
+    pub init: bool,
+    /// Stage names of images this one needs healthy first.
+    pub depends_on: Vec<String>,
 }
 
 /// Merges a member's settings over the workspace's: a key the member sets
@@ -226,7 +283,91 @@ pub fn resolve(
     if let Some((cfg, _)) = pick(|c| c.args.is_some()) {
         out.args.clone_from(&cfg.args);
     }
+    if let Some((cfg, origin)) = pick(|c| c.healthcheck.is_some()) {
+        out.healthcheck = cfg
+            .healthcheck
+            .as_ref()
+            .map(|h| health(h, origin))
+            .transpose()?;
+    }
+    if let Some((cfg, _)) = pick(|c| c.init.is_some()) {
+        out.init = cfg.init.unwrap_or(false);
+    }
+    if let Some((cfg, origin)) = pick(|c| c.depends_on.is_some()) {
+        for name in cfg.depends_on.iter().flatten() {
+            grammar::cargo_name(name).map_err(|rule| {
+                fail(
+                    format!("invalid `depends-on` entry {name:?} in {origin}: {rule}"),
+                    "name another image of the project by its stage, e.g. depends-on = [\"api\"]",
+                )
+            })?;
+            out.depends_on.push(name.clone());
+        }
+    }
     Ok(out)
+}
+
+/// Validates a health check setting, filling in Docker's usual timing.
+fn health(setting: &HealthcheckSetting, origin: &Origin) -> Result<Health> {
+    let table = match setting {
+        HealthcheckSetting::Path(path) => HealthcheckTable {
+            path: path.clone(),
+            port: None,
+            interval: None,
+            timeout: None,
+            retries: None,
+            start_period: None,
+        },
+        HealthcheckSetting::Table(t) => t.clone(),
+    };
+    let bad = |key: &str, value: &str, rule: &str, hint: &str| {
+        fail(
+            format!("invalid `healthcheck` {key} {value:?} in {origin}: {rule}"),
+            hint.to_string(),
+        )
+    };
+    grammar::http_path(&table.path).map_err(|rule| {
+        bad(
+            "path",
+            &table.path,
+            rule,
+            "write the path the probe asks for, e.g. healthcheck = \"/health\"",
+        )
+    })?;
+    if table.port == Some(0) {
+        return Err(bad(
+            "port",
+            "0",
+            "0 is not a port",
+            "use the port the service listens on, 1-65535",
+        ));
+    }
+    let duration = |key: &str, value: Option<&String>, default: &str| -> Result<String> {
+        let value = value.map_or(default, String::as_str);
+        grammar::docker_duration(value)
+            .map(|()| value.to_string())
+            .map_err(|rule| {
+                bad(
+                    key,
+                    value,
+                    rule,
+                    "write a duration such as 30s, 1m30s or 500ms",
+                )
+            })
+    };
+    let retries = table.retries.unwrap_or(3);
+    if retries == 0 {
+        return Err(bad("retries", "0", "at least one try", "write retries = 3"));
+    }
+    Ok(Health {
+        interval: duration("interval", table.interval.as_ref(), "30s")?,
+        timeout: duration("timeout", table.timeout.as_ref(), "3s")?,
+        start_period: duration("start-period", table.start_period.as_ref(), "5s")?,
+        retries,
+        path: table.path,
+        port: table.port,
+        origin: origin.to_string(),
+    })
 }
 
 fn ports(ports: Option<&Ports>, origin: &Origin) -> Result<Vec<u16>> {
@@ -366,7 +507,7 @@ pub(crate) mod tests {
         assert!(text.contains("unknown key `prot`"), "{text}");
         assert!(text.contains("crates/api/Cargo.toml"), "{text}");
         assert!(
-            text.contains("hint: the keys are `port`, `env`, `include`, `args`, `apt`, `extra`"),
+            text.contains("hint: the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `extra`"),
             "{text}"
         );
         let text = format(&table(serde_json::json!(["port"])).unwrap_err());

@@ -48,10 +48,10 @@ fn docker(args: &[&str]) -> Output {
 
 /// A Docker config folder whose buildx (0.17 or later) can put bake targets
 /// on the host network, which this engine needs (its own buildx is 0.13).
-/// `.ci/buildx` makes one and `.ci/run` names it; the image tests need it.
+/// `.ci/plugins` makes one (with compose too) and `.ci/run` names it.
 fn bake_docker_config() -> String {
     let dir = std::env::var("CARGO_DISTROLESS_BAKE_DOCKER_CONFIG").expect(
-        "the image tests need CARGO_DISTROLESS_BAKE_DOCKER_CONFIG: a Docker config folder with buildx 0.17+ (.ci/buildx DIR makes one)",
+        "the image tests need CARGO_DISTROLESS_BAKE_DOCKER_CONFIG: a Docker config folder with buildx 0.17+ (.ci/plugins DIR makes one)",
     );
     let out = Command::new("docker")
         .args(["buildx", "version"])
@@ -1018,4 +1018,166 @@ fn secrets_in_the_project_never_reach_the_image() {
             assert!(app.contains(&"app/app.py"), "{tag}: {app:?}");
         }
     }
+}
+
+/// Polls a container's health until it is `want`, for up to 30 s.
+fn wait_health(c: &Container, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = inspect(&c.0, "{{.State.Health.Status}}");
+        if status == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: health is {status:?}, not {want:?}",
+            c.0
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// How long `docker stop` takes, with a grace period of `grace` seconds.
+fn stop_time(c: &Container, grace: u32) -> Duration {
+    let started = Instant::now();
+    let out = docker(&["stop", "-t", &grace.to_string(), &c.0]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    started.elapsed()
+}
+
+/// Builds a fixture's default image with these lines added to its table.
+fn build_with(name: &str, config: &str, tag: &str) -> Fixture {
+    let f = common::with_config(name, config);
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    build(&f.dir, None, tag);
+    f
+}
+
+/// A Rust service with a health check and an init: healthy when it answers,
+/// unhealthy when the path fails or the port is closed; the probe adds less
+/// than 500 KiB; `docker stop` of a program with no SIGTERM handler takes
+/// well under a second with the init, and the whole grace period without.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn health_checks_and_init_for_a_rust_service() {
+    engine();
+    let timing = "interval = \"1s\", timeout = \"1s\", start-period = \"1s\", retries = 1";
+    let config = |path: &str, port: u16, init: bool| {
+        format!("healthcheck = {{ path = \"{path}\", {timing}, port = {port} }}\ninit = {init}")
+    };
+    let tag = "cargo-distroless-e2e/health-rust:ok";
+    build_with("one-bin", &config("/", 18520, true), tag);
+    let c = serve(tag, 18520);
+    wait_health(&c, "healthy");
+    let files = check_running(
+        tag,
+        &c,
+        "[\"/usr/bin/tini\",\"--\",\"/usr/local/bin/hello\"]",
+    );
+    assert!(
+        files
+            .lines()
+            .any(|l| l == "usr/local/lib/cargo-distroless/healthcheck")
+    );
+    let probe = exported_bytes(&c.0, &["usr/local/lib/cargo-distroless/healthcheck"]);
+    assert!(probe > 0 && probe < 500 * 1024, "the probe is {probe} B");
+    eprintln!("probe: {probe} B");
+    let took = stop_time(&c, 10);
+    eprintln!("docker stop with the init: {took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    for (what, path, port) in [("failing", "/status/500", 18520), ("closed", "/", 18529)] {
+        let tag = format!("cargo-distroless-e2e/health-rust:{what}");
+        build_with("one-bin", &config(path, port, true), &tag);
+        let c = serve(&tag, 18520);
+        wait_health(&c, "unhealthy");
+        eprintln!("{what}: unhealthy");
+    }
+
+    let tag = "cargo-distroless-e2e/health-rust:no-init";
+    build_with("one-bin", &config("/", 18520, false), tag);
+    let c = serve(tag, 18520);
+    wait_health(&c, "healthy");
+    let took = stop_time(&c, 3);
+    eprintln!("docker stop without the init (grace 3 s): {took:?}");
+    assert!(
+        took >= Duration::from_millis(2900),
+        "PID 1 ignored SIGTERM for the grace period: {took:?}"
+    );
+}
+
+/// A Python service probed by its own interpreter, healthy and unhealthy;
+/// with `STOPSIGNAL SIGINT` it stops at once even without an init.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn health_checks_and_stop_signal_for_a_python_service() {
+    engine();
+    let timing = "interval = \"1s\", timeout = \"2s\", start-period = \"1s\", retries = 1";
+    for (path, want) in [("/", "healthy"), ("/status/500", "unhealthy")] {
+        let f = fixture("py-flask");
+        f.write(
+            "distroless.toml",
+            &format!("port = 18530\nhealthcheck = {{ path = \"{path}\", {timing} }}\n"),
+        );
+        ok(&f.run(&["init"]));
+        common::hadolint(&f.path("Dockerfile"));
+        let tag = format!("cargo-distroless-e2e/health-python:{want}");
+        build(&f.dir, None, &tag);
+        let c = serve(&tag, 18530);
+        wait_health(&c, want);
+        if want == "healthy" {
+            check_running(&tag, &c, "[\"/venv/bin/python\",\"/app/app.py\"]");
+            let took = stop_time(&c, 10);
+            eprintln!("docker stop of python (SIGINT): {took:?}");
+            assert!(took < Duration::from_secs(2), "{took:?}");
+        }
+    }
+}
+
+/// compose.yaml passes `docker compose config` (the compose plugin that
+/// `.ci/plugins` fetches).
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn compose_file_is_what_compose_reads() {
+    engine();
+    let f = fixture("workspace");
+    let api = f.read("crates/api/Cargo.toml");
+    f.write(
+        "crates/api/Cargo.toml",
+        &api.replace(
+            "port = 8080",
+            "port = 8080\nhealthcheck = \"/\"\ninit = true",
+        ),
+    );
+    let worker = f.read("crates/worker/Cargo.toml");
+    f.write(
+        "crates/worker/Cargo.toml",
+        &format!("{worker}\n[package.metadata.distroless]\ndepends-on = [\"api-server\"]\n"),
+    );
+    ok(&f.run(&["init", "--compose"]));
+    let out = Command::new("docker")
+        .current_dir(&f.dir)
+        .args(["compose", "config", "--format", "json"])
+        .env("DOCKER_CONFIG", bake_docker_config())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker compose config: {}",
+        stderr(&out)
+    );
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = &config["services"]["api-server"];
+    assert_eq!(api["build"]["target"], "api-server");
+    assert_eq!(api["healthcheck"]["test"][0], "CMD");
+    assert_eq!(
+        api["healthcheck"]["test"][1],
+        "/usr/local/lib/cargo-distroless/healthcheck"
+    );
+    assert_eq!(api["ports"][0]["target"], 8080);
+    assert_eq!(
+        config["services"]["worker"]["depends_on"]["api-server"]["condition"],
+        "service_healthy"
+    );
 }

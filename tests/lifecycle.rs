@@ -379,6 +379,9 @@ fn templates_json_lists_templates_and_context() {
             "common/copy-libraries",
             "common/dockerignore",
             "common/bake",
+            "common/health",
+            "common/compose",
+            "rust/probe",
         ]
     );
     assert_eq!(json["context"]["properties"]["binaries"]["type"], "array");

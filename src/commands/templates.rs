@@ -28,8 +28,8 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
                     "name": b.name,
                     "file": b.file,
                     "about": b.about,
-                    "old_name": b.old.0,
-                    "old_file": b.old.1,
+                    "old_name": b.old.map(|(n, _)| n),
+                    "old_file": b.old.map(|(_, f)| f),
                     "overridden": overrides.overrides(b.name),
                 })
             })

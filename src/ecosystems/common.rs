@@ -2,10 +2,17 @@
 //! `.dockerignore`, the runtime's part of the context, and the builder's
 //! Debian packages with the typed reasons behind each.
 
-use crate::context::{AptPackage, IgnoreSection, Label, Runtime};
+use anyhow::Result;
+
+use crate::context::{
+    AptPackage, Binary, DependsOn, Healthcheck, IgnoreSection, Init, Label, Runtime,
+};
+use crate::error::fail;
 use crate::grammar;
 use crate::images::{self, NONROOT_UID, Variant};
 use crate::layout::APP_DIR;
+use crate::layout::{INIT, INIT_FROM};
+use crate::settings::{Health, Settings};
 
 /// A plan: the render context, with what the run should tell the user.
 #[derive(Debug)]
@@ -108,6 +115,136 @@ pub fn runtime(
         tag: variant.tag(),
         libraries: family.libraries(distro).join(" "),
     }
+}
+
+/// The `HEALTHCHECK` for an image: `test` makes the probe command from the
+/// port, path and timeout in milliseconds. The port is the setting's, else
+/// the image's first.
+pub fn healthcheck(
+    health: &Health,
+    ports: &[u16],
+    probe: &str,
+    test: impl Fn(u16, &str, u64) -> Vec<String>,
+) -> Result<Healthcheck> {
+    let Some(port) = health.port.or(ports.first().copied()) else {
+        return Err(fail(
+            format!(
+                "the `healthcheck` in {} has no port to probe: the image exposes none",
+                health.origin
+            ),
+            "set `port` (the port the service listens on), or `port` in the healthcheck table",
+        ));
+    };
+    let timeout = grammar::duration_ms(&health.timeout).unwrap_or(3000);
+    Ok(Healthcheck {
+        test: test(port, &health.path, timeout),
+        probe: probe.to_string(),
+        port,
+        path: health.path.clone(),
+        interval: health.interval.clone(),
+        timeout: health.timeout.clone(),
+        start_period: health.start_period.clone(),
+        retries: health.retries,
+    })
+}
+
+/// `--explain` lines about how each image runs: its health check, its init
+/// and its stop signal.
+pub fn explain_running(images: &[Binary]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in images {
+        if let Some(h) = &b.healthcheck {
+            out.push(format!(
+                "health: `{}` is healthy when GET http://127.0.0.1:{}{} answers 2xx or 3xx, asked every {} by {} ({} failures in a row make it unhealthy)",
+                b.name, h.port, h.path, h.interval, h.probe, h.retries
+            ));
+        }
+        if let Some(init) = &b.init {
+            out.push(format!(
+                "init: `{}` runs under {} as PID 1, which forwards signals and reaps zombies",
+                b.name, init.path
+            ));
+        }
+        if let Some(signal) = b.stop_signal {
+            out.push(format!(
+                "stop: `docker stop` sends {signal} to `{}`",
+                b.name
+            ));
+        }
+    }
+    out
+}
+
+/// The init in front of an entrypoint, when the setting asks for one.
+pub fn init(settings: &Settings, entrypoint: &mut Vec<String>) -> Option<Init> {
+    settings.init.then(|| {
+        entrypoint.splice(0..0, [INIT.to_string(), "--".to_string()]);
+        Init {
+            from: INIT_FROM,
+            path: INIT,
+        }
+    })
+}
+
+/// The builder package that provides the init.
+pub fn init_package() -> (String, Need) {
+    (
+        "tini".to_string(),
+        Need::Build("`init = true`: a PID 1 that forwards signals and reaps zombies".into()),
+    )
+}
+
+/// Turns each image's `depends-on` setting (binary or stage names) into
+/// the other images it names, waited on healthy when they have a health
+/// check; a name of no other image is refused.
+pub fn depends_on(images: &mut [Binary], settings: &[&Settings]) -> Result<()> {
+    let known: Vec<(String, String, String, bool)> = images
+        .iter()
+        .map(|b| {
+            (
+                b.name.clone(),
+                b.stage.clone(),
+                b.image.clone(),
+                b.healthcheck.is_some(),
+            )
+        })
+        .collect();
+    for (b, s) in images.iter_mut().zip(settings) {
+        for name in &s.depends_on {
+            let other = known
+                .iter()
+                .find(|(n, stage, _, _)| *stage != b.stage && (n == name || stage == name));
+            let Some((_, _, image, healthy)) = other else {
+                let others: Vec<&str> = known
+                    .iter()
+                    .filter(|(_, stage, _, _)| *stage != b.stage)
+                    .map(|(n, _, _, _)| n.as_str())
+                    .collect();
+                return Err(fail(
+                    format!(
+                        "`depends-on` of `{}` names `{name}`, which is no other image of this project",
+                        b.name
+                    ),
+                    if others.is_empty() {
+                        "this project has one image; services of other projects go into compose.yaml by hand".to_string()
+                    } else {
+                        format!("the other images are: {}", others.join(", "))
+                    },
+                ));
+            };
+            if !b.depends_on.iter().any(|d| &d.service == image) {
+                b.depends_on.push(DependsOn {
+                    service: image.clone(),
+                    condition: if *healthy {
+                        "service_healthy"
+                    } else {
+                        "service_started"
+                    },
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first of `builder`, `builder-1`, … that names no other stage.

@@ -15,11 +15,11 @@ pub use common::Planned;
 use crate::error::fail;
 use crate::folder::Folder;
 
-/// A project, as its ecosystem read it.
+/// A project, as its ecosystem read it (boxed: the two differ much in size).
 #[derive(Debug, Clone)]
 pub enum Detected {
-    Rust(rust::RustProject),
-    Python(python::PythonProject),
+    Rust(Box<rust::RustProject>),
+    Python(Box<python::PythonProject>),
 }
 
 /// Reads the project in `dir` (or behind `manifest_path`). Rust is tried
@@ -29,13 +29,13 @@ pub enum Detected {
 pub fn detect(dir: &Path, manifest_path: Option<&Path>) -> Result<Detected> {
     let folder = Folder::new(dir);
     if manifest_path.is_none() && python::prefers_python(&folder) {
-        return python::read(&folder).map(Detected::Python);
+        return python::read(&folder).map(|p| Detected::Python(Box::new(p)));
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
-        return rust::read(&manifest).map(Detected::Rust);
+        return rust::read(&manifest).map(|p| Detected::Rust(Box::new(p)));
     }
     if python::found(&folder) {
-        return python::read(&folder).map(Detected::Python);
+        return python::read(&folder).map(|p| Detected::Python(Box::new(p)));
     }
     Err(fail(
         format!(
@@ -64,7 +64,12 @@ impl Detected {
         match self {
             Detected::Rust(p) => rust::plan(p, &rust.over(&p.selection), explain),
             Detected::Python(p) => {
-                if let Some((flag, key)) = rust.given().first() {
+                let rust_only: Vec<_> = rust
+                    .given()
+                    .into_iter()
+                    .filter(|(_, key)| *key != "compose")
+                    .collect();
+                if let Some((flag, key)) = rust_only.first() {
                     return Err(fail(
                         format!(
                             "{} applies to Rust projects, and this is a Python project",
@@ -73,7 +78,7 @@ impl Detected {
                         "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
                     ));
                 }
-                python::plan(p, explain)
+                python::plan(p, rust.compose.unwrap_or(false), explain)
             }
         }
     }

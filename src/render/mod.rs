@@ -31,7 +31,7 @@ pub struct Builtin {
     pub about: &'static str,
     /// Its name and file in the flat layout before ecosystem folders, which
     /// overrides and includes may still use.
-    pub old: (&'static str, &'static str),
+    pub old: Option<(&'static str, &'static str)>,
 }
 
 macro_rules! builtin {
@@ -41,7 +41,16 @@ macro_rules! builtin {
             file: concat!($path, ".hbs"),
             source: include_str!(concat!("../../templates/", $path, ".hbs")),
             about: $about,
-            old: ($old_name, $old_file),
+            old: Some(($old_name, $old_file)),
+        }
+    };
+    ($path:literal, $about:literal) => {
+        Builtin {
+            name: $path,
+            file: concat!($path, ".hbs"),
+            source: include_str!(concat!("../../templates/", $path, ".hbs")),
+            about: $about,
+            old: None,
         }
     };
 }
@@ -114,13 +123,27 @@ pub const BUILTINS: &[Builtin] = &[
         "bake.hbs",
         "docker-bake.hcl: one target per binary and a default group"
     ),
+    builtin!(
+        "common/health",
+        "an image's HEALTHCHECK and STOPSIGNAL (rendered with the image as context)"
+    ),
+    builtin!(
+        "common/compose",
+        "compose.yaml: one service per image, with ports, health checks and depends_on"
+    ),
+    builtin!(
+        "rust/probe",
+        "the health probe's Rust source, which the builder compiles (one line once Docker joins it)"
+    ),
 ];
 
 /// Looks a template up by its name or file, new or old.
 pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| {
-        [b.name, b.file, b.old.0, b.old.1].contains(&name)
-            || b.old.1.trim_end_matches(".hbs") == name
+        [b.name, b.file].contains(&name)
+            || b.old.is_some_and(|(old_name, old_file)| {
+                [old_name, old_file, old_file.trim_end_matches(".hbs")].contains(&name)
+            })
     })
 }
 
@@ -130,6 +153,7 @@ fn template_for(file: GeneratedFile, ctx: &Context) -> String {
         GeneratedFile::Dockerfile => format!("{}/Dockerfile", ctx.ecosystem),
         GeneratedFile::Dockerignore => "common/dockerignore".into(),
         GeneratedFile::Bake => "common/bake".into(),
+        GeneratedFile::Compose => "common/compose".into(),
     }
 }
 
@@ -160,10 +184,15 @@ impl Overrides {
         let read = |file: &str| crate::folder::read_own(root, &Path::new(OVERRIDE_DIR).join(file));
         for t in BUILTINS {
             let new = read(t.file)?;
-            let old = read(t.old.1)?;
+            let old_file = t.old.map_or("", |(_, f)| f);
+            let old = if old_file.is_empty() {
+                None
+            } else {
+                read(old_file)?
+            };
             let (new_path, old_path) = (
                 format!("{OVERRIDE_DIR}/{}", t.file),
-                format!("{OVERRIDE_DIR}/{}", t.old.1),
+                format!("{OVERRIDE_DIR}/{old_file}"),
             );
             match (new, old) {
                 (Some(text), old) => {
@@ -178,7 +207,7 @@ impl Overrides {
                     out.warnings.push(format!(
                         "{old_path} is the old path of {new_path}; it still takes effect, but move it there (`git mv {old_path} {new_path}`)"
                     ));
-                    out.files.push((t, t.old.1.to_string(), text));
+                    out.files.push((t, old_file.to_string(), text));
                 }
                 (None, None) => {}
             }
@@ -257,7 +286,10 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
                 continue;
             }
             let rel = crate::folder::relative_slash(&path, dir).unwrap_or_default();
-            if !BUILTINS.iter().any(|b| b.file == rel || b.old.1 == rel) {
+            if !BUILTINS
+                .iter()
+                .any(|b| b.file == rel || b.old.is_some_and(|(_, f)| f == rel))
+            {
                 found.push(format!("{OVERRIDE_DIR}/{rel}"));
             }
         }
@@ -312,9 +344,11 @@ impl<'o> Renderer<'o> {
                     });
                 }
             };
-            let mut alias = template.clone();
-            alias.name = Some(t.old.0.to_string());
-            hb.register_template(t.old.0, alias);
+            if let Some((old_name, _)) = t.old {
+                let mut alias = template.clone();
+                alias.name = Some(old_name.to_string());
+                hb.register_template(old_name, alias);
+            }
             let mut named = template;
             named.name = Some(t.name.to_string());
             hb.register_template(t.name, named);

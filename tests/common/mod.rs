@@ -49,6 +49,21 @@ pub fn with_config(name: &str, lines: &str) -> Fixture {
     f
 }
 
+/// Snapshot settings with the two stamp lines redacted: they change with
+/// any template byte, and one test covers them.
+pub fn redacted() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(
+        r"# cargo-distroless inputs: [^\n]*",
+        "# cargo-distroless inputs: [inputs]",
+    );
+    s.add_filter(
+        r"# cargo-distroless fingerprint: [0-9a-f]+",
+        "# cargo-distroless fingerprint: [fingerprint]",
+    );
+    s
+}
+
 /// Copies `examples/<name>`.
 pub fn example(name: &str) -> Fixture {
     copy_project("examples", name)

@@ -76,6 +76,8 @@ pub struct PythonProject {
     pub settings: Settings,
     /// The configured `ENTRYPOINT`, if any.
     pub entrypoint: Option<Vec<String>>,
+    /// `compose = true` in the configuration.
+    pub compose: bool,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
 }
@@ -153,10 +155,12 @@ pub struct PyConfig {
     pub ecosystem: Option<String>,
     /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
     pub entrypoint: Option<Vec<String>>,
+    /// Write compose.yaml.
+    pub compose: Option<bool>,
 }
 
 impl OwnKeys for PyConfig {
-    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem"];
+    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem", "compose"];
 }
 
 /// A configuration table, read, with where it came from.
@@ -407,13 +411,14 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
     }
 
     let config = read_config(project, pyproject.as_ref())?;
-    let (settings, entrypoint, config_origin) = match &config {
+    let (settings, entrypoint, compose, config_origin) = match &config {
         Some(c) => (
             settings::resolve(None, (&c.shared, &c.origin), project.root())?,
             c.own.entrypoint.clone(),
+            c.own.compose.unwrap_or(false),
             c.origin.to_string(),
         ),
-        None => (Settings::default(), None, NO_CONFIG.to_string()),
+        None => (Settings::default(), None, false, NO_CONFIG.to_string()),
     };
 
     Ok(PythonProject {
@@ -445,6 +450,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         python_requirements,
         settings,
         entrypoint,
+        compose,
         config_origin,
     })
 }

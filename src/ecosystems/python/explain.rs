@@ -37,5 +37,6 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
             serde_json::to_string(&b.entrypoint).unwrap_or_default()
         ));
     }
+    out.extend(crate::ecosystems::common::explain_running(&ctx.binaries));
     out
 }

@@ -42,9 +42,14 @@ const PYTHON_IGNORES: (&str, &[&str]) = (
     ],
 );
 
-/// Plans the Dockerfile for a Python project; with `explain`, the
-/// `--explain` lines too.
-pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
+/// A health probe the runtime's own interpreter runs with the standard
+/// library: exit 0 when `http://127.0.0.1:PORT/PATH` answers below 400
+/// (`urlopen` raises on 4xx and 5xx, and on a closed port).
+const PY_PROBE: &str = "import sys, urllib.request as r; sys.exit(0 if r.urlopen('http://127.0.0.1:' + sys.argv[1] + sys.argv[2], timeout=int(sys.argv[3]) / 1000).status < 400 else 1)";
+
+/// Plans the Dockerfile for a Python project; `compose` (the flag) adds
+/// compose.yaml; with `explain`, the `--explain` lines too.
+pub fn plan(project: &PythonProject, compose: bool, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
     let (distro, family) = images::python_runtime();
     let version = distro.python.unwrap_or_default();
@@ -64,10 +69,11 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
     let port = settings.ports.first().copied().unwrap_or(DEFAULT_PORT);
     let Start {
         needs_source,
-        entrypoint,
+        mut entrypoint,
         args: default_args,
         env: extra_env,
         serves,
+        stop_signal,
     } = entrypoint(project, port)?;
     let copy_source = !project.installable || needs_source;
     // Only a server this tool chose is known to listen on `port`.
@@ -75,26 +81,47 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
     if ports.is_empty() && serves {
         ports.push(port);
     }
+    let program = entrypoint[0].clone();
+    let init = common::init(settings, &mut entrypoint);
+    let healthcheck = settings
+        .healthcheck
+        .as_ref()
+        .map(|h| {
+            let python = format!("{VENV}/bin/python");
+            common::healthcheck(h, &ports, &python, |port, path, ms| {
+                vec![
+                    python.clone(),
+                    "-c".into(),
+                    PY_PROBE.into(),
+                    port.to_string(),
+                    path.into(),
+                    ms.to_string(),
+                ]
+            })
+        })
+        .transpose()?;
     let apt = common::apt_needs(
-        [
-            (
-                "ca-certificates".to_string(),
-                Need::Build("TLS to the package index".into()),
+        init.is_some()
+            .then(common::init_package)
+            .into_iter()
+            .chain([
+                (
+                    "ca-certificates".to_string(),
+                    Need::Build("TLS to the package index".into()),
+                ),
+                (
+                    "python3-venv".to_string(),
+                    Need::Build(format!(
+                        "Debian's CPython {version}, the runtime's own interpreter"
+                    )),
+                ),
+            ])
+            .chain(
+                settings
+                    .apt
+                    .iter()
+                    .map(|a| (a.name.clone(), Need::Setting(a.origin.clone()))),
             ),
-            (
-                "python3-venv".to_string(),
-                Need::Build(format!(
-                    "Debian's CPython {version}, the runtime's own interpreter"
-                )),
-            ),
-        ]
-        .into_iter()
-        .chain(
-            settings
-                .apt
-                .iter()
-                .map(|a| (a.name.clone(), Need::Setting(a.origin.clone()))),
-        ),
     );
 
     let stage = common::stage_name(&project.name);
@@ -125,7 +152,7 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         package: project.name.clone(),
         version: project_version.clone(),
         tags: common::image_tags(&stage, &project_version),
-        path: entrypoint[0].clone(),
+        path: program,
         entrypoint,
         default: true,
         ports,
@@ -137,7 +164,14 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         },
         args,
         labels,
+        healthcheck,
+        init,
+        stop_signal,
+        depends_on: Vec::new(),
     };
+    let mut images = [binary];
+    common::depends_on(&mut images, &[settings])?;
+    let [binary] = images;
 
     let installer = project.installer.name();
     let context = Context {
@@ -171,6 +205,7 @@ pub fn plan(project: &PythonProject, explain: bool) -> Result<Planned> {
         dockerignore_keep: keep,
         notes: Vec::new(),
         bake: false,
+        compose: compose || project.compose,
     };
     let explanation = if explain {
         super::explain::explain(project, &context, &apt)
@@ -302,17 +337,22 @@ struct Start {
     env: Vec<EnvVar>,
     /// A server the tool chose, which listens on the port.
     serves: bool,
+    /// The signal that stops the program, when it is not SIGTERM.
+    stop_signal: Option<&'static str>,
 }
 
 impl Start {
     fn plain(entrypoint: Vec<String>) -> Start {
         let needs_source = entrypoint.iter().any(|a| a.starts_with(APP_DIR));
+        // A Python program installs no SIGTERM handler, and as PID 1 the
+        // kernel ignores SIGTERM for it; SIGINT raises KeyboardInterrupt.
         Start {
             needs_source,
             entrypoint,
             args: Vec::new(),
             env: Vec::new(),
             serves: false,
+            stop_signal: Some("SIGINT"),
         }
     }
 }
@@ -331,7 +371,11 @@ fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
                 ),
             ));
         }
-        return Ok(Start::plain(ep.clone()));
+        // A program of the user's choosing: Docker's default signal.
+        return Ok(Start {
+            stop_signal: None,
+            ..Start::plain(ep.clone())
+        });
     }
     let ambiguous = |what: &str, found: &[String]| {
         fail(
@@ -455,8 +499,12 @@ fn serve_script(project: &PythonProject, file: &str, port: u16) -> Start {
     } else {
         return Start::plain(script);
     };
+    // gunicorn, uvicorn and hypercorn stop gracefully on SIGTERM; flask's
+    // development server, a Python program, on SIGINT.
+    let stop_signal = server[0].ends_with("/flask").then_some("SIGINT");
     Start {
         serves: true,
+        stop_signal,
         ..Start::plain(server)
     }
 }
@@ -509,6 +557,7 @@ mod tests {
             python_requirements: vec![],
             settings: Settings::default(),
             entrypoint: None,
+            compose: false,
             config_origin: "[tool.distroless] of pyproject.toml".into(),
         }
     }
@@ -527,11 +576,11 @@ mod tests {
     }
 
     fn image(p: &PythonProject) -> crate::context::Binary {
-        plan(p, true).unwrap().context.binaries.remove(0)
+        plan(p, false, true).unwrap().context.binaries.remove(0)
     }
 
     fn error(p: &PythonProject) -> String {
-        crate::error::format(&plan(p, true).unwrap_err())
+        crate::error::format(&plan(p, false, true).unwrap_err())
     }
 
     #[test]
@@ -729,7 +778,7 @@ mod tests {
             let mut p = project();
             p.installer = installer.clone();
             root_script(&mut p, "main.py", true, None);
-            let planned = plan(&p, true).unwrap();
+            let planned = plan(&p, false, true).unwrap();
             let py = planned.context.python.unwrap();
             assert_eq!(py.installer, *name);
             assert_eq!(py.manifests, *manifests, "{name}");
@@ -748,13 +797,13 @@ mod tests {
         p.installable = true;
         p.scripts = vec!["serve".into()];
         p.installer = Installer::Uv;
-        let py = plan(&p, true).unwrap().context.python.unwrap();
+        let py = plan(&p, false, true).unwrap().context.python.unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/opt/uv/bin/uv sync --frozen --no-dev --no-editable")
         );
         p.installer = Installer::Poetry;
-        let py = plan(&p, true).unwrap().context.python.unwrap();
+        let py = plan(&p, false, true).unwrap().context.python.unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/venv/bin/pip install --no-deps .")
@@ -772,7 +821,7 @@ mod tests {
             let mut p = project();
             root_script(&mut p, "main.py", true, None);
             p.python_requirements = vec![(source.into(), pin.into())];
-            match plan(&p, true) {
+            match plan(&p, false, true) {
                 Ok(_) => assert!(ok, "{source} {pin}"),
                 Err(err) => {
                     let text = crate::error::format(&err);
@@ -800,7 +849,7 @@ mod tests {
             name: "libpq-dev".into(),
             origin: "distroless.toml".into(),
         }];
-        let ctx = plan(&p, true).unwrap().context;
+        let ctx = plan(&p, false, true).unwrap().context;
         let b = &ctx.binaries[0];
         assert_eq!(b.args, ["--fast"]);
         assert!(b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "0")));

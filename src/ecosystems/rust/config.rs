@@ -27,6 +27,7 @@ pub struct RustConfig {
     pub all_features: Option<bool>,
     pub profile: Option<String>,
     pub bake: Option<bool>,
+    pub compose: Option<bool>,
 }
 
 impl RustConfig {
@@ -72,6 +73,7 @@ impl OwnKeys for RustConfig {
         "all-features",
         "profile",
         "bake",
+        "compose",
     ];
 }
 
@@ -95,7 +97,7 @@ impl Table {
         let (settings, rust): (_, RustConfig) = parse_table(
             value,
             &origin.to_string(),
-            "all but the first five belong in the root's table; see the README's Configuration section",
+            "`packages` and the keys after it belong in the root's table; see the README's Configuration section",
         )?;
         rust.check(origin)?;
         Ok(Table { settings, rust })
@@ -130,6 +132,8 @@ pub struct Selection {
     pub all_features: bool,
     pub profile: Option<String>,
     pub bake: Option<bool>,
+    /// Write compose.yaml. Not Rust's alone: Python takes it too.
+    pub compose: Option<bool>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -146,6 +150,7 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (Some("--all-features"), "all-features"),
     (Some("--profile"), "profile"),
     (None, "bake"),
+    (Some("--compose"), "compose"),
 ];
 
 impl Selection {
@@ -171,11 +176,12 @@ impl Selection {
             all_features: pick(w, r, |c| &c.all_features).unwrap_or(false),
             profile: pick(w, r, |c| &c.profile),
             bake: pick(w, r, |c| &c.bake),
+            compose: pick(w, r, |c| &c.compose),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 11] {
+    fn made(&self) -> [bool; 12] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -188,6 +194,7 @@ impl Selection {
             self.all_features,
             self.profile.is_some(),
             self.bake.is_some(),
+            self.compose.is_some(),
         ]
     }
 
@@ -218,6 +225,7 @@ impl Selection {
             all_features: self.all_features || recorded.all_features,
             profile: self.profile.clone().or(recorded.profile.clone()),
             bake: self.bake.or(recorded.bake),
+            compose: self.compose.or(recorded.compose),
         }
     }
 }

@@ -115,6 +115,7 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
             }
         }
     }
+    out.extend(crate::ecosystems::common::explain_running(&ctx.binaries));
     if d.cargo.static_target {
         out.push("libraries: none; the binaries are linked statically (glibc's NSS modules cannot load: DNS uses files and dns only)".into());
     } else {

@@ -13,7 +13,7 @@ use crate::context::{Binary, Builder, Context, EnvVar, Generator, NativeDep, Rus
 use crate::ecosystems::common::{self, AptNeed, Need, Planned};
 use crate::error::fail;
 use crate::images::{self, Variant};
-use crate::layout::{BUILD_DIR, OUT_DIR};
+use crate::layout::{BUILD_DIR, OUT_DIR, PROBE};
 use crate::version::RustVersion;
 
 /// Build output of Rust projects.
@@ -87,29 +87,39 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
     }
 
     let cargo = cargo_build(project, opts, &selected, static_build);
+    let init = selected.iter().any(|s| s.package.settings.init);
     let apt = common::apt_needs(
-        native
-            .iter()
-            .flat_map(|n| {
-                n.packages()
-                    .iter()
-                    .map(|p| (p.to_string(), Need::Crate(n.krate.krate)))
-            })
-            .chain(selected.iter().flat_map(|s| {
-                s.package
-                    .settings
-                    .apt
-                    .iter()
-                    .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
-            })),
+        init.then(common::init_package).into_iter().chain(
+            native
+                .iter()
+                .flat_map(|n| {
+                    n.packages()
+                        .iter()
+                        .map(|p| (p.to_string(), Need::Crate(n.krate.krate)))
+                })
+                .chain(selected.iter().flat_map(|s| {
+                    s.package
+                        .settings
+                        .apt
+                        .iter()
+                        .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
+                })),
+        ),
     );
     let project_name = crate::grammar::image_repository(&project.name);
-    let binaries = selected
+    let mut binaries = selected
         .iter()
         .zip(&stages)
         .enumerate()
         .map(|(i, (s, stage))| binary(s, stage, i + 1 == selected.len()))
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
+    let settings: Vec<&crate::settings::Settings> =
+        selected.iter().map(|s| &s.package.settings).collect();
+    common::depends_on(&mut binaries, &settings)?;
+    let probe = binaries.iter().any(|b| b.healthcheck.is_some());
+    if probe && static_build {
+        warnings.push("the health probe is linked statically for the static runtime, which has no glibc: about 1.1 MB instead of 0.3".into());
+    }
     let mut keep: Vec<String> = selected
         .iter()
         .flat_map(|s| s.package.settings.include.iter().map(|inc| inc.src.clone()))
@@ -154,6 +164,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
                 .map(|p| p.name.clone())
                 .collect(),
             toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
+            probe,
         }),
         python: None,
         binaries,
@@ -161,6 +172,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         dockerignore_keep: keep,
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
+        compose: opts.compose.unwrap_or(false),
     };
     let decisions = Decisions {
         distro,
@@ -485,22 +497,35 @@ fn default_index(
     first
 }
 
-fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
+fn binary(s: &Selected, stage: &str, default: bool) -> Result<Binary> {
     let p = s.package;
     let labels = common::labels(
         &s.bin,
         &p.version,
         [&p.description, &p.license, &p.repository],
     );
-    Binary {
+    let path = format!("/usr/local/bin/{}", s.bin);
+    let mut entrypoint = vec![path.clone()];
+    let init = common::init(&p.settings, &mut entrypoint);
+    let healthcheck = p
+        .settings
+        .healthcheck
+        .as_ref()
+        .map(|h| {
+            common::healthcheck(h, &p.settings.ports, PROBE, |port, path, ms| {
+                vec![PROBE.into(), port.to_string(), path.into(), ms.to_string()]
+            })
+        })
+        .transpose()?;
+    Ok(Binary {
         name: s.bin.clone(),
         stage: stage.to_string(),
         image: crate::grammar::image_repository(stage),
         package: p.name.clone(),
         version: p.version.clone(),
         tags: common::image_tags(stage, &p.version),
-        path: format!("/usr/local/bin/{}", s.bin),
-        entrypoint: vec![format!("/usr/local/bin/{}", s.bin)],
+        path,
+        entrypoint,
         default,
         ports: p.settings.ports.clone(),
         env: p
@@ -512,7 +537,11 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Binary {
         include: p.settings.include.clone(),
         args: p.settings.args.clone().unwrap_or_default(),
         labels,
-    }
+        healthcheck,
+        init,
+        stop_signal: None,
+        depends_on: Vec::new(),
+    })
 }
 
 /// The builder's Rust version: a numeric toolchain pin, else `--rust-version`,
