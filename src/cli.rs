@@ -126,6 +126,11 @@ pub struct ProjectArgs {
     #[arg(long)]
     pub compose: bool,
 
+    /// Write the Dockerfile under this name, beside the project's own
+    /// (`NAME.dockerignore` and the rest follow it). Config key: `file`.
+    #[arg(long, value_name = "NAME", value_parser = dockerfile_name)]
+    pub file: Option<String>,
+
     /// Print what was detected and why each image, package and library was
     /// chosen (to standard error).
     #[arg(long)]
@@ -144,6 +149,7 @@ impl ProjectArgs {
             all_features: self.all_features,
             profile: self.profile.clone(),
             compose: self.compose.then_some(true),
+            file: self.file.clone(),
             ..Selection::default()
         }
     }
@@ -251,6 +257,10 @@ fn cargo_feature(value: &str) -> Result<String, String> {
 
 fn cargo_profile(value: &str) -> Result<String, String> {
     grammar_value(crate::grammar::cargo_profile)(value)
+}
+
+fn dockerfile_name(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::dockerfile_name)(value)
 }
 
 fn image_reference(value: &str) -> Result<String, String> {

@@ -48,6 +48,9 @@ pub struct Context {
     /// Whether `compose.yaml` is written beside the Dockerfile (`compose =
     /// true`, or `init --compose`).
     pub compose: bool,
+    /// The Dockerfile's name: `Dockerfile`, or the `file` setting (then the
+    /// other files follow it: `NAME.dockerignore`, `NAME.bake.hcl`, …).
+    pub dockerfile: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

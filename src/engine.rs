@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 
 use crate::context::Binary;
 use crate::error::{fail, warn};
-use crate::layout::GeneratedFile;
 
 /// A container engine the tool can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,6 +88,8 @@ pub struct Request<'a> {
     pub push: bool,
     pub network: Option<String>,
     pub bake_file: Option<PathBuf>,
+    /// The Dockerfile's name.
+    pub dockerfile: &'a str,
     /// The runtime image, for the size report.
     pub runtime_image: &'a str,
     /// What the report measures in each image: the binary, or (for Python)
@@ -176,7 +177,7 @@ fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
     };
     args.extend([
         "-f".into(),
-        GeneratedFile::Dockerfile.file_name().into(),
+        req.dockerfile.into(),
         "--target".into(),
         b.stage.clone(),
     ]);
@@ -445,6 +446,7 @@ mod tests {
             push: false,
             network: Some("host".into()),
             bake_file: None,
+            dockerfile: "Dockerfile",
             runtime_image: "gcr.io/distroless/cc-debian13:nonroot",
             payload: None,
         };

@@ -209,6 +209,20 @@ pub fn image_reference(value: &str) -> Result<(), Broken> {
     Ok(())
 }
 
+/// A file name for the Dockerfile, beside the project's own files: letters,
+/// digits, `.`, `_` and `-`, starting with a letter or digit.
+pub fn dockerfile_name(value: &str) -> Result<(), Broken> {
+    let first = |c: char| c.is_ascii_alphanumeric();
+    let rest = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if chars_ok(value, first, rest) && !value.ends_with(".dockerignore") {
+        Ok(())
+    } else {
+        Err(
+            "a file name at the project root: letters, digits, `.`, `_` and `-`, starting with a letter or digit, e.g. Dockerfile.distroless",
+        )
+    }
+}
+
 /// An HTTP path for a health probe: starting with `/`, then the characters
 /// a URL path and query may hold unescaped (RFC 3986) or `%`-escaped.
 pub fn http_path(value: &str) -> Result<(), Broken> {

@@ -31,6 +31,9 @@ pub const TOOL: &str = "cargo-distroless";
 /// The command that regenerates the files.
 pub const REGENERATE: &str = "cargo distroless init";
 
+/// The Dockerfile's usual name.
+pub const DOCKERFILE: &str = "Dockerfile";
+
 /// A file the tool generates at the project root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GeneratedFile {
@@ -43,10 +46,25 @@ pub enum GeneratedFile {
 }
 
 impl GeneratedFile {
-    /// Its file name at the project root.
+    /// Its file name beside a Dockerfile named `dockerfile`: the usual names
+    /// beside `Dockerfile`; beside another, names that follow it
+    /// (`NAME.dockerignore`, which BuildKit reads for `-f NAME`).
+    pub fn name_beside(self, dockerfile: &str) -> String {
+        if dockerfile == DOCKERFILE {
+            return self.file_name().to_string();
+        }
+        match self {
+            GeneratedFile::Dockerfile => dockerfile.to_string(),
+            GeneratedFile::Dockerignore => format!("{dockerfile}.dockerignore"),
+            GeneratedFile::Bake => format!("{dockerfile}.bake.hcl"),
+            GeneratedFile::Compose => format!("{dockerfile}.compose.yaml"),
+        }
+    }
+
+    /// Its usual file name at the project root.
     pub fn file_name(self) -> &'static str {
         match self {
-            GeneratedFile::Dockerfile => "Dockerfile",
+            GeneratedFile::Dockerfile => DOCKERFILE,
             GeneratedFile::Dockerignore => ".dockerignore",
             GeneratedFile::Bake => "docker-bake.hcl",
             GeneratedFile::Compose => "compose.yaml",

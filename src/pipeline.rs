@@ -83,31 +83,32 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     }
     let pending = |file: GeneratedFile, content: String| PendingFile {
         root: root.clone(),
-        name: file.file_name().to_string(),
+        name: file.name_beside(&ctx.dockerfile),
         content,
     };
-    let files: Vec<(GeneratedFile, PendingFile)> = match proven(&root, &names, &inputs, mode)? {
-        Some(texts) => names
-            .iter()
-            .zip(texts)
-            .map(|(&f, text)| (f, pending(f, text)))
-            .collect(),
-        None => {
-            let renderer = Renderer::new(&overrides, Some(ctx.ecosystem))?;
-            let files: Vec<_> = render::render(&renderer, ctx, &names)?
-                .into_iter()
-                .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
-                .collect();
-            let texts: Vec<(GeneratedFile, &str)> = files
+    let files: Vec<(GeneratedFile, PendingFile)> =
+        match proven(&root, &names, &ctx.dockerfile, &inputs, mode)? {
+            Some(texts) => names
                 .iter()
-                .map(|(f, p)| (*f, p.content.as_str()))
-                .collect();
-            if mode == Render::UnlessCached {
-                crate::cache::put(&inputs, &texts);
+                .zip(texts)
+                .map(|(&f, text)| (f, pending(f, text)))
+                .collect(),
+            None => {
+                let renderer = Renderer::new(&overrides, Some(ctx.ecosystem))?;
+                let files: Vec<_> = render::render(&renderer, ctx, &names)?
+                    .into_iter()
+                    .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
+                    .collect();
+                let texts: Vec<(GeneratedFile, &str)> = files
+                    .iter()
+                    .map(|(f, p)| (*f, p.content.as_str()))
+                    .collect();
+                if mode == Render::UnlessCached {
+                    crate::cache::put(&inputs, &texts);
+                }
+                files
             }
-            files
-        }
-    };
+        };
     Ok(Generated {
         root,
         template_warnings: overrides.warnings.clone(),
@@ -144,6 +145,7 @@ pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
 fn proven(
     root: &Path,
     names: &[GeneratedFile],
+    dockerfile: &str,
     inputs: &str,
     mode: Render,
 ) -> Result<Option<Vec<String>>> {
@@ -155,7 +157,8 @@ fn proven(
         let Some(expected) = crate::cache::get(inputs, *name) else {
             return Ok(None);
         };
-        let Some(text) = crate::folder::read_own(root, Path::new(name.file_name()))? else {
+        let Some(text) = crate::folder::read_own(root, Path::new(&name.name_beside(dockerfile)))?
+        else {
             return Ok(None);
         };
         if text.replace("\r\n", "\n") != expected {

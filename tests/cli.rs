@@ -524,3 +524,64 @@ fn the_readme_documents_every_context_field() {
         "the README lists exactly these, in this order"
     );
 }
+
+/// A project with its own Dockerfile and .dockerignore can try the tool
+/// beside them: `--file NAME` writes NAME and NAME.dockerignore (which
+/// BuildKit reads for `-f NAME`), and check, the header and the hints follow.
+#[test]
+fn init_writes_beside_the_projects_own_dockerfile() {
+    let f = fixture("several-bins");
+    f.write("Dockerfile", "FROM scratch\n# ours\n");
+    f.write(".dockerignore", "src\n");
+    let text = ok(&f.run(&["init", "--file", "Dockerfile.distroless"]));
+    assert_eq!(f.read("Dockerfile"), "FROM scratch\n# ours\n");
+    assert_eq!(f.read(".dockerignore"), "src\n");
+    for file in [
+        "wrote Dockerfile.distroless\n",
+        "wrote Dockerfile.distroless.dockerignore\n",
+        "wrote Dockerfile.distroless.bake.hcl\n",
+        "docker build -f Dockerfile.distroless -t tools .",
+        "build another: docker build -f Dockerfile.distroless --target worker -t worker .",
+        "set `file` in the root's",
+    ] {
+        assert!(text.contains(file), "missing {file:?}:\n{text}");
+    }
+    let dockerfile = f.read("Dockerfile.distroless");
+    assert!(
+        dockerfile.contains("#   docker build -f Dockerfile.distroless -t tools ."),
+        "{dockerfile}"
+    );
+    assert!(
+        f.read("Dockerfile.distroless.bake.hcl")
+            .contains("dockerfile = \"Dockerfile.distroless\"")
+    );
+    assert!(
+        f.read("Dockerfile.distroless.dockerignore")
+            .contains("target/")
+    );
+
+    // Recorded in the table, check follows it and leaves the project's own alone.
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[package.metadata.distroless]\nfile = \"Dockerfile.distroless\"\n"),
+    );
+    let out = f.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
+    assert!(common::stdout(&out).contains("Dockerfile.distroless is up to date"));
+
+    let text = error(&f.run(&["init", "--file", "../Dockerfile"]));
+    assert!(
+        text.contains("invalid value '../Dockerfile' for '--file"),
+        "{text}"
+    );
+    f.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[package.metadata.distroless]\nfile = \"a/b\"\n"),
+    );
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("invalid `file` \"a/b\" in [package.metadata.distroless] of Cargo.toml"),
+        "{text}"
+    );
+}

@@ -1181,3 +1181,34 @@ fn compose_file_is_what_compose_reads() {
         "service_healthy"
     );
 }
+
+/// Beside the project's own Dockerfile and a .dockerignore that would break
+/// the build (it leaves out `src`), `docker build -f Dockerfile.distroless`
+/// reads Dockerfile.distroless.dockerignore instead, and the image serves.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_dockerfile_beside_the_projects_own() {
+    engine();
+    let f = fixture("one-bin");
+    f.write("Dockerfile", "FROM scratch\n");
+    f.write(".dockerignore", "src\n");
+    ok(&f.run(&["init", "--file", "Dockerfile.distroless"]));
+    common::hadolint(&f.path("Dockerfile.distroless"));
+    let tag = "cargo-distroless-e2e/beside:1";
+    let out = docker(&[
+        "build",
+        "--network",
+        "host",
+        "-f",
+        &f.path("Dockerfile.distroless").to_string_lossy(),
+        "-t",
+        tag,
+        &f.dir.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = serve(tag, 18540);
+    assert!(get(18540, "/", &c).contains("hello: hello"));
+    check_image(tag, "hello", &c);
+    assert_eq!(f.read("Dockerfile"), "FROM scratch\n");
+    assert_eq!(f.read(".dockerignore"), "src\n");
+}

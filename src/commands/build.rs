@@ -60,7 +60,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         ));
     }
     let (engine, program) = engine::find_engine(args.engine)?;
-    let bake = root.join(GeneratedFile::Bake.file_name());
+    let bake = root.join(GeneratedFile::Bake.name_beside(&ctx.dockerfile));
     let req = Request {
         root,
         all: targets.len() == ctx.binaries.len(),
@@ -70,6 +70,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         push: args.push,
         network: args.network.clone(),
         bake_file: bake.exists().then_some(bake),
+        dockerfile: &ctx.dockerfile,
         runtime_image: &ctx.runtime.image,
         payload: generated.planned.payload,
     };

@@ -42,14 +42,19 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         .last()
         .map(|b| b.name.as_str())
         .unwrap_or_default();
+    let file = if ctx.dockerfile == crate::layout::DOCKERFILE {
+        String::new()
+    } else {
+        format!(" -f {}", shown_file(&shown, &ctx.dockerfile))
+    };
     eprintln!(
-        "build the default image ({default}): docker build -t {} {shown}",
+        "build the default image ({default}): docker build{file} -t {} {shown}",
         ctx.project
     );
     let others: Vec<&Binary> = ctx.binaries.iter().filter(|b| !b.default).collect();
     for b in others.iter().take(SHOWN) {
         eprintln!(
-            "build another: docker build --target {} -t {} {shown}",
+            "build another: docker build{file} --target {} -t {} {shown}",
             b.stage, b.image
         );
     }

@@ -67,7 +67,7 @@ impl Detected {
                 let rust_only: Vec<_> = rust
                     .given()
                     .into_iter()
-                    .filter(|(_, key)| *key != "compose")
+                    .filter(|(_, key)| !matches!(*key, "compose" | "file"))
                     .collect();
                 if let Some((flag, key)) = rust_only.first() {
                     return Err(fail(
@@ -78,7 +78,7 @@ impl Detected {
                         "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
                     ));
                 }
-                python::plan(p, rust.compose.unwrap_or(false), explain)
+                python::plan(p, rust, explain)
             }
         }
     }

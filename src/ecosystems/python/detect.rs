@@ -78,6 +78,8 @@ pub struct PythonProject {
     pub entrypoint: Option<Vec<String>>,
     /// `compose = true` in the configuration.
     pub compose: bool,
+    /// The `file` setting: the Dockerfile's name.
+    pub file: Option<String>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
 }
@@ -157,10 +159,12 @@ pub struct PyConfig {
     pub entrypoint: Option<Vec<String>>,
     /// Write compose.yaml.
     pub compose: Option<bool>,
+    /// The Dockerfile's name.
+    pub file: Option<String>,
 }
 
 impl OwnKeys for PyConfig {
-    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem", "compose"];
+    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem", "compose", "file"];
 }
 
 /// A configuration table, read, with where it came from.
@@ -420,6 +424,15 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         ),
         None => (Settings::default(), None, false, NO_CONFIG.to_string()),
     };
+    let file = config.as_ref().and_then(|c| c.own.file.clone());
+    if let (Some(f), Some(c)) = (&file, &config) {
+        grammar::dockerfile_name(f).map_err(|why| {
+            fail(
+                format!("invalid `file` {f:?} in {}: {why}", c.origin),
+                "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
+            )
+        })?;
+    }
 
     Ok(PythonProject {
         root: project.root().to_path_buf(),
@@ -451,6 +464,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         settings,
         entrypoint,
         compose,
+        file,
         config_origin,
     })
 }

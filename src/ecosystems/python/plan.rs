@@ -8,6 +8,7 @@ use anyhow::Result;
 use super::detect::{Installer, PythonProject};
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, PythonBuild};
 use crate::ecosystems::common::{self, Need, Planned};
+use crate::ecosystems::rust::Selection;
 use crate::error::fail;
 use crate::images::{self, Variant};
 use crate::layout::{APP_DIR, OUT_DIR, VENV};
@@ -47,9 +48,10 @@ const PYTHON_IGNORES: (&str, &[&str]) = (
 /// (`urlopen` raises on 4xx and 5xx, and on a closed port).
 const PY_PROBE: &str = "import sys, urllib.request as r; sys.exit(0 if r.urlopen('http://127.0.0.1:' + sys.argv[1] + sys.argv[2], timeout=int(sys.argv[3]) / 1000).status < 400 else 1)";
 
-/// Plans the Dockerfile for a Python project; `compose` (the flag) adds
-/// compose.yaml; with `explain`, the `--explain` lines too.
-pub fn plan(project: &PythonProject, compose: bool, explain: bool) -> Result<Planned> {
+/// Plans the Dockerfile for a Python project; `flags` are the choices given
+/// on the command line that Python takes too (`--compose`, `--file`); with
+/// `explain`, the `--explain` lines too.
+pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
     let (distro, family) = images::python_runtime();
     let version = distro.python.unwrap_or_default();
@@ -205,7 +207,12 @@ pub fn plan(project: &PythonProject, compose: bool, explain: bool) -> Result<Pla
         dockerignore_keep: keep,
         notes: Vec::new(),
         bake: false,
-        compose: compose || project.compose,
+        compose: flags.compose.unwrap_or(project.compose),
+        dockerfile: flags
+            .file
+            .clone()
+            .or_else(|| project.file.clone())
+            .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string()),
     };
     let explanation = if explain {
         super::explain::explain(project, &context, &apt)
@@ -558,6 +565,7 @@ mod tests {
             settings: Settings::default(),
             entrypoint: None,
             compose: false,
+            file: None,
             config_origin: "[tool.distroless] of pyproject.toml".into(),
         }
     }
@@ -576,11 +584,15 @@ mod tests {
     }
 
     fn image(p: &PythonProject) -> crate::context::Binary {
-        plan(p, false, true).unwrap().context.binaries.remove(0)
+        plan(p, &Selection::default(), true)
+            .unwrap()
+            .context
+            .binaries
+            .remove(0)
     }
 
     fn error(p: &PythonProject) -> String {
-        crate::error::format(&plan(p, false, true).unwrap_err())
+        crate::error::format(&plan(p, &Selection::default(), true).unwrap_err())
     }
 
     #[test]
@@ -778,7 +790,7 @@ mod tests {
             let mut p = project();
             p.installer = installer.clone();
             root_script(&mut p, "main.py", true, None);
-            let planned = plan(&p, false, true).unwrap();
+            let planned = plan(&p, &Selection::default(), true).unwrap();
             let py = planned.context.python.unwrap();
             assert_eq!(py.installer, *name);
             assert_eq!(py.manifests, *manifests, "{name}");
@@ -797,13 +809,21 @@ mod tests {
         p.installable = true;
         p.scripts = vec!["serve".into()];
         p.installer = Installer::Uv;
-        let py = plan(&p, false, true).unwrap().context.python.unwrap();
+        let py = plan(&p, &Selection::default(), true)
+            .unwrap()
+            .context
+            .python
+            .unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/opt/uv/bin/uv sync --frozen --no-dev --no-editable")
         );
         p.installer = Installer::Poetry;
-        let py = plan(&p, false, true).unwrap().context.python.unwrap();
+        let py = plan(&p, &Selection::default(), true)
+            .unwrap()
+            .context
+            .python
+            .unwrap();
         assert_eq!(
             py.project_command.as_deref(),
             Some("/venv/bin/pip install --no-deps .")
@@ -821,7 +841,7 @@ mod tests {
             let mut p = project();
             root_script(&mut p, "main.py", true, None);
             p.python_requirements = vec![(source.into(), pin.into())];
-            match plan(&p, false, true) {
+            match plan(&p, &Selection::default(), true) {
                 Ok(_) => assert!(ok, "{source} {pin}"),
                 Err(err) => {
                     let text = crate::error::format(&err);
@@ -849,7 +869,7 @@ mod tests {
             name: "libpq-dev".into(),
             origin: "distroless.toml".into(),
         }];
-        let ctx = plan(&p, false, true).unwrap().context;
+        let ctx = plan(&p, &Selection::default(), true).unwrap().context;
         let b = &ctx.binaries[0];
         assert_eq!(b.args, ["--fast"]);
         assert!(b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "0")));

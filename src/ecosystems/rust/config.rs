@@ -28,6 +28,7 @@ pub struct RustConfig {
     pub profile: Option<String>,
     pub bake: Option<bool>,
     pub compose: Option<bool>,
+    pub file: Option<String>,
 }
 
 impl RustConfig {
@@ -47,6 +48,14 @@ impl RustConfig {
                     )
                 })?;
             }
+        }
+        if let Some(f) = &self.file {
+            grammar::dockerfile_name(f).map_err(|why| {
+                fail(
+                    format!("invalid `file` {f:?} in {origin}: {why}"),
+                    "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
+                )
+            })?;
         }
         if let Some(p) = &self.profile {
             grammar::cargo_profile(p).map_err(|why| {
@@ -74,6 +83,7 @@ impl OwnKeys for RustConfig {
         "profile",
         "bake",
         "compose",
+        "file",
     ];
 }
 
@@ -134,6 +144,8 @@ pub struct Selection {
     pub bake: Option<bool>,
     /// Write compose.yaml. Not Rust's alone: Python takes it too.
     pub compose: Option<bool>,
+    /// The Dockerfile's name. Not Rust's alone either.
+    pub file: Option<String>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -151,6 +163,7 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (Some("--profile"), "profile"),
     (None, "bake"),
     (Some("--compose"), "compose"),
+    (Some("--file"), "file"),
 ];
 
 impl Selection {
@@ -177,11 +190,12 @@ impl Selection {
             profile: pick(w, r, |c| &c.profile),
             bake: pick(w, r, |c| &c.bake),
             compose: pick(w, r, |c| &c.compose),
+            file: pick(w, r, |c| &c.file),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 12] {
+    fn made(&self) -> [bool; 13] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -195,6 +209,7 @@ impl Selection {
             self.profile.is_some(),
             self.bake.is_some(),
             self.compose.is_some(),
+            self.file.is_some(),
         ]
     }
 
@@ -226,6 +241,7 @@ impl Selection {
             profile: self.profile.clone().or(recorded.profile.clone()),
             bake: self.bake.or(recorded.bake),
             compose: self.compose.or(recorded.compose),
+            file: self.file.clone().or(recorded.file.clone()),
         }
     }
 }

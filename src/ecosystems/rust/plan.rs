@@ -173,6 +173,10 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
         compose: opts.compose.unwrap_or(false),
+        dockerfile: opts
+            .file
+            .clone()
+            .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string()),
     };
     let decisions = Decisions {
         distro,
