@@ -1212,3 +1212,58 @@ fn a_dockerfile_beside_the_projects_own() {
     assert_eq!(f.read("Dockerfile"), "FROM scratch\n");
     assert_eq!(f.read(".dockerignore"), "src\n");
 }
+
+/// The section names of a binary in an image, read with `readelf`.
+fn sections(tag: &str, path: &str) -> String {
+    let out = docker(&["create", tag]);
+    let id = stdout(&out).trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("bin");
+    let copied = docker(&["cp", &format!("{id}:{path}"), &dest.to_string_lossy()]);
+    let _ = docker(&["rm", &id]);
+    assert!(copied.status.success(), "{}", stderr(&copied));
+    let out = Command::new("readelf")
+        .arg("-S")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// A release profile that keeps debug info (`debug = 1`) still gives an
+/// image whose binary has none, and which is the runtime base + the binary
+/// + less than 1 MiB; `strip = false` keeps it.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn debug_info_is_stripped_from_the_image() {
+    engine();
+    for (strip, tag) in [
+        ("", "cargo-distroless-e2e/strip:default"),
+        ("strip = false", "cargo-distroless-e2e/strip:kept"),
+    ] {
+        let f = common::with_config("one-bin", strip);
+        let manifest = f.read("Cargo.toml");
+        f.write(
+            "Cargo.toml",
+            &format!("{manifest}\n[profile.release]\ndebug = 1\n"),
+        );
+        ok(&f.run(&["init"]));
+        build(&f.dir, None, tag);
+        let text = sections(tag, "/usr/local/bin/hello");
+        if strip.is_empty() {
+            assert!(
+                !text.contains(".debug_info"),
+                "{tag} keeps debug info:\n{text}"
+            );
+            assert!(
+                text.contains(".symtab"),
+                "symbol names stay for backtraces:\n{text}"
+            );
+            let c = serve(tag, 18545);
+            check_image(tag, "hello", &c);
+        } else {
+            assert!(text.contains(".debug_info"), "{tag} lost its debug info");
+        }
+    }
+}

@@ -102,6 +102,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
         locked_crates: vec![],
         enabled_features: vec![],
         toolchain: None,
+        profiles: vec![],
         selection: Selection::default(),
     };
     let choices = Selection {

@@ -19,6 +19,9 @@ pub struct CargoBuild {
     pub no_default_features: bool,
     /// A fully static glibc build for the builder's own target.
     pub static_target: bool,
+    /// Strip the binaries' debug info (symbol names stay, for backtraces),
+    /// overriding the profile through cargo's environment.
+    pub strip_debuginfo: bool,
 }
 
 /// The shell variable that holds the builder's target triple in a static build.
@@ -67,6 +70,9 @@ impl CargoBuild {
                 "{TARGET_VAR}=\"$(rustc -vV | sed -n 's/^host: //p')\" && RUSTFLAGS=\"-C target-feature=+crt-static\" "
             ));
         }
+        if self.strip_debuginfo {
+            text.push_str(&format!("{}=debuginfo ", self.strip_variable()));
+        }
         text.push_str("cargo");
         for arg in self.args(&target) {
             text.push(' ');
@@ -77,6 +83,14 @@ impl CargoBuild {
             }
         }
         text
+    }
+
+    /// The variable that sets the profile's `strip`: `CARGO_PROFILE_RELEASE_STRIP`.
+    pub fn strip_variable(&self) -> String {
+        format!(
+            "CARGO_PROFILE_{}_STRIP",
+            self.profile.to_ascii_uppercase().replace('-', "_")
+        )
     }
 
     /// The folder under `target/` that the profile builds into.
@@ -112,6 +126,7 @@ mod tests {
             all_features: false,
             no_default_features: false,
             static_target: false,
+            strip_debuginfo: false,
         }
     }
 
@@ -162,6 +177,22 @@ mod tests {
         assert_eq!(
             b.args("x86_64-unknown-linux-gnu")[3..5],
             ["--target".to_string(), "x86_64-unknown-linux-gnu".into()]
+        );
+    }
+
+    #[test]
+    fn debug_info_is_stripped_through_cargos_environment() {
+        let b = CargoBuild {
+            profile: "release-lto".into(),
+            strip_debuginfo: true,
+            ..build()
+        };
+        assert!(
+            b.command().starts_with(
+                "CARGO_PROFILE_RELEASE_LTO_STRIP=debuginfo cargo build --profile release-lto"
+            ),
+            "{}",
+            b.command()
         );
     }
 

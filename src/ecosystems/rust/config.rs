@@ -29,6 +29,7 @@ pub struct RustConfig {
     pub bake: Option<bool>,
     pub compose: Option<bool>,
     pub file: Option<String>,
+    pub strip: Option<bool>,
 }
 
 impl RustConfig {
@@ -84,6 +85,7 @@ impl OwnKeys for RustConfig {
         "bake",
         "compose",
         "file",
+        "strip",
     ];
 }
 
@@ -146,6 +148,8 @@ pub struct Selection {
     pub compose: Option<bool>,
     /// The Dockerfile's name. Not Rust's alone either.
     pub file: Option<String>,
+    /// `false` keeps the binaries' debug info (stripped by default).
+    pub strip: Option<bool>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -164,6 +168,7 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (None, "bake"),
     (Some("--compose"), "compose"),
     (Some("--file"), "file"),
+    (None, "strip"),
 ];
 
 impl Selection {
@@ -191,11 +196,12 @@ impl Selection {
             bake: pick(w, r, |c| &c.bake),
             compose: pick(w, r, |c| &c.compose),
             file: pick(w, r, |c| &c.file),
+            strip: pick(w, r, |c| &c.strip),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 13] {
+    fn made(&self) -> [bool; 14] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -210,6 +216,7 @@ impl Selection {
             self.bake.is_some(),
             self.compose.is_some(),
             self.file.is_some(),
+            self.strip.is_some(),
         ]
     }
 
@@ -242,6 +249,7 @@ impl Selection {
             bake: self.bake.or(recorded.bake),
             compose: self.compose.or(recorded.compose),
             file: self.file.clone().or(recorded.file.clone()),
+            strip: self.strip.or(recorded.strip),
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct RustProject {
     pub enabled_features: Vec<(String, String)>,
     /// A toolchain file at the root, if any.
     pub toolchain: Option<Toolchain>,
+    /// The root manifest's `[profile.*]` tables.
+    pub profiles: Vec<Profile>,
     /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
     pub selection: Selection,
 }
@@ -195,6 +197,7 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         locked_crates: files.locked_crates,
         enabled_features,
         toolchain: files.toolchain,
+        profiles: files.profiles,
         selection,
         root,
     })
@@ -205,6 +208,38 @@ struct RootFiles {
     lockfile: bool,
     locked_crates: Vec<String>,
     toolchain: Option<Toolchain>,
+    profiles: Vec<Profile>,
+}
+
+/// A `[profile.NAME]` of the root manifest, as far as stripping goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    /// It sets `strip` itself.
+    pub strip: bool,
+    pub inherits: Option<String>,
+}
+
+/// The root manifest's profiles (cargo metadata does not report them).
+fn profiles(project: &Folder) -> Result<Vec<Profile>> {
+    let Some(text) = project.read_optional("Cargo.toml")? else {
+        return Ok(Vec::new());
+    };
+    // cargo metadata has parsed it already: a failure here is no news.
+    let table: toml::Table = toml::from_str(&text).unwrap_or_default();
+    let mut out: Vec<Profile> = table
+        .get("profile")
+        .and_then(|p| p.as_table())
+        .into_iter()
+        .flatten()
+        .map(|(name, p)| Profile {
+            name: name.clone(),
+            strip: p.get("strip").is_some(),
+            inherits: p.get("inherits").and_then(|i| i.as_str()).map(String::from),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// Reads Cargo.lock and the toolchain file at the root.
@@ -224,6 +259,7 @@ fn root_files(root: &Path) -> Result<RootFiles> {
         lockfile: lockfile.is_some(),
         locked_crates,
         toolchain: toolchain(&project)?,
+        profiles: profiles(&project)?,
     })
 }
 

@@ -15,6 +15,7 @@ pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
         digest: digest::short(&(
             d.cargo.args("$TARGET"),
             d.cargo.static_target,
+            d.cargo.strip_debuginfo,
             &d.version,
             rust.map(|r| (&r.toolchain_file, &r.build_scripts, &r.target_cache_id)),
         )),
@@ -47,6 +48,9 @@ fn build_summary(d: &Decisions) -> String {
     });
     if c.static_target {
         parts.push("statically linked".into());
+    }
+    if !c.strip_debuginfo {
+        parts.push("debug info kept".into());
     }
     parts.join(", ")
 }

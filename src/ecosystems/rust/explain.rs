@@ -71,6 +71,14 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
             " (no Cargo.lock)"
         }
     ));
+    out.push(if d.cargo.strip_debuginfo {
+        format!(
+            "strip: the binaries' debug info is stripped ({}=debuginfo), symbol names stay for backtraces; strip = false keeps it",
+            d.cargo.strip_variable()
+        )
+    } else {
+        "strip: left to the profile (it sets `strip`, or strip = false)".to_string()
+    });
     if d.native.is_empty() {
         out.push("native libraries: none of the known -sys crates is in Cargo.lock".into());
     }

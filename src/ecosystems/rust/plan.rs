@@ -249,6 +249,27 @@ fn refuse_system_library_in_static(native: &[NativeUse], distro: &images::Distro
     ))
 }
 
+/// Whether the profile (or one it inherits from) sets `strip` itself in the
+/// root manifest; then the tool leaves stripping to it.
+fn profile_strips(project: &RustProject, profile: &str) -> bool {
+    let mut name = Some(profile.to_string());
+    let mut seen = Vec::new();
+    while let Some(n) = name.take() {
+        if seen.contains(&n) {
+            break;
+        }
+        let Some(p) = project.profiles.iter().find(|p| p.name == n) else {
+            break;
+        };
+        if p.strip {
+            return true;
+        }
+        name = p.inherits.clone();
+        seen.push(n);
+    }
+    false
+}
+
 /// The one cargo build of every selected binary.
 fn cargo_build(
     project: &RustProject,
@@ -266,8 +287,11 @@ fn cargo_build(
     }
     let mut bins: Vec<String> = selected.iter().map(|s| s.bin.clone()).collect();
     bins.sort_unstable();
+    let profile = opts.profile.clone().unwrap_or_else(|| "release".into());
+    let strip_debuginfo = opts.strip != Some(false) && !profile_strips(project, &profile);
     CargoBuild {
-        profile: opts.profile.clone().unwrap_or_else(|| "release".into()),
+        strip_debuginfo,
+        profile,
         locked: project.lockfile,
         packages: packages.into_iter().collect(),
         bins,
@@ -663,6 +687,7 @@ mod tests {
             locked_crates: vec![],
             enabled_features: vec![],
             toolchain: None,
+            profiles: vec![],
             selection: Default::default(),
         }
     }
@@ -810,6 +835,39 @@ mod tests {
             text.contains("--rust-version `latest` is not a Rust version"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn debug_info_is_stripped_unless_the_profile_or_the_key_says_otherwise() {
+        use crate::ecosystems::rust::detect::Profile;
+        let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        assert!(decisions(&ws, &Selection::default()).cargo.strip_debuginfo);
+        let keep = Selection {
+            strip: Some(false),
+            ..Default::default()
+        };
+        assert!(!decisions(&ws, &keep).cargo.strip_debuginfo);
+        ws.profiles = vec![
+            Profile {
+                name: "release".into(),
+                strip: true,
+                inherits: None,
+            },
+            Profile {
+                name: "dist".into(),
+                strip: false,
+                inherits: Some("release".into()),
+            },
+        ];
+        let dist = Selection {
+            profile: Some("dist".into()),
+            ..Default::default()
+        };
+        assert!(
+            !decisions(&ws, &dist).cargo.strip_debuginfo,
+            "inherited from release"
+        );
+        assert!(!decisions(&ws, &Selection::default()).cargo.strip_debuginfo);
     }
 
     #[test]
