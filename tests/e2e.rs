@@ -1267,3 +1267,47 @@ fn debug_info_is_stripped_from_the_image() {
         }
     }
 }
+
+/// A workspace whose .cargo/config.toml links with clang and lld and sets a
+/// variable the code reads at build time: the builder installs clang and
+/// lld (no template override), cargo applies the file, and the image
+/// serves what the variable said.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn cargo_configuration_with_clang_lld_and_env() {
+    engine();
+    let f = fixture("workspace");
+    std::fs::create_dir_all(f.path(".cargo")).unwrap();
+    f.write(
+        ".cargo/config.toml",
+        "[target.x86_64-unknown-linux-gnu]\nlinker = \"clang\"\nrustflags = [\"-C\", \"link-arg=-fuse-ld=lld\"]\n\n[env]\nBUILD_NOTE = \" (built with clang and lld)\"\n",
+    );
+    f.write(
+        "crates/api/src/main.rs",
+        "fn main() {\n    common::run(\"api-server\", env!(\"BUILD_NOTE\"));\n}\n",
+    );
+    let explained = ok(&f.run(&["init", "--explain"]));
+    for want in [
+        "cargo config: .cargo/config.toml travels with the source",
+        "the builder installs clang: `linker = \"clang\"` in .cargo/config.toml",
+        "the builder installs lld: `link-arg=-fuse-ld=lld` in the rustflags of .cargo/config.toml",
+        "[env] sets BUILD_NOTE for the build",
+    ] {
+        assert!(explained.contains(want), "missing {want:?}:\n{explained}");
+    }
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains("--no-install-recommends clang lld"),
+        "{dockerfile}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/cargo-config:1";
+    build(&f.dir, Some("api-server"), tag);
+    let c = serve(tag, 18550);
+    assert!(
+        get(18550, "/", &c).contains("api-server: from the api (built with clang and lld)"),
+        "{}",
+        get(18550, "/", &c)
+    );
+    check_image(tag, "api-server", &c);
+}

@@ -103,6 +103,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
         enabled_features: vec![],
         toolchain: None,
         profiles: vec![],
+        cargo_config: Default::default(),
         selection: Selection::default(),
     };
     let choices = Selection {

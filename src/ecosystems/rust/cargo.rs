@@ -22,6 +22,11 @@ pub struct CargoBuild {
     /// Strip the binaries' debug info (symbol names stay, for backtraces),
     /// overriding the profile through cargo's environment.
     pub strip_debuginfo: bool,
+    /// Build from vendored sources only: `--offline`.
+    pub offline: bool,
+    /// The target `.cargo/config.toml` builds for, which moves the binaries
+    /// under `target/<triple>/`.
+    pub config_target: Option<String>,
 }
 
 /// The shell variable that holds the builder's target triple in a static build.
@@ -39,6 +44,9 @@ impl CargoBuild {
         }
         if self.locked {
             args.push("--locked".into());
+        }
+        if self.offline {
+            args.push("--offline".into());
         }
         if self.static_target {
             args.extend(["--target".into(), target.to_string()]);
@@ -104,10 +112,10 @@ impl CargoBuild {
 
     /// Where the binaries are, relative to the workspace root.
     pub fn artifact_dir(&self) -> String {
-        if self.static_target {
-            format!("target/${TARGET_VAR}/{}", self.profile_dir())
-        } else {
-            format!("target/{}", self.profile_dir())
+        match (&self.config_target, self.static_target) {
+            (_, true) => format!("target/${TARGET_VAR}/{}", self.profile_dir()),
+            (Some(triple), false) => format!("target/{triple}/{}", self.profile_dir()),
+            (None, false) => format!("target/{}", self.profile_dir()),
         }
     }
 }
@@ -127,6 +135,8 @@ mod tests {
             no_default_features: false,
             static_target: false,
             strip_debuginfo: false,
+            offline: false,
+            config_target: None,
         }
     }
 

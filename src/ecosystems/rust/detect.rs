@@ -38,6 +38,8 @@ pub struct RustProject {
     pub toolchain: Option<Toolchain>,
     /// The root manifest's `[profile.*]` tables.
     pub profiles: Vec<Profile>,
+    /// What the root's `.cargo/config.toml` sets.
+    pub cargo_config: super::cargo_config::CargoConfig,
     /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
     pub selection: Selection,
 }
@@ -198,6 +200,7 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         enabled_features,
         toolchain: files.toolchain,
         profiles: files.profiles,
+        cargo_config: super::cargo_config::read(&root)?,
         selection,
         root,
     })

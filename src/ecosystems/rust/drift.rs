@@ -16,6 +16,7 @@ pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
             d.cargo.args("$TARGET"),
             d.cargo.static_target,
             d.cargo.strip_debuginfo,
+            d.cargo.artifact_dir(),
             &d.version,
             rust.map(|r| (&r.toolchain_file, &r.build_scripts, &r.target_cache_id)),
         )),

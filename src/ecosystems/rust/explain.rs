@@ -71,6 +71,36 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
             " (no Cargo.lock)"
         }
     ));
+    let cc = &project.cargo_config;
+    if let Some(file) = &cc.file {
+        out.push(format!(
+            "cargo config: {file} travels with the source; cargo applies it in the builder"
+        ));
+        if let Some(l) = &cc.linker {
+            out.push(format!("  linker = \"{l}\""));
+        }
+        if !cc.rustflags.is_empty() {
+            out.push(format!("  rustflags: {}", cc.rustflags.join(" ")));
+        }
+        for (package, why) in cc.packages() {
+            out.push(format!("  the builder installs {package}: {why}"));
+        }
+        if let Some(t) = &cc.target {
+            out.push(format!(
+                "  [build] target = \"{t}\": the binaries are under {}",
+                d.cargo.artifact_dir()
+            ));
+        }
+        if !cc.env.is_empty() {
+            out.push(format!("  [env] sets {} for the build", cc.env.join(", ")));
+        }
+        if let Some(v) = &cc.vendored {
+            out.push(format!("  vendored sources in {v}: the build is --offline"));
+        }
+        if cc.registries {
+            out.push("  [registries] / [net]: passed through with the file".into());
+        }
+    }
     out.push(if d.cargo.strip_debuginfo {
         format!(
             "strip: the binaries' debug info is stripped ({}=debuginfo), symbol names stay for backtraces; strip = false keeps it",

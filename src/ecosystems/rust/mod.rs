@@ -2,6 +2,7 @@
 //! once by cargo in the builder, one final stage per binary.
 
 pub mod cargo;
+pub mod cargo_config;
 pub mod config;
 pub mod detect;
 pub mod drift;

@@ -88,23 +88,31 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
 
     let cargo = cargo_build(project, opts, &selected, static_build);
     let init = selected.iter().any(|s| s.package.settings.init);
+    let configured = project
+        .cargo_config
+        .packages()
+        .into_iter()
+        .map(|(p, why)| (p.to_string(), Need::Build(why)));
     let apt = common::apt_needs(
-        init.then(common::init_package).into_iter().chain(
-            native
-                .iter()
-                .flat_map(|n| {
-                    n.packages()
-                        .iter()
-                        .map(|p| (p.to_string(), Need::Crate(n.krate.krate)))
-                })
-                .chain(selected.iter().flat_map(|s| {
-                    s.package
-                        .settings
-                        .apt
-                        .iter()
-                        .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
-                })),
-        ),
+        init.then(common::init_package)
+            .into_iter()
+            .chain(configured)
+            .chain(
+                native
+                    .iter()
+                    .flat_map(|n| {
+                        n.packages()
+                            .iter()
+                            .map(|p| (p.to_string(), Need::Crate(n.krate.krate)))
+                    })
+                    .chain(selected.iter().flat_map(|s| {
+                        s.package
+                            .settings
+                            .apt
+                            .iter()
+                            .map(|a| (a.name.clone(), Need::Setting(a.origin.clone())))
+                    })),
+            ),
     );
     let project_name = crate::grammar::image_repository(&project.name);
     let mut binaries = selected
@@ -291,6 +299,8 @@ fn cargo_build(
     let strip_debuginfo = opts.strip != Some(false) && !profile_strips(project, &profile);
     CargoBuild {
         strip_debuginfo,
+        offline: project.cargo_config.vendored.is_some(),
+        config_target: project.cargo_config.target.clone(),
         profile,
         locked: project.lockfile,
         packages: packages.into_iter().collect(),
@@ -688,6 +698,7 @@ mod tests {
             enabled_features: vec![],
             toolchain: None,
             profiles: vec![],
+            cargo_config: Default::default(),
             selection: Default::default(),
         }
     }
