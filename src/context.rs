@@ -186,6 +186,9 @@ pub struct PythonBuild {
     pub cache_dir: &'static str,
     /// Installs the project itself after its source is copied, if it is a package.
     pub project_command: Option<String>,
+    /// `compileall -x`: a shell-quoted regular expression of the paths not
+    /// meant to compile (the `compile-exclude` setting), or null.
+    pub compile_exclude: Option<String>,
     /// Whether the final stage copies the source (the builder's workdir):
     /// script projects run from it. An installed project's code is in the
     /// venv already, so its image gets the venv and `include` only.

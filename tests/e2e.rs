@@ -1311,3 +1311,43 @@ fn cargo_configuration_with_clang_lld_and_env() {
     );
     check_image(tag, "api-server", &c);
 }
+
+/// A module with a syntax error fails the build at byte-compilation, naming
+/// the file, rather than the container at start; `compile-exclude` leaves
+/// out what is not Python to compile.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_syntax_error_fails_the_python_build() {
+    engine();
+    let f = fixture("py-flask");
+    std::fs::create_dir_all(f.path("templates")).unwrap();
+    f.write(
+        "templates/page.py",
+        "{% for x in items %}{{ x }}{% endfor %}\n",
+    );
+    ok(&f.run(&["init"]));
+    let out = docker(&[
+        "build",
+        "--network",
+        "host",
+        "--progress",
+        "plain",
+        "-t",
+        "cargo-distroless-e2e/syntax:1",
+        &f.dir.to_string_lossy(),
+    ]);
+    assert!(!out.status.success(), "a syntax error passed the build");
+    assert!(
+        stderr(&out).contains("/app/templates/page.py"),
+        "{}",
+        stderr(&out)
+    );
+    f.write(
+        "distroless.toml",
+        "port = 18560\ncompile-exclude = [\"templates\"]\n",
+    );
+    ok(&f.run(&["init"]));
+    build(&f.dir, None, "cargo-distroless-e2e/syntax:2");
+    let c = serve("cargo-distroless-e2e/syntax:2", 18560);
+    assert!(get(18560, "/", &c).contains("py-flask: hello from flask"));
+}

@@ -80,6 +80,8 @@ pub struct PythonProject {
     pub compose: bool,
     /// The `file` setting: the Dockerfile's name.
     pub file: Option<String>,
+    /// `compile-exclude`: source paths not to byte-compile, checked.
+    pub compile_exclude: Vec<String>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
 }
@@ -161,10 +163,18 @@ pub struct PyConfig {
     pub compose: Option<bool>,
     /// The Dockerfile's name.
     pub file: Option<String>,
+    /// Paths of the source that are not Python to compile (templates).
+    pub compile_exclude: Option<Vec<String>>,
 }
 
 impl OwnKeys for PyConfig {
-    const KEYS: &'static [&'static str] = &["entrypoint", "ecosystem", "compose", "file"];
+    const KEYS: &'static [&'static str] = &[
+        "entrypoint",
+        "ecosystem",
+        "compose",
+        "file",
+        "compile-exclude",
+    ];
 }
 
 /// A configuration table, read, with where it came from.
@@ -425,6 +435,21 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         None => (Settings::default(), None, false, NO_CONFIG.to_string()),
     };
     let file = config.as_ref().and_then(|c| c.own.file.clone());
+    let mut compile_exclude = Vec::new();
+    if let Some(c) = &config {
+        for path in c.own.compile_exclude.iter().flatten() {
+            grammar::project_path(path).map_err(|why| {
+                fail(
+                    format!(
+                        "invalid `compile-exclude` entry {path:?} in {}: {why}",
+                        c.origin
+                    ),
+                    "name a file or folder of the project, e.g. compile-exclude = [\"templates\"]",
+                )
+            })?;
+            compile_exclude.push(path.trim_end_matches('/').to_string());
+        }
+    }
     if let (Some(f), Some(c)) = (&file, &config) {
         grammar::dockerfile_name(f).map_err(|why| {
             fail(
@@ -465,6 +490,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         entrypoint,
         compose,
         file,
+        compile_exclude,
         config_origin,
     })
 }

@@ -200,6 +200,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             install_command: steps.install,
             cache_dir: steps.cache,
             project_command: steps.project,
+            compile_exclude: compile_exclude(&project.compile_exclude),
             copy_source,
         }),
         binaries: vec![binary],
@@ -516,6 +517,25 @@ fn serve_script(project: &PythonProject, file: &str, port: u16) -> Start {
     }
 }
 
+/// The `compileall -x` argument for the excluded paths: a regular expression
+/// matching each under the builder's workdir, shell-quoted.
+fn compile_exclude(paths: &[String]) -> Option<String> {
+    if paths.is_empty() {
+        return None;
+    }
+    let escape = |p: &str| {
+        p.chars()
+            .flat_map(|c| {
+                let special = "\\.^$|?*+()[]{}".contains(c);
+                special.then_some('\\').into_iter().chain([c])
+            })
+            .collect::<String>()
+    };
+    let alternatives: Vec<String> = paths.iter().map(|p| escape(p)).collect();
+    let regex = format!("^{APP_DIR}/({})(/|$)", alternatives.join("|"));
+    Some(crate::shell::word(&regex))
+}
+
 /// Refuses a project whose Python requirement excludes the runtime's CPython.
 fn check_python(project: &PythonProject, version: &str, image: &str) -> Result<()> {
     for (source, requirement) in &project.python_requirements {
@@ -566,6 +586,7 @@ mod tests {
             entrypoint: None,
             compose: false,
             file: None,
+            compile_exclude: vec![],
             config_origin: "[tool.distroless] of pyproject.toml".into(),
         }
     }
@@ -897,6 +918,15 @@ mod tests {
             "gcr.io/distroless/python3-debian13:nonroot"
         );
         assert_eq!(ctx.builder.image, "debian:13-slim");
+    }
+
+    #[test]
+    fn compile_exclusions_become_one_quoted_expression() {
+        assert_eq!(compile_exclude(&[]), None);
+        assert_eq!(
+            compile_exclude(&["templates".into(), "scripts/legacy.py".into()]).as_deref(),
+            Some("'^/app/(templates|scripts/legacy\\.py)(/|$)'")
+        );
     }
 
     #[test]
