@@ -61,7 +61,7 @@ pub fn detect(req: &Request) -> Result<Detected> {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    ecosystems::detect(&dir, req.manifest_path.as_deref())
+    ecosystems::detect(&dir, req.manifest_path.as_deref(), &req.rust)
 }
 
 /// Runs the pipeline.

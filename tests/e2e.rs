@@ -1312,6 +1312,30 @@ fn cargo_configuration_with_clang_lld_and_env() {
     check_image(tag, "api-server", &c);
 }
 
+/// A Postgres-only service whose database kit locks a SQLite driver no
+/// selected feature builds: the builder installs no SQLite packages, and
+/// the image builds and serves with only the Postgres driver.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn an_optional_native_crate_gets_no_packages() {
+    engine();
+    let f = fixture("optional-native");
+    assert!(f.read("Cargo.lock").contains("name = \"libsqlite3-sys\""));
+    ok(&f.run(&["init"]));
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        !dockerfile.contains("libsqlite3-dev") && !dockerfile.contains("apt-get"),
+        "{dockerfile}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/optional-native:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18570);
+    let body = get(18570, "/", &c);
+    assert!(body.contains("pg-service: hello [postgres]"), "{body}");
+    check_image(tag, "pg-service", &c);
+}
+
 /// A module with a syntax error fails the build at byte-compilation, naming
 /// the file, rather than the container at start; `compile-exclude` leaves
 /// out what is not Python to compile.

@@ -101,6 +101,9 @@ fn dockerfile(f: &Fields) -> Option<String> {
         lockfile: true,
         locked_crates: vec![],
         enabled_features: vec![],
+        build_graph: cargo_distroless::ecosystems::rust::graph::BuildGraph::Locked {
+            why: "not asked".into(),
+        },
         toolchain: None,
         profiles: vec![],
         cargo_config: Default::default(),

@@ -224,3 +224,57 @@ fn apt_in_a_rust_table_reaches_the_builder_with_its_reason() {
     );
     assert!(!f.path("Dockerfile").exists());
 }
+
+/// Cargo.lock lists the SQLite driver of a kit whose `sqlite` feature nothing
+/// turns on; cargo's resolved graph (offline: the crates are path crates)
+/// says it is never built, so the builder installs nothing for it. Asking
+/// for the feature brings it back, from the same graph.
+#[test]
+fn an_optional_native_crate_no_feature_builds_needs_nothing() {
+    let f = fixture("optional-native");
+    assert!(f.read("Cargo.lock").contains("name = \"libsqlite3-sys\""));
+    let text = ok(&f.run(&["init", "--explain"]));
+    assert!(
+        text.contains("native libraries: none; Cargo.lock lists a known -sys crate, but cargo's resolved build graph (offline, with the selected features) does not build it"),
+        "{text}"
+    );
+    let dockerfile = f.read("Dockerfile");
+    assert!(!dockerfile.contains("apt-get"), "{dockerfile}");
+
+    let with_sqlite = fixture("optional-native");
+    let text = ok(&with_sqlite.run(&["init", "--explain", "--features", "dbkit/sqlite"]));
+    for want in [
+        "native libraries: from cargo's resolved build graph (offline, with the selected features)",
+        "native: libsqlite3-sys (SQLite) from the system; the builder installs libsqlite3-dev pkg-config",
+    ] {
+        assert!(text.contains(want), "missing {want:?}:\n{text}");
+    }
+}
+
+/// Without the crates in the local cache cargo cannot resolve offline: the
+/// lockfile's list is used, and both the warning and `--explain` say it is a
+/// guess and how to get the exact answer.
+#[test]
+fn a_lockfile_guess_says_it_is_one() {
+    let f = fixture("optional-native");
+    let lock = f.read("Cargo.lock");
+    // A registry crate no cache has: cargo's offline resolve fails.
+    let guessing = format!(
+        "{lock}\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.0.0-absent\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+    );
+    f.write("Cargo.lock", &guessing);
+    let out = f.run(&["init", "--explain"]);
+    let text = ok(&out);
+    assert!(
+        text.contains("native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile (cargo could not resolve offline: ")
+            && text.contains("run `cargo fetch` and re-run for the exact answer"),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("warning: the native crates were guessed from Cargo.lock"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(f.read("Dockerfile").contains("libsqlite3-dev"));
+    assert_eq!(f.read("Cargo.lock"), guessing, "Cargo.lock untouched");
+}

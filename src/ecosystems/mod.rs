@@ -26,13 +26,17 @@ pub enum Detected {
 /// first unless the folder's Python configuration says `ecosystem =
 /// "python"`; the first ecosystem whose files are there reads it, and a
 /// broken project is an error, never masked by a later match.
-pub fn detect(dir: &Path, manifest_path: Option<&Path>) -> Result<Detected> {
+pub fn detect(
+    dir: &Path,
+    manifest_path: Option<&Path>,
+    flags: &rust::Selection,
+) -> Result<Detected> {
     let folder = Folder::new(dir);
     if manifest_path.is_none() && python::prefers_python(&folder) {
         return python::read(&folder).map(|p| Detected::Python(Box::new(p)));
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
-        return rust::read(&manifest).map(|p| Detected::Rust(Box::new(p)));
+        return rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p)));
     }
     if python::found(&folder) {
         return python::read(&folder).map(|p| Detected::Python(Box::new(p)));

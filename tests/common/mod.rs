@@ -99,12 +99,17 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The real binary, as `cargo-distroless`, with a render cache of the
-/// tests' own.
+/// tests' own and an empty cargo home: what cargo resolves offline must not
+/// depend on which crates this machine happens to have downloaded.
 pub fn cmd() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-distroless"));
     cmd.env(
         "CARGO_DISTROLESS_CACHE",
         concat!(env!("CARGO_TARGET_TMPDIR"), "/render-cache"),
+    )
+    .env(
+        "CARGO_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/cargo-home"),
     );
     cmd
 }

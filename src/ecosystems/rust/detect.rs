@@ -1,4 +1,5 @@
-//! Reads a Rust project through `cargo metadata --no-deps`: no network, no
+//! Reads a Rust project through `cargo metadata --no-deps` (and, when
+//! Cargo.lock has a native crate, an offline resolve): no network, no
 //! dependency downloads, no change to Cargo.lock.
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ pub struct RustProject {
     /// `(crate, feature)` pairs the members turn on for their dependencies,
     /// directly or through their default features.
     pub enabled_features: Vec<(String, String)>,
+    /// The crates each member's build compiles, when cargo could say
+    /// offline; asked only when Cargo.lock has a known native crate.
+    pub build_graph: super::graph::BuildGraph,
     /// A toolchain file at the root, if any.
     pub toolchain: Option<Toolchain>,
     /// The root manifest's `[profile.*]` tables.
@@ -139,8 +143,9 @@ fn metadata(manifest: &Path) -> Result<Metadata> {
         .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
 }
 
-/// Reads the project behind a manifest.
-pub fn read(manifest: &Path) -> Result<RustProject> {
+/// Reads the project behind a manifest; `flags` are the command line's
+/// choices, whose features the build graph is resolved for.
+pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
     let meta = metadata(manifest)?;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
@@ -187,6 +192,13 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
     }
     let files = root_files(&root)?;
     let enabled_features = enabled_features(&workspace);
+    let cargo_config = super::cargo_config::read(&root)?;
+    let build_graph = build_graph(
+        manifest,
+        &files.locked_crates,
+        &cargo_config,
+        &flags.over(&selection),
+    )?;
     let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
     Ok(RustProject {
         name: root_package
@@ -198,12 +210,41 @@ pub fn read(manifest: &Path) -> Result<RustProject> {
         lockfile: files.lockfile,
         locked_crates: files.locked_crates,
         enabled_features,
+        build_graph,
         toolchain: files.toolchain,
         profiles: files.profiles,
-        cargo_config: super::cargo_config::read(&root)?,
+        cargo_config,
         selection,
         root,
     })
+}
+
+/// The resolved build graph when Cargo.lock has a crate from the native
+/// table (a project without one never pays for the resolve).
+fn build_graph(
+    manifest: &Path,
+    locked: &[String],
+    config: &super::cargo_config::CargoConfig,
+    selection: &Selection,
+) -> Result<super::graph::BuildGraph> {
+    use super::graph::BuildGraph;
+    let native = locked.iter().any(|c| super::native::known(c));
+    if !native {
+        return Ok(BuildGraph::Locked {
+            why: "no known native crate in Cargo.lock".into(),
+        });
+    }
+    let target = config
+        .target
+        .clone()
+        .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_string());
+    let features = super::graph::Features::of(selection);
+    Ok(super::graph::resolve(
+        &cargo_path()?,
+        manifest,
+        &target,
+        &features,
+    ))
 }
 
 /// What the plan needs from the files at the workspace root.

@@ -109,9 +109,18 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
     } else {
         "strip: left to the profile (it sets `strip`, or strip = false)".to_string()
     });
-    if d.native.is_empty() {
-        out.push("native libraries: none of the known -sys crates is in Cargo.lock".into());
-    }
+    let listed = project
+        .locked_crates
+        .iter()
+        .any(|c| super::native::known(c));
+    out.push(match (&d.native_guess, listed, d.native.is_empty()) {
+        (_, false, _) => "native libraries: none of the known -sys crates is in Cargo.lock".into(),
+        (None, true, true) => "native libraries: none; Cargo.lock lists a known -sys crate, but cargo's resolved build graph (offline, with the selected features) does not build it".into(),
+        (None, true, false) => "native libraries: from cargo's resolved build graph (offline, with the selected features)".into(),
+        (Some(why), true, _) => format!(
+            "native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile ({why}); run `cargo fetch` and re-run for the exact answer"
+        ),
+    });
     let shipped = d.family.libraries(d.distro);
     for n in &d.native {
         let how = match &n.linkage {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod detect;
 pub mod drift;
 pub mod explain;
+pub mod graph;
 pub mod native;
 pub mod plan;
 

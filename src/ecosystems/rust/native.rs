@@ -25,6 +25,11 @@ pub struct NativeCrate {
 
 const NONE: &[&str] = &[];
 
+/// Whether the table has this crate.
+pub fn known(krate: &str) -> bool {
+    NATIVE_CRATES.iter().any(|n| n.krate == krate)
+}
+
 /// The table. Package names are Debian's (the same in 12 and 13).
 pub const NATIVE_CRATES: &[NativeCrate] = &[
     NativeCrate {

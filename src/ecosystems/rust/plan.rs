@@ -29,6 +29,9 @@ pub struct Decisions {
     pub family: &'static images::Runtime,
     pub cargo: CargoBuild,
     pub native: Vec<NativeUse>,
+    /// How `native` was found: `None` from cargo's resolved graph, else why
+    /// it is a guess from Cargo.lock.
+    pub native_guess: Option<String>,
     pub apt: Vec<AptNeed>,
     /// The builder's Rust, and why that one.
     pub version: String,
@@ -46,7 +49,12 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
     let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
-    let native = native_uses(project, opts);
+    let (native, native_guess) = native_uses(project, opts, &selected);
+    if let Some(why) = native_guess.as_ref().filter(|_| !native.is_empty()) {
+        warnings.push(format!(
+            "the native crates were guessed from Cargo.lock, which also lists optional crates a build may never compile ({why}); run `cargo fetch` and re-run for the exact answer"
+        ));
+    }
     let static_build = family.name == "static";
     if static_build {
         refuse_system_library_in_static(&native, distro)?;
@@ -191,6 +199,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         family,
         cargo,
         native,
+        native_guess,
         apt,
         version,
         version_source,
@@ -362,19 +371,44 @@ fn runtime_choice(
     Ok((distro, family, variant))
 }
 
-/// The native crates in the lockfile, with the features members (and the
-/// configured `features`) turn on.
-fn native_uses(project: &RustProject, opts: &Selection) -> Vec<native::NativeUse> {
+/// The native crates the selected members build: from cargo's resolved
+/// graph with its features when detect got one, else every native crate in
+/// Cargo.lock with the features the members' manifests turn on (a guess).
+/// The configured `features` count either way. With a guess, why.
+fn native_uses(
+    project: &RustProject,
+    opts: &Selection,
+    selected: &[Selected],
+) -> (Vec<NativeUse>, Option<String>) {
     let configured: Vec<(String, String)> = opts
         .features
         .iter()
         .filter_map(|f| f.split_once('/'))
         .map(|(c, f)| (c.trim_end_matches('?').to_string(), f.to_string()))
         .collect();
-    native::uses(&project.locked_crates, |krate, feature| {
+    let on =
+        |krate: &str, feature: &str| configured.iter().any(|(c, f)| c == krate && f == feature);
+    let members = selected.iter().map(|s| s.package.name.as_str());
+    use super::graph::BuildGraph;
+    let wanted = super::graph::Features::of(opts);
+    if let Some(built) = project.build_graph.compiled_by(members, &wanted) {
+        let names: Vec<String> = built.keys().cloned().collect();
+        let uses = native::uses(&names, |krate, feature| {
+            built.get(krate).is_some_and(|f| f.contains(feature)) || on(krate, feature)
+        });
+        return (uses, None);
+    }
+    let why = match &project.build_graph {
+        BuildGraph::Locked { why } => format!("cargo could not resolve offline: {why}"),
+        BuildGraph::Resolved { .. } => {
+            "cargo resolved other features than the ones asked for".into()
+        }
+    };
+    let uses = native::uses(&project.locked_crates, |krate, feature| {
         let pair = (krate.to_string(), feature.to_string());
-        project.enabled_features.contains(&pair) || configured.contains(&pair)
-    })
+        project.enabled_features.contains(&pair) || on(krate, feature)
+    });
+    (uses, Some(why))
 }
 
 /// A binary chosen for the image, with its package.
@@ -661,6 +695,7 @@ fn rust_version(
 mod tests {
     use super::*;
     use crate::ecosystems::rust::detect::Toolchain;
+    use crate::ecosystems::rust::graph::BuildGraph;
     use crate::settings::Settings;
 
     fn pkg(name: &str, bins: &[&str]) -> RustPackage {
@@ -696,6 +731,9 @@ mod tests {
             lockfile: true,
             locked_crates: vec![],
             enabled_features: vec![],
+            build_graph: BuildGraph::Locked {
+                why: "not asked".into(),
+            },
             toolchain: None,
             profiles: vec![],
             cargo_config: Default::default(),
@@ -954,5 +992,50 @@ mod tests {
                 && text.contains("enable the `vendored` feature of `openssl`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_resolved_graph_drops_what_no_feature_builds() {
+        // The sqlx shape: the lockfile lists the SQLite driver, the build does not.
+        let mut ws = project(vec![pkg("api", &["api"]), pkg("tool", &["tool"])], None);
+        ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
+        let crates = |list: &[(&str, &[&str])]| -> crate::ecosystems::rust::graph::Crates {
+            list.iter()
+                .map(|(c, f)| (c.to_string(), f.iter().map(|x| x.to_string()).collect()))
+                .collect()
+        };
+        ws.build_graph = BuildGraph::Resolved {
+            features: Default::default(),
+            members: [
+                (
+                    "api".to_string(),
+                    crates(&[("sqlx", &["postgres"]), ("openssl-sys", &[])]),
+                ),
+                ("tool".to_string(), crates(&[("libsqlite3-sys", &[])])),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let api = Selection {
+            packages: vec!["api".into()],
+            ..Default::default()
+        };
+        let natives =
+            |d: &Decisions| -> Vec<&str> { d.native.iter().map(|n| n.krate.krate).collect() };
+        assert_eq!(natives(&decisions(&ws, &api)), ["openssl-sys"]);
+        let tool = Selection {
+            packages: vec!["tool".into()],
+            ..Default::default()
+        };
+        assert_eq!(natives(&decisions(&ws, &tool)), ["libsqlite3-sys"]);
+        // Features the resolve was not made for: back to the lockfile's guess.
+        let bundled = Selection {
+            packages: vec!["tool".into()],
+            features: vec!["libsqlite3-sys/bundled".into()],
+            ..Default::default()
+        };
+        let d = decisions(&ws, &bundled);
+        assert_eq!(natives(&d), ["openssl-sys", "libsqlite3-sys"]);
+        assert!(d.native[1].built_in());
     }
 }
