@@ -1336,6 +1336,46 @@ fn an_optional_native_crate_gets_no_packages() {
     check_image(tag, "pg-service", &c);
 }
 
+/// Vendored sources (`cargo vendor` and its `[source]` replacement): the
+/// build runs `--offline` from `vendor/`, and proves it by building with no
+/// network at all.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn vendored_sources_build_with_the_network_off() {
+    engine();
+    let f = fixture("vendored");
+    let explained = ok(&f.run(&["init", "--explain"]));
+    assert!(
+        explained.contains("vendored sources in vendor: the build is --offline"),
+        "{explained}"
+    );
+    assert!(
+        f.read("Dockerfile")
+            .contains("cargo build --release --locked --offline")
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/vendored:1";
+    let dir = f.dir.to_str().unwrap();
+    let out = docker(&[
+        "build",
+        "--network",
+        "none",
+        "--progress",
+        "plain",
+        "-t",
+        tag,
+        dir,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = serve(tag, 18571);
+    let body = get(18571, "/", &c);
+    assert!(
+        body.contains("vendored-app: hello [cfg-if on linux]"),
+        "{body}"
+    );
+    check_image(tag, "vendored-app", &c);
+}
+
 /// A module with a syntax error fails the build at byte-compilation, naming
 /// the file, rather than the container at start; `compile-exclude` leaves
 /// out what is not Python to compile.
