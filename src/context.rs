@@ -206,9 +206,10 @@ pub struct Binary {
     pub image: String,
     /// The package that defines it.
     pub package: String,
-    /// The package's version.
-    pub version: String,
-    /// Image tags for it: `<stage>:<version>` and `<stage>:latest`.
+    /// The package's version; null when a Python project's version is
+    /// dynamic and cannot be read (no version label, no version tag).
+    pub version: Option<String>,
+    /// Image tags for it: `<stage>:<version>` (when known) and `<stage>:latest`.
     pub tags: Vec<String>,
     /// Where the binary lives in the image (the entrypoint's program).
     pub path: String,

@@ -417,7 +417,7 @@ mod tests {
             stage: stage.into(),
             image: stage.into(),
             package: stage.into(),
-            version: "1.0.0".into(),
+            version: Some("1.0.0".into()),
             tags: vec![format!("{stage}:1.0.0"), format!("{stage}:latest")],
             path: format!("/usr/local/bin/{stage}"),
             entrypoint: vec![format!("/usr/local/bin/{stage}")],

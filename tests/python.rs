@@ -377,3 +377,101 @@ fn an_unknown_ecosystem_is_an_error() {
     );
     assert!(text.contains("hint:"), "{text}");
 }
+
+/// A pyproject.toml with a dynamic version, its backend table and module.
+fn dynamic(backend_table: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let pyproject = format!(
+        "[project]\nname = \"dyn-app\"\ndynamic = [\"version\"]\ndependencies = []\n\n[project.scripts]\ndyn-app = \"dyn_app:main\"\n\n[build-system]\nrequires = [\"setuptools>=68\"]\nbuild-backend = \"setuptools.build_meta\"\n\n{backend_table}"
+    );
+    let mut all = vec![("pyproject.toml", pyproject.as_str())];
+    all.extend_from_slice(files);
+    project(&all)
+}
+
+fn version_label(d: &tempfile::TempDir) -> Option<String> {
+    let text = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("org.opencontainers.image.version=\""))
+        .map(|v| v.trim_end_matches(['"', '\\', ' ']).to_string())
+}
+
+#[test]
+fn dynamic_versions_are_read_where_the_backend_keeps_them() {
+    let module = "\"\"\"Dyn.\"\"\"\n__version__: str = \"3.1.4\"\n\ndef main():\n    pass\n";
+    let cases: Vec<(&str, tempfile::TempDir, &str)> = vec![
+        (
+            "setuptools attr",
+            dynamic(
+                "[tool.setuptools.dynamic]\nversion = { attr = \"dyn_app.__version__\" }\n",
+                &[("src/dyn_app/__init__.py", module)],
+            ),
+            "read from __version__ in src/dyn_app/__init__.py ([tool.setuptools.dynamic] attr)",
+        ),
+        (
+            "setuptools file",
+            dynamic(
+                "[tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n",
+                &[("VERSION", "3.1.4\n"), ("dyn_app.py", module)],
+            ),
+            "read from VERSION ([tool.setuptools.dynamic] file)",
+        ),
+        (
+            "hatch path",
+            dynamic(
+                "[tool.hatch.version]\npath = \"dyn_app/__about__.py\"\n",
+                &[
+                    ("dyn_app/__about__.py", "__version__ = '3.1.4'\n"),
+                    ("dyn_app/__init__.py", "def main():\n    pass\n"),
+                ],
+            ),
+            "read from dyn_app/__about__.py ([tool.hatch.version] path)",
+        ),
+        (
+            "__version__ in the module",
+            dynamic("", &[("dyn_app/__init__.py", module)]),
+            "read from __version__ in dyn_app/__init__.py",
+        ),
+    ];
+    for (what, d, from) in cases {
+        let text = ok(&init(&d, &["--explain"]));
+        assert!(
+            text.contains(&format!("version: 3.1.4, dynamic, {from}")),
+            "{what}:\n{text}"
+        );
+        assert_eq!(version_label(&d).as_deref(), Some("3.1.4"), "{what}");
+    }
+}
+
+#[test]
+fn a_version_from_git_is_the_release_tag_at_head_or_no_label() {
+    let d = dynamic(
+        "[tool.setuptools_scm]\n",
+        &[("dyn_app/__init__.py", "def main():\n    pass\n")],
+    );
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let text = ok(&init(&d, &["--explain"]));
+    assert!(
+        text.contains("version: unknown (the version comes from git, and HEAD is not at a release tag): the image gets no version label and only the `latest` tag"),
+        "{text}"
+    );
+    assert_eq!(version_label(&d), None);
+
+    git(&["tag", "v2.0.1"]);
+    let text = ok(&init(&d, &["--explain", "--force"]));
+    assert!(
+        text.contains("version: 2.0.1, dynamic, read from the git tag v2.0.1 at HEAD"),
+        "{text}"
+    );
+    assert_eq!(version_label(&d).as_deref(), Some("2.0.1"));
+}

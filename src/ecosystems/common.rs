@@ -263,15 +263,14 @@ pub fn builder_stage(stages: &[String]) -> String {
 
 /// OCI labels: title and version always; description, licenses and source
 /// when the project has them, each on one line.
-pub fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec<Label> {
+pub fn labels(title: &str, version: Option<&str>, optional: [&Option<String>; 3]) -> Vec<Label> {
     let label = |key: &str, value: String| Label {
         key: format!("org.opencontainers.image.{key}"),
         value,
     };
-    let mut labels = vec![
-        label("title", one_line(title)),
-        label("version", one_line(version)),
-    ];
+    let mut labels = vec![label("title", one_line(title))];
+    // An unknown version gets no label rather than a made-up one.
+    labels.extend(version.map(|v| label("version", one_line(v))));
     for (key, value) in ["description", "licenses", "source"]
         .into_iter()
         .zip(optional)
@@ -283,14 +282,16 @@ pub fn labels(title: &str, version: &str, optional: [&Option<String>; 3]) -> Vec
     labels
 }
 
-/// An image's tags: `<name>:<version>` and `<name>:latest`, the name made
-/// from the stage and the version made a valid tag (`+` becomes `-`).
-pub fn image_tags(stage: &str, version: &str) -> Vec<String> {
+/// An image's tags: `<name>:<version>` (when the version is known) and
+/// `<name>:latest`, the name made from the stage and the version made a
+/// valid tag (`+` becomes `-`).
+pub fn image_tags(stage: &str, version: Option<&str>) -> Vec<String> {
     let name = grammar::image_repository(stage);
-    vec![
-        format!("{name}:{}", grammar::image_tag(version)),
-        format!("{name}:latest"),
-    ]
+    version
+        .map(|v| format!("{name}:{}", grammar::image_tag(v)))
+        .into_iter()
+        .chain([format!("{name}:latest")])
+        .collect()
 }
 
 /// Collapses whitespace runs (newlines included) to single spaces and drops
@@ -377,12 +378,14 @@ mod tests {
     #[test]
     fn tags_and_labels_are_valid_whatever_the_metadata() {
         assert_eq!(
-            image_tags("_worker_", "1.0.0+build.5"),
+            image_tags("_worker_", Some("1.0.0+build.5")),
             ["worker:1.0.0-build.5", "worker:latest"]
         );
+        assert_eq!(image_tags("api", None), ["api:latest"]);
+        assert_eq!(labels("api", None, [&None, &None, &None]).len(), 1);
         let labels = labels(
             "a\u{7}b",
-            "1.0",
+            Some("1.0"),
             [&Some("two\nlines\r\u{1b}[31m red".into()), &None, &None],
         );
         assert_eq!(labels[0].value, "ab");

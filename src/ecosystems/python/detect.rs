@@ -52,7 +52,7 @@ impl Installer {
 pub struct PythonProject {
     pub root: PathBuf,
     pub name: String,
-    pub version: Option<String>,
+    pub version: super::version::Version,
     pub description: Option<String>,
     pub license: Option<String>,
     pub repository: Option<String>,
@@ -462,7 +462,12 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
     Ok(PythonProject {
         root: project.root().to_path_buf(),
         name,
-        version: field("version"),
+        version: match field("version") {
+            Some(v) => super::version::Version::Declared(v),
+            None => super::version::dynamic(project, py).unwrap_or_else(|| {
+                super::version::Version::Unknown("no version is declared".into())
+            }),
+        },
         description: field("description"),
         license,
         repository,

@@ -21,6 +21,16 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
             ctx.runtime.image
         ),
     ];
+    use super::version::Version;
+    out.push(match &project.version {
+        Version::Declared(v) => format!("version: {v}"),
+        Version::Dynamic { version, from } => {
+            format!("version: {version}, dynamic, read from {from}")
+        }
+        Version::Unknown(why) => format!(
+            "version: unknown ({why}): the image gets no version label and only the `latest` tag"
+        ),
+    });
     for p in apt {
         for need in &p.needs {
             if let Need::Setting(origin) = need {

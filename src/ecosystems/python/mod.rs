@@ -7,6 +7,7 @@ pub mod drift;
 pub mod explain;
 pub mod plan;
 pub mod requirements;
+pub mod version;
 
 pub use detect::{LOOKS_FOR, PythonProject, found, prefers_python, read};
 pub use plan::plan;

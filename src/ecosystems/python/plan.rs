@@ -127,10 +127,10 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     );
 
     let stage = common::stage_name(&project.name);
-    let project_version = project.version.clone().unwrap_or_else(|| "0.0.0".into());
+    let project_version = project.version.value();
     let labels = common::labels(
         &project.name,
-        &project_version,
+        project_version,
         [&project.description, &project.license, &project.repository],
     );
     let mut app_env = vec![
@@ -152,8 +152,8 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         stage: stage.clone(),
         image: crate::grammar::image_repository(&stage),
         package: project.name.clone(),
-        version: project_version.clone(),
-        tags: common::image_tags(&stage, &project_version),
+        version: project_version.map(String::from),
+        tags: common::image_tags(&stage, project_version),
         path: program,
         entrypoint,
         default: true,
@@ -563,6 +563,7 @@ fn check_python(project: &PythonProject, version: &str, image: &str) -> Result<(
 mod tests {
     use super::*;
     use crate::ecosystems::python::detect::{AppObject, MainPackage, ScriptInfo};
+    use crate::ecosystems::python::version::Version;
     use crate::settings::{AptRequest, Settings};
 
     /// A project with nothing detected; each test adds what it needs.
@@ -570,7 +571,7 @@ mod tests {
         PythonProject {
             root: "/p".into(),
             name: "app".into(),
-            version: Some("1.2.0".into()),
+            version: Version::Declared("1.2.0".into()),
             description: None,
             license: None,
             repository: None,
@@ -930,11 +931,17 @@ mod tests {
     }
 
     #[test]
-    fn a_version_less_project_is_labelled_0_0_0() {
+    fn a_version_less_project_gets_no_version_label_or_tag() {
         let mut p = project();
-        p.version = None;
+        p.version = Version::Unknown("no version is declared".into());
         root_script(&mut p, "main.py", true, None);
         let b = image(&p);
-        assert_eq!(b.tags, ["app:0.0.0", "app:latest"]);
+        assert_eq!(b.tags, ["app:latest"]);
+        assert_eq!(b.version, None);
+        assert!(
+            !b.labels
+                .iter()
+                .any(|l| l.key == "org.opencontainers.image.version")
+        );
     }
 }

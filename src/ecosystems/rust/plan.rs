@@ -573,7 +573,7 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Result<Binary> {
     let p = s.package;
     let labels = common::labels(
         &s.bin,
-        &p.version,
+        Some(&p.version),
         [&p.description, &p.license, &p.repository],
     );
     let path = format!("/usr/local/bin/{}", s.bin);
@@ -594,8 +594,8 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Result<Binary> {
         stage: stage.to_string(),
         image: crate::grammar::image_repository(stage),
         package: p.name.clone(),
-        version: p.version.clone(),
-        tags: common::image_tags(stage, &p.version),
+        version: Some(p.version.clone()),
+        tags: common::image_tags(stage, Some(&p.version)),
         path,
         entrypoint,
         default,
