@@ -1376,6 +1376,50 @@ fn vendored_sources_build_with_the_network_off() {
     check_image(tag, "vendored-app", &c);
 }
 
+/// A uv workspace member, `init` run in its folder: the files go to the
+/// workspace root (the build context), the member is installed from the
+/// root's lock, and the image serves with no source in `/app`.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_uv_workspace_member_installs_from_the_root_lock() {
+    engine();
+    let f = fixture("py-uv-workspace");
+    let out = common::cmd()
+        .current_dir(f.path("backend"))
+        .args(["init", "--explain"])
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains("uv workspace: member backend-app (backend/pyproject.toml), built from the workspace root"),
+        "{text}"
+    );
+    assert!(!f.path("backend/Dockerfile").exists());
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains("uv sync --frozen --no-dev --no-editable --package 'backend-app'"),
+        "{dockerfile}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-uv-workspace:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18572);
+    let body = get(18572, "/", &c);
+    assert!(
+        body.contains("backend-app: hello (itsdangerous itsdangerous, from the workspace lock)"),
+        "{body}"
+    );
+    let files = check_running(tag, &c, "[\"/venv/bin/backend-app\"]");
+    let app: Vec<&str> = files
+        .lines()
+        .filter(|l| l.starts_with("app/") && *l != "app/")
+        .collect();
+    assert!(
+        app.is_empty(),
+        "an installed member ships no source: {app:?}"
+    );
+}
+
 /// A module with a syntax error fails the build at byte-compilation, naming
 /// the file, rather than the container at start; `compile-exclude` leaves
 /// out what is not Python to compile.

@@ -475,3 +475,78 @@ fn a_version_from_git_is_the_release_tag_at_head_or_no_label() {
     );
     assert_eq!(version_label(&d).as_deref(), Some("2.0.1"));
 }
+
+/// The uv workspace fixture's files, in a throw-away folder.
+fn uv_workspace(member_pyproject: &str, lock_requires: &str) -> tempfile::TempDir {
+    let lock = std::fs::read_to_string("tests/fixtures/py-uv-workspace/uv.lock")
+        .unwrap()
+        .replace("requires-python = \">=3.11\"", lock_requires);
+    project(&[
+        (
+            "pyproject.toml",
+            "[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/old\"]\n",
+        ),
+        ("uv.lock", &lock),
+        ("packages/backend/pyproject.toml", member_pyproject),
+        ("packages/backend/backend_app/__init__.py", ""),
+        ("packages/old/pyproject.toml", "[project]\nname = \"old\"\n"),
+    ])
+}
+
+const MEMBER: &str = "[project]\nname = \"backend-app\"\nversion = \"0.2.0\"\ndependencies = [\"itsdangerous==2.2.0\"]\n[project.scripts]\nbackend-app = \"backend_app:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n";
+
+#[test]
+fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
+    for from in ["packages/backend", "."] {
+        let d = uv_workspace(MEMBER, "requires-python = \">=3.11\"");
+        let out = cmd()
+            .current_dir(d.path().join(from))
+            .args(["init", "--explain"])
+            .output()
+            .unwrap();
+        let text = ok(&out);
+        assert!(
+            text.contains("uv workspace: member backend-app (packages/backend/pyproject.toml)"),
+            "from {from}: {text}"
+        );
+        let dockerfile = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+        assert!(
+            dockerfile.contains(
+                "COPY [\"packages/backend/pyproject.toml\", \"packages/backend/pyproject.toml\"]"
+            ) && dockerfile.contains("--no-install-workspace --package 'backend-app'"),
+            "{dockerfile}"
+        );
+        assert!(!d.path().join("packages/backend/Dockerfile").exists());
+    }
+}
+
+#[test]
+fn a_uv_workspace_lock_is_checked() {
+    // The lock's requires-python excludes the runtime's interpreter.
+    let d = uv_workspace(MEMBER, "requires-python = \">=3.14\"");
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("requires-python in uv.lock is `>=3.14`, which excludes Python 3.13.5"),
+        "{text}"
+    );
+    // The member lists a dependency the root's lock lacks.
+    let d = uv_workspace(
+        &MEMBER.replace(
+            "\"itsdangerous==2.2.0\"",
+            "\"itsdangerous==2.2.0\", \"click\"",
+        ),
+        "requires-python = \">=3.11\"",
+    );
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("uv.lock is out of date with packages/backend/pyproject.toml: packages/backend/pyproject.toml lists click that uv.lock lacks"),
+        "{text}"
+    );
+    // A member that is not a package cannot be installed from the lock.
+    let d = uv_workspace(
+        "[project]\nname = \"backend-app\"\nversion = \"0.2.0\"\ndependencies = [\"itsdangerous==2.2.0\"]\n",
+        "requires-python = \">=3.11\"",
+    );
+    let text = error(&init(&d, &[]));
+    assert!(text.contains("and it has no [build-system]"), "{text}");
+}

@@ -84,6 +84,18 @@ pub struct PythonProject {
     pub compile_exclude: Vec<String>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
+    /// The uv workspace member this is, built from the workspace root.
+    pub uv_member: Option<UvMember>,
+}
+
+/// A member of a uv workspace: `root` is the workspace's, the metadata the
+/// member's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UvMember {
+    /// The member's project name (`uv sync --package`).
+    pub name: String,
+    /// Its folder, relative to the root, with `/`.
+    pub dir: String,
 }
 
 /// A package that runs with `python -m`.
@@ -283,8 +295,67 @@ fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
     value.as_str().map(String::from)
 }
 
-/// Reads the project in the folder.
+/// Reads the project in the folder: a uv workspace member (found from its
+/// folder, or from a root with one member) is read from its own folder and
+/// built from the workspace root.
 pub fn read(project: &Folder) -> Result<PythonProject> {
+    match super::workspace::find(project)? {
+        None => read_folder(project),
+        Some(ws) => read_member(ws),
+    }
+}
+
+/// A uv workspace member: its own metadata and configuration, the root's
+/// lock (checked against its dependencies), the root as the build context.
+fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
+    let root = Folder::new(&ws.root);
+    let member = Folder::new(ws.root.join(&ws.member));
+    let mut p = read_folder(&member)?;
+    let manifest = format!("{}/pyproject.toml", ws.member);
+    if !p.installable {
+        return Err(fail(
+            format!(
+                "{} is a member of the uv workspace at {}, which is installed from the root's uv.lock as a package, and it has no [build-system]",
+                member.path("pyproject.toml").display(),
+                ws.root.display()
+            ),
+            "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\") and a [project.scripts] entry to run",
+        ));
+    }
+    let py = toml_file(&member, "pyproject.toml")?.unwrap_or_default();
+    check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
+    p.python_requirements.extend(lock_requires_python(&root)?);
+    p.installer = Installer::Uv;
+    p.uv_member = Some(UvMember {
+        name: p.name.clone(),
+        dir: ws.member,
+    });
+    p.root = ws.root;
+    Ok(p)
+}
+
+/// `requires-python` of a uv.lock: every member's environment must satisfy it.
+fn lock_requires_python(folder: &Folder) -> Result<Option<(String, String)>> {
+    Ok(toml_file(folder, "uv.lock")?
+        .and_then(|lock| string(&lock, &["requires-python"]))
+        .map(|req| ("requires-python in uv.lock".to_string(), req)))
+}
+
+/// `[project] dependencies`.
+fn pep621_dependencies(py: &toml::Table) -> Vec<String> {
+    py.get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the project in one folder.
+fn read_folder(project: &Folder) -> Result<PythonProject> {
     let pyproject = toml_file(project, "pyproject.toml")?;
     let empty = toml::Table::new();
     let py = pyproject.as_ref().unwrap_or(&empty);
@@ -342,15 +413,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         .and_then(|v| v.as_bool())
         .unwrap_or(true);
 
-    let dependencies: Vec<String> = pep621
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let dependencies = pep621_dependencies(py);
 
     let mut dependency_names: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
     if let Some(deps) = poetry
@@ -367,7 +430,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         }
     }
     let installer = if project.exists("uv.lock") {
-        check_uv_lock(project, &dependencies)?;
+        check_uv_lock(project, "pyproject.toml", &name, &dependencies)?;
         Installer::Uv
     } else if project.exists("poetry.lock") {
         Installer::Poetry
@@ -399,7 +462,8 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         .unwrap_or_default();
     scripts.sort();
 
-    let mut python_requirements = Vec::new();
+    let mut python_requirements: Vec<(String, String)> =
+        lock_requires_python(project)?.into_iter().collect();
     if let Some(req) = string(py, &["project", "requires-python"]) {
         python_requirements.push(("requires-python in pyproject.toml".to_string(), req));
     }
@@ -497,6 +561,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
         file,
         compile_exclude,
         config_origin,
+        uv_member: None,
     })
 }
 
@@ -526,14 +591,15 @@ fn main_packages(root: &std::path::Path) -> Vec<MainPackage> {
 }
 
 /// uv.lock records the dependencies it was resolved for; a pyproject.toml
-/// that lists others means the lock is out of date.
-fn check_uv_lock(project: &Folder, dependencies: &[String]) -> Result<()> {
+/// (`manifest`, of the project `name`) that lists others means the lock is
+/// out of date.
+fn check_uv_lock(
+    project: &Folder,
+    manifest: &str,
+    name: &str,
+    dependencies: &[String],
+) -> Result<()> {
     let Some(lock) = toml_file(project, "uv.lock")? else {
-        return Ok(());
-    };
-    let Some(name) =
-        toml_file(project, "pyproject.toml")?.and_then(|t| string(&t, &["project", "name"]))
-    else {
         return Ok(());
     };
     let own = lock
@@ -541,7 +607,7 @@ fn check_uv_lock(project: &Folder, dependencies: &[String]) -> Result<()> {
         .and_then(|p| p.as_array())
         .into_iter()
         .flatten()
-        .find(|p| p.get("name").and_then(|n| n.as_str()).map(dep_name) == Some(dep_name(&name)));
+        .find(|p| p.get("name").and_then(|n| n.as_str()).map(dep_name) == Some(dep_name(name)));
     let Some(own) = own else { return Ok(()) };
     let mut locked: Vec<String> = own
         .get("metadata")
@@ -570,7 +636,7 @@ fn check_uv_lock(project: &Folder, dependencies: &[String]) -> Result<()> {
         let mut why = Vec::new();
         if !missing.is_empty() {
             why.push(format!(
-                "pyproject.toml lists {} that uv.lock lacks",
+                "{manifest} lists {} that uv.lock lacks",
                 missing.join(", ")
             ));
         }
@@ -579,7 +645,7 @@ fn check_uv_lock(project: &Folder, dependencies: &[String]) -> Result<()> {
         }
         return Err(fail(
             format!(
-                "{} is out of date with pyproject.toml: {}",
+                "{} is out of date with {manifest}: {}",
                 project.path("uv.lock").display(),
                 why.join("; ")
             ),

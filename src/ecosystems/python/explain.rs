@@ -21,6 +21,12 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
             ctx.runtime.image
         ),
     ];
+    if let Some(m) = &project.uv_member {
+        out.push(format!(
+            "uv workspace: member {} ({}/pyproject.toml), built from the workspace root and installed from its uv.lock (uv sync --frozen --package {})",
+            m.name, m.dir, m.name
+        ));
+    }
     use super::version::Version;
     out.push(match &project.version {
         Version::Declared(v) => format!("version: {v}"),

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod plan;
 pub mod requirements;
 pub mod version;
+pub mod workspace;
 
 pub use detect::{LOOKS_FOR, PythonProject, found, prefers_python, read};
 pub use plan::plan;

@@ -267,11 +267,31 @@ fn steps(project: &PythonProject, env: &mut Vec<EnvVar>, warnings: &mut Vec<Stri
             ] {
                 env.push(EnvVar::new(k, v));
             }
+            let tool = Some(format!(
+                "python3 -m venv /opt/uv && /opt/uv/bin/pip install uv=={UV_VERSION}"
+            ));
+            // A workspace member: the root's lock, the member's package only.
+            if let Some(m) = &project.uv_member {
+                let package = shell_quote(&m.name);
+                return Steps {
+                    manifests: vec![
+                        "pyproject.toml".into(),
+                        "uv.lock".into(),
+                        format!("{}/pyproject.toml", m.dir),
+                    ],
+                    tool,
+                    install: Some(format!(
+                        "/opt/uv/bin/uv sync --frozen --no-dev --no-install-workspace --package {package}"
+                    )),
+                    cache: "/root/.cache/uv",
+                    project: Some(format!(
+                        "/opt/uv/bin/uv sync --frozen --no-dev --no-editable --package {package}"
+                    )),
+                };
+            }
             Steps {
                 manifests: vec!["pyproject.toml".into(), "uv.lock".into()],
-                tool: Some(format!(
-                    "python3 -m venv /opt/uv && /opt/uv/bin/pip install uv=={UV_VERSION}"
-                )),
+                tool,
                 install: Some("/opt/uv/bin/uv sync --frozen --no-dev --no-install-project".into()),
                 cache: "/root/.cache/uv",
                 project: project
@@ -589,6 +609,7 @@ mod tests {
             file: None,
             compile_exclude: vec![],
             config_origin: "[tool.distroless] of pyproject.toml".into(),
+            uv_member: None,
         }
     }
 
