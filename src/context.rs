@@ -182,6 +182,9 @@ pub struct PythonBuild {
     pub tool_command: Option<String>,
     /// Installs the dependencies, in a layer of their own; none without any.
     pub install_command: Option<String>,
+    /// What the dependencies are installed from, for the comment: e.g.
+    /// `the lockfile uv.lock` or `requirements.txt, hash-checked`.
+    pub dependencies_from: String,
     /// The installer's cache directory, kept as a cache mount.
     pub cache_dir: &'static str,
     /// Installs the project itself after its source is copied, if it is a package.

@@ -198,6 +198,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             builder_env: env,
             tool_command: steps.tool,
             install_command: steps.install,
+            dependencies_from: dependencies_from(project),
             cache_dir: steps.cache,
             project_command: steps.project,
             compile_exclude: compile_exclude(&project.compile_exclude),
@@ -236,6 +237,23 @@ struct Steps {
     install: Option<String>,
     cache: &'static str,
     project: Option<String>,
+}
+
+/// What the dependencies come from, as the Dockerfile's comment says it.
+fn dependencies_from(project: &PythonProject) -> String {
+    match &project.installer {
+        Installer::Requirements {
+            files,
+            hashes: true,
+        } => format!("{}, hash-checked", files[0]),
+        Installer::Requirements { files, .. } => files[0].clone(),
+        Installer::Uv if project.uv_member.is_some() => "the workspace's lockfile uv.lock".into(),
+        Installer::Uv => "the lockfile uv.lock".into(),
+        Installer::Poetry => "the lockfile poetry.lock".into(),
+        Installer::Pipenv => "the lockfile Pipfile.lock".into(),
+        Installer::Pyproject { .. } => "pyproject.toml's [project] dependencies, unlocked".into(),
+        Installer::Nothing => "nothing".into(),
+    }
 }
 
 /// The installer's steps, adding the environment its tools need.
