@@ -278,3 +278,17 @@ fn a_lockfile_guess_says_it_is_one() {
     assert!(f.read("Dockerfile").contains("libsqlite3-dev"));
     assert_eq!(f.read("Cargo.lock"), guessing, "Cargo.lock untouched");
 }
+
+/// A build setting that lives only in the shell changes the local build and
+/// not the image's: `init` says so, naming it.
+#[test]
+fn shell_build_settings_are_named() {
+    let f = fixture("one-bin");
+    let out = f.run_with(&["init"], &[("RUSTFLAGS", "-C target-cpu=native")]);
+    let text = stderr(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("warning: RUSTFLAGS is set in this shell and configures the local build only: the image build does not see it"),
+        "{text}"
+    );
+}

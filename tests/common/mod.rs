@@ -28,6 +28,16 @@ impl Fixture {
     pub fn run(&self, args: &[&str]) -> Output {
         cmd().current_dir(&self.dir).args(args).output().unwrap()
     }
+
+    /// Runs the binary with extra environment variables.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = cmd();
+        cmd.current_dir(&self.dir).args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
 }
 
 /// Copies `tests/fixtures/<name>` (following symlinks, skipping `target/`).
@@ -111,6 +121,16 @@ pub fn cmd() -> std::process::Command {
         "CARGO_HOME",
         concat!(env!("CARGO_TARGET_TMPDIR"), "/cargo-home"),
     );
+    // Build settings of the shell running the tests are not the project's.
+    for (name, _) in std::env::vars() {
+        if name == "RUSTFLAGS"
+            || name.starts_with("CARGO_BUILD_")
+            || name.starts_with("CARGO_PROFILE_")
+            || name.starts_with("CARGO_ENCODED_")
+        {
+            cmd.env_remove(name);
+        }
+    }
     cmd
 }
 

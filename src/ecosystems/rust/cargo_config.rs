@@ -33,6 +33,10 @@ pub struct CargoConfig {
     pub vendored: Option<String>,
     /// `[registries]` or `[net]` is set: passed through with the file.
     pub registries: bool,
+    /// Configuration variables set in this shell (`RUSTFLAGS`,
+    /// `CARGO_BUILD_*`, …), sorted: they change the local build, and the
+    /// image build never sees them.
+    pub shell_only: Vec<String>,
 }
 
 impl CargoConfig {
@@ -88,7 +92,30 @@ pub fn read(root: &Path) -> Result<CargoConfig> {
         check_target(&config, file)?;
         break;
     }
+    config.shell_only = shell_only(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()));
     Ok(config)
+}
+
+/// The variables among `names` that configure cargo's build the way
+/// `.cargo/config.toml` would (cargo's own bookkeeping ones aside).
+fn shell_only(names: impl Iterator<Item = String>) -> Vec<String> {
+    let target_key = |n: &str| {
+        n.strip_prefix("CARGO_TARGET_").is_some_and(|rest| {
+            ["_LINKER", "_RUSTFLAGS"]
+                .iter()
+                .any(|suffix| rest.ends_with(suffix))
+        })
+    };
+    let mut out: Vec<String> = names
+        .filter(|n| {
+            matches!(n.as_str(), "RUSTFLAGS" | "CARGO_ENCODED_RUSTFLAGS")
+                || (n.starts_with("CARGO_BUILD_") && n != "CARGO_BUILD_TARGET_DIR")
+                || n.starts_with("CARGO_PROFILE_")
+                || target_key(n)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn strings(value: Option<&toml::Value>) -> Vec<String> {
@@ -233,6 +260,31 @@ mod tests {
         assert!(
             text.contains(".cargo/config.toml configures cargo for this project, but it lies outside the build context"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn shell_variables_that_configure_the_build_are_found() {
+        let names = [
+            "RUSTFLAGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_BUILD_TARGET_DIR",
+            "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER",
+            "CARGO_TARGET_DIR",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_PROFILE_RELEASE_DEBUG",
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "PATH",
+        ];
+        assert_eq!(
+            shell_only(names.iter().map(|s| s.to_string())),
+            [
+                "CARGO_BUILD_TARGET",
+                "CARGO_PROFILE_RELEASE_DEBUG",
+                "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER",
+                "RUSTFLAGS"
+            ]
         );
     }
 }

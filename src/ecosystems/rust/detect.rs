@@ -237,7 +237,7 @@ fn build_graph(
     let target = config
         .target
         .clone()
-        .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_string());
+        .unwrap_or_else(|| super::cargo_config::HOST.to_string());
     let features = super::graph::Features::of(selection);
     Ok(super::graph::resolve(
         &cargo_path()?,

@@ -55,6 +55,13 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
             "the native crates were guessed from Cargo.lock, which also lists optional crates a build may never compile ({why}); run `cargo fetch` and re-run for the exact answer"
         ));
     }
+    if !project.cargo_config.shell_only.is_empty() {
+        warnings.push(format!(
+            "{} {} set in this shell and configures the local build only: the image build does not see it; put it in .cargo/config.toml (or the profile) to build the image the same way",
+            project.cargo_config.shell_only.join(", "),
+            if project.cargo_config.shell_only.len() == 1 { "is" } else { "are" }
+        ));
+    }
     let static_build = family.name == "static";
     if static_build {
         refuse_system_library_in_static(&native, distro)?;
