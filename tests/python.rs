@@ -518,6 +518,18 @@ fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
         );
         assert!(!d.path().join("packages/backend/Dockerfile").exists());
     }
+    // `include` names a path of the member; the context is the root.
+    let d = uv_workspace(
+        &format!("{MEMBER}[tool.distroless]\ninclude = [\"static\"]\n"),
+        "requires-python = \">=3.11\"",
+    );
+    std::fs::create_dir_all(d.path().join("packages/backend/static")).unwrap();
+    ok(&init(&d, &[]));
+    let dockerfile = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("packages/backend/static"),
+        "{dockerfile}"
+    );
 }
 
 #[test]

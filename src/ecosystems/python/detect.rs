@@ -326,6 +326,10 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
     p.python_requirements.extend(lock_requires_python(&root)?);
     p.installer = Installer::Uv;
+    // `include` was checked in the member's folder; the context is the root.
+    for i in &mut p.settings.include {
+        i.src = format!("{}/{}", ws.member, i.src);
+    }
     p.uv_member = Some(UvMember {
         name: p.name.clone(),
         dir: ws.member,
