@@ -562,3 +562,107 @@ fn a_uv_workspace_lock_is_checked() {
     let text = error(&init(&d, &[]));
     assert!(text.contains("and it has no [build-system]"), "{text}");
 }
+
+/// Every place a project pins its Python is read; one that excludes the
+/// runtime's 3.13.5 stops `init` at once, naming the file.
+#[test]
+fn every_python_pin_is_read() {
+    let pipfile_lock = "{\"_meta\": {\"requires\": {\"python_version\": \"3.9\"}, \"sources\": []}, \"default\": {}, \"develop\": {}}";
+    type Files<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&str, Files, &str)> = vec![
+        (
+            "a Pipenv project pinned to 3.9",
+            vec![
+                (
+                    "Pipfile",
+                    "[packages]\nnumpy = \"==1.21.0\"\n\n[requires]\npython_version = \"3.9\"\n",
+                ),
+                ("Pipfile.lock", pipfile_lock),
+                ("app.py", ""),
+            ],
+            "[requires] python_version in Pipfile is `3.9`, which excludes Python 3.13.5",
+        ),
+        (
+            "only the lock",
+            vec![("Pipfile.lock", pipfile_lock), ("app.py", "")],
+            "_meta.requires.python_version in Pipfile.lock is `3.9`, which excludes Python 3.13.5",
+        ),
+        (
+            "poetry.lock",
+            vec![
+                (
+                    "pyproject.toml",
+                    "[tool.poetry]\nname = \"x\"\nversion = \"1\"\npackage-mode = false\n",
+                ),
+                (
+                    "poetry.lock",
+                    "[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.8,<3.12\"\ncontent-hash = \"0\"\n",
+                ),
+                ("main.py", ""),
+            ],
+            "[metadata] python-versions in poetry.lock is `>=3.8,<3.12`, which excludes Python 3.13.5",
+        ),
+        (
+            "setup.cfg",
+            vec![
+                (
+                    "setup.cfg",
+                    "[metadata]\nname = x\n\n[options]\npython_requires = <3.10\n",
+                ),
+                ("requirements.txt", ""),
+                ("app.py", ""),
+            ],
+            "[options] python_requires in setup.cfg is `<3.10`, which excludes Python 3.13.5",
+        ),
+        (
+            "setup.py",
+            vec![
+                (
+                    "setup.py",
+                    "from setuptools import setup\nsetup(name='x', python_requires='~=3.8.0')\n",
+                ),
+                ("requirements.txt", ""),
+                ("app.py", ""),
+            ],
+            "python_requires in setup.py is `~=3.8.0`, which excludes Python 3.13.5",
+        ),
+    ];
+    for (what, files, want) in cases {
+        let d = project(&files);
+        let out = init(&d, &[]);
+        let text = error(&out);
+        assert!(text.contains(want), "{what}: {text}");
+        assert!(text.contains("hint: allow 3.13 in"), "{what}: {text}");
+        assert!(!d.path().join("Dockerfile").exists(), "{what}");
+    }
+}
+
+/// A developer's `.python-version` narrower than metadata that admits the
+/// runtime is a warning naming both; alone, it is still an error.
+#[test]
+fn a_narrower_development_pin_is_a_warning() {
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\nrequires-python = \">=3.11\"\n",
+        ),
+        (".python-version", "3.12\n"),
+        ("app.py", ""),
+    ]);
+    let out = init(&d, &[]);
+    let text = stderr(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("warning: .python-version is `3.12`, narrower than requires-python in pyproject.toml `>=3.11`, which admits Python 3.13.5"),
+        "{text}"
+    );
+    let alone = project(&[
+        (".python-version", "3.12\n"),
+        ("requirements.txt", ""),
+        ("app.py", ""),
+    ]);
+    assert!(
+        error(&init(&alone, &[]))
+            .contains(".python-version is `3.12`, which excludes Python 3.13.5")
+    );
+}

@@ -71,7 +71,7 @@ pub struct PythonProject {
     /// Normalised names of the declared dependencies (`flask`, `uvicorn`…).
     pub dependency_names: Vec<String>,
     /// Where the Python version requirement came from, and the requirement.
-    pub python_requirements: Vec<(String, String)>,
+    pub python_requirements: Vec<super::pins::PythonPin>,
     /// The shared settings, validated against the folder.
     pub settings: Settings,
     /// The configured `ENTRYPOINT`, if any.
@@ -324,7 +324,13 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
     }
     let py = toml_file(&member, "pyproject.toml")?.unwrap_or_default();
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
-    p.python_requirements.extend(lock_requires_python(&root)?);
+    // The root's lock pins every member.
+    let root_py = toml_file(&root, "pyproject.toml")?.unwrap_or_default();
+    p.python_requirements.extend(
+        super::pins::read(&root, &root_py)?
+            .into_iter()
+            .filter(|pin| pin.source.ends_with("uv.lock")),
+    );
     p.installer = Installer::Uv;
     // `include` was checked in the member's folder; the context is the root.
     for i in &mut p.settings.include {
@@ -336,13 +342,6 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
     });
     p.root = ws.root;
     Ok(p)
-}
-
-/// `requires-python` of a uv.lock: every member's environment must satisfy it.
-fn lock_requires_python(folder: &Folder) -> Result<Option<(String, String)>> {
-    Ok(toml_file(folder, "uv.lock")?
-        .and_then(|lock| string(&lock, &["requires-python"]))
-        .map(|req| ("requires-python in uv.lock".to_string(), req)))
 }
 
 /// `[project] dependencies`.
@@ -466,31 +465,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         .unwrap_or_default();
     scripts.sort();
 
-    let mut python_requirements: Vec<(String, String)> =
-        lock_requires_python(project)?.into_iter().collect();
-    if let Some(req) = string(py, &["project", "requires-python"]) {
-        python_requirements.push(("requires-python in pyproject.toml".to_string(), req));
-    }
-    if let Some(req) = poetry.and_then(|p| {
-        p.get("dependencies")?
-            .get("python")?
-            .as_str()
-            .map(String::from)
-    }) {
-        python_requirements.push((
-            "[tool.poetry.dependencies] python in pyproject.toml".to_string(),
-            req,
-        ));
-    }
-    if let Some(text) = project.read_optional(".python-version")? {
-        if let Some(line) = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            python_requirements.push((".python-version".to_string(), line.to_string()));
-        }
-    }
+    let python_requirements = super::pins::read(project, py)?;
 
     let config = read_config(project, pyproject.as_ref())?;
     let (settings, entrypoint, compose, config_origin) = match &config {
@@ -745,7 +720,7 @@ pub(crate) mod tests {
                 dependencies: vec!["click".into()]
             }
         );
-        assert_eq!(py.python_requirements[0].1, ">=3.11");
+        assert_eq!(py.python_requirements[0].requirement, ">=3.11");
         assert_eq!(py.settings.ports, [8000]);
     }
 

@@ -5,6 +5,7 @@
 pub mod detect;
 pub mod drift;
 pub mod explain;
+pub mod pins;
 pub mod plan;
 pub mod requirements;
 pub mod version;

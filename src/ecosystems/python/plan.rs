@@ -56,7 +56,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     let (distro, family) = images::python_runtime();
     let version = distro.python.unwrap_or_default();
     let runtime = common::runtime(family, distro, Variant::Nonroot);
-    check_python(project, version, &runtime.image)?;
+    check_python(project, version, &runtime.image, &mut warnings)?;
 
     let mut env = vec![
         EnvVar::new("VIRTUAL_ENV", VENV),
@@ -575,24 +575,43 @@ fn compile_exclude(paths: &[String]) -> Option<String> {
 }
 
 /// Refuses a project whose Python requirement excludes the runtime's CPython.
-fn check_python(project: &PythonProject, version: &str, image: &str) -> Result<()> {
-    for (source, requirement) in &project.python_requirements {
-        let ok = if source == ".python-version" {
-            version::python_version_file_allows(requirement, version)
-        } else {
-            version::specifier_allows(requirement, version)
-        };
-        if !ok {
-            return Err(fail(
-                format!(
-                    "{source} is `{requirement}`, which excludes Python {version}: {image} carries Debian's CPython {version} only, and a virtual environment must be built by the interpreter that runs it"
-                ),
-                format!(
-                    "allow {} in {source} (test the project on it first), or keep a Python {requirement} image outside this tool",
-                    version::major_minor(version)
-                ),
+fn check_python(
+    project: &PythonProject,
+    version: &str,
+    image: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    use super::pins::PinKind;
+    let pins = &project.python_requirements;
+    // The metadata (every pin but a developer's interpreter) admits the runtime.
+    let metadata: Vec<_> = pins
+        .iter()
+        .filter(|p| p.kind != PinKind::Development)
+        .collect();
+    let metadata_allows = !metadata.is_empty() && metadata.iter().all(|p| p.allows(version));
+    for pin in pins.iter().filter(|p| !p.allows(version)) {
+        let (source, requirement) = (&pin.source, &pin.requirement);
+        if pin.kind == PinKind::Development && metadata_allows {
+            let allowed: Vec<String> = metadata
+                .iter()
+                .map(|m| format!("{} `{}`", m.source, m.requirement))
+                .collect();
+            warnings.push(format!(
+                "{source} is `{requirement}`, narrower than {}, which admits Python {version}: the image runs {version}; test on it, or set {source} to {}",
+                allowed.join(" and "),
+                version::major_minor(version)
             ));
+            continue;
         }
+        return Err(fail(
+            format!(
+                "{source} is `{requirement}`, which excludes Python {version}: {image} carries Debian's CPython {version} only, and a virtual environment must be built by the interpreter that runs it"
+            ),
+            format!(
+                "allow {} in {source} (test the project on it first), or keep a Python {requirement} image outside this tool",
+                version::major_minor(version)
+            ),
+        ));
     }
     Ok(())
 }
@@ -901,7 +920,16 @@ mod tests {
         ] {
             let mut p = project();
             root_script(&mut p, "main.py", true, None);
-            p.python_requirements = vec![(source.into(), pin.into())];
+            let kind = if source == ".python-version" {
+                crate::ecosystems::python::pins::PinKind::Development
+            } else {
+                crate::ecosystems::python::pins::PinKind::Specifier
+            };
+            p.python_requirements = vec![crate::ecosystems::python::pins::PythonPin {
+                source: source.into(),
+                requirement: pin.into(),
+                kind,
+            }];
             match plan(&p, &Selection::default(), true) {
                 Ok(_) => assert!(ok, "{source} {pin}"),
                 Err(err) => {

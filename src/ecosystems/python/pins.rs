@@ -1,0 +1,211 @@
+//! Every Python version a project pins, wherever it says so: the image has
+//! one interpreter (the runtime's), so a pin that excludes it must stop
+//! `init` at once, not a build minutes later in a source build of numpy.
+
+use anyhow::Result;
+
+use crate::folder::Folder;
+
+/// One place a project pins its Python.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonPin {
+    /// Where, for messages: e.g. `requires-python in pyproject.toml`.
+    pub source: String,
+    /// As written there.
+    pub requirement: String,
+    pub kind: PinKind,
+}
+
+/// How a pin is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinKind {
+    /// A specifier (`>=3.10`, `^3.11`): the versions the project supports.
+    Specifier,
+    /// A release (`3.9`, `3.9.7`): that one, as Pipfile pins it.
+    Release,
+    /// A developer's interpreter (`.python-version`): narrower than the
+    /// metadata is a warning, not an error.
+    Development,
+}
+
+impl PythonPin {
+    fn new(source: impl Into<String>, requirement: impl Into<String>, kind: PinKind) -> Self {
+        PythonPin {
+            source: source.into(),
+            requirement: requirement.into().trim().to_string(),
+            kind,
+        }
+    }
+
+    /// Whether it admits this version.
+    pub fn allows(&self, version: &str) -> bool {
+        match self.kind {
+            PinKind::Specifier => crate::version::specifier_allows(&self.requirement, version),
+            PinKind::Release | PinKind::Development => {
+                crate::version::python_version_file_allows(&self.requirement, version)
+            }
+        }
+    }
+}
+
+/// The pins of the project in `folder` (`py` is its pyproject.toml, or empty).
+pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
+    use PinKind::*;
+    let mut pins = Vec::new();
+    let text = |file: &str| folder.read_optional(file);
+    let toml_of = |file: &str| -> Result<Option<toml::Table>> {
+        // A malformed lock or Pipfile is its installer's error to report.
+        Ok(text(file)?.and_then(|t| toml::from_str(&t).ok()))
+    };
+    let at = |table: &toml::Table, path: &[&str]| -> Option<String> {
+        let mut v = table.get(path[0])?;
+        for key in &path[1..] {
+            v = v.get(key)?;
+        }
+        v.as_str().map(String::from)
+    };
+
+    if let Some(req) = at(py, &["project", "requires-python"]) {
+        pins.push(PythonPin::new(
+            "requires-python in pyproject.toml",
+            req,
+            Specifier,
+        ));
+    }
+    if let Some(req) = at(py, &["tool", "poetry", "dependencies", "python"]) {
+        pins.push(PythonPin::new(
+            "[tool.poetry.dependencies] python in pyproject.toml",
+            req,
+            Specifier,
+        ));
+    }
+    if let Some(lock) = toml_of("uv.lock")?
+        && let Some(req) = at(&lock, &["requires-python"])
+    {
+        pins.push(PythonPin::new("requires-python in uv.lock", req, Specifier));
+    }
+    if let Some(lock) = toml_of("poetry.lock")?
+        && let Some(req) = at(&lock, &["metadata", "python-versions"])
+        && req != "*"
+    {
+        pins.push(PythonPin::new(
+            "[metadata] python-versions in poetry.lock",
+            req,
+            Specifier,
+        ));
+    }
+    let pipfile = toml_of("Pipfile")?;
+    let pipfile_pin = pipfile.as_ref().and_then(|p| {
+        at(p, &["requires", "python_full_version"])
+            .map(|v| ("[requires] python_full_version in Pipfile", v))
+            .or_else(|| {
+                at(p, &["requires", "python_version"])
+                    .map(|v| ("[requires] python_version in Pipfile", v))
+            })
+    });
+    match pipfile_pin {
+        Some((source, v)) => pins.push(PythonPin::new(source, v, Release)),
+        // Without a Pipfile, its lock records the same pin.
+        None => {
+            if let Some(meta) = text("Pipfile.lock")?
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v.get("_meta")?.get("requires").cloned())
+            {
+                for key in ["python_full_version", "python_version"] {
+                    if let Some(v) = meta.get(key).and_then(|v| v.as_str()) {
+                        pins.push(PythonPin::new(
+                            format!("_meta.requires.{key} in Pipfile.lock"),
+                            v,
+                            Release,
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(req) = text("setup.cfg")?.and_then(|t| setup_cfg_requires(&t)) {
+        pins.push(PythonPin::new(
+            "[options] python_requires in setup.cfg",
+            req,
+            Specifier,
+        ));
+    }
+    if let Some(req) = text("setup.py")?.and_then(|t| setup_py_requires(&t)) {
+        pins.push(PythonPin::new(
+            "python_requires in setup.py",
+            req,
+            Specifier,
+        ));
+    }
+    if let Some(line) = text(".python-version")?.and_then(|t| {
+        t.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+    }) {
+        pins.push(PythonPin::new(".python-version", line, Development));
+    }
+    Ok(pins)
+}
+
+/// `python_requires` of setup.cfg's `[options]`.
+fn setup_cfg_requires(text: &str) -> Option<String> {
+    let mut in_options = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_options = line == "[options]";
+        } else if in_options
+            && let Some((key, value)) = line.split_once(['=', ':'])
+            && key.trim() == "python_requires"
+        {
+            return Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
+/// `python_requires="…"` in setup.py, when it is a string literal.
+fn setup_py_requires(text: &str) -> Option<String> {
+    let at = text.find("python_requires")?;
+    let rest = text[at + "python_requires".len()..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &rest[1..];
+    inner.find(quote).map(|end| inner[..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_files_give_their_literal_pins() {
+        assert_eq!(
+            setup_cfg_requires(
+                "[metadata]\nname = x\n[options]\npackages = find:\npython_requires = >=3.8\n"
+            )
+            .as_deref(),
+            Some(">=3.8")
+        );
+        assert_eq!(
+            setup_cfg_requires("[metadata]\npython_requires = >=3.8\n"),
+            None
+        );
+        assert_eq!(
+            setup_py_requires("setup(\n    name='x',\n    python_requires=\">=3.7, <3.11\",\n)\n")
+                .as_deref(),
+            Some(">=3.7, <3.11")
+        );
+        assert_eq!(setup_py_requires("setup(python_requires=PY_REQ)\n"), None);
+    }
+
+    #[test]
+    fn kinds_read_their_own_way() {
+        let release = PythonPin::new("Pipfile", "3.9", PinKind::Release);
+        assert!(!release.allows("3.13.5") && release.allows("3.9.18"));
+        let spec = PythonPin::new("pyproject", ">=3.9", PinKind::Specifier);
+        assert!(spec.allows("3.13.5"));
+    }
+}
