@@ -96,6 +96,21 @@ pub fn no_control(value: &str) -> Result<(), Broken> {
     }
 }
 
+/// A .dockerignore pattern of `exclude`: one line, not a comment, and not a
+/// `!` exception (that is `include`).
+pub fn ignore_pattern(value: &str) -> Result<(), Broken> {
+    if value.trim().is_empty() {
+        return Err("it is empty");
+    }
+    if value.starts_with('!') {
+        return Err("a `!` rule re-admits paths, which is what `include` is for");
+    }
+    if value.starts_with('#') {
+        return Err("a `#` line is a comment in .dockerignore");
+    }
+    no_control(value)
+}
+
 /// A path inside the project, relative, with forward slashes: no `..`, not
 /// absolute, no control characters, and none of the characters that
 /// `.dockerignore` and `COPY` read as patterns (`*`, `?`, `[`, `]`, `\`)

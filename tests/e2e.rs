@@ -1016,6 +1016,10 @@ fn secrets_in_the_project_never_reach_the_image() {
             );
         } else {
             assert!(app.contains(&"app/app.py"), "{tag}: {app:?}");
+            assert!(
+                !app.iter().any(|f| f.starts_with("app/tests")),
+                "{tag}: a script project's tests stay out of /app: {app:?}"
+            );
         }
     }
 }

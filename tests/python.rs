@@ -666,3 +666,47 @@ fn a_narrower_development_pin_is_a_warning() {
             .contains(".python-version is `3.12`, which excludes Python 3.13.5")
     );
 }
+
+/// `exclude` adds .dockerignore patterns; a script project's tests, docs
+/// and CI files stay out unless `include` names them; bad patterns say why.
+#[test]
+fn exclude_and_the_files_a_script_project_does_not_run() {
+    let d = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\n[tool.distroless]\nexclude = [\"notebooks/\", \"*.csv\"]\ninclude = [\"docs\"]\n",
+        ),
+        ("app.py", "if __name__ == \"__main__\":\n    pass\n"),
+        ("docs/index.md", "hi"),
+        ("tests/test_app.py", ""),
+    ]);
+    ok(&init(&d, &[]));
+    let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    let after = |marker: &str| ignore.split(marker).nth(1).unwrap_or_default().to_string();
+    assert!(
+        after("the app does not run them").contains("\ntests/\n"),
+        "{ignore}"
+    );
+    assert!(
+        after("Left out by `exclude` in [tool.distroless] of pyproject.toml.")
+            .starts_with("\nnotebooks/\n*.csv\n"),
+        "{ignore}"
+    );
+    assert!(
+        ignore.contains("\n!docs\n"),
+        "`include` re-admits docs: {ignore}"
+    );
+
+    let bad = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\n[tool.distroless]\nexclude = [\"!keep\"]\n",
+        ),
+        ("app.py", ""),
+    ]);
+    let text = error(&init(&bad, &[]));
+    assert!(
+        text.contains("invalid `exclude` entry \"!keep\" in [tool.distroless] of pyproject.toml: a `!` rule re-admits paths, which is what `include` is for"),
+        "{text}"
+    );
+}

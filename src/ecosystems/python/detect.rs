@@ -82,6 +82,8 @@ pub struct PythonProject {
     pub file: Option<String>,
     /// `compile-exclude`: source paths not to byte-compile, checked.
     pub compile_exclude: Vec<String>,
+    /// `exclude`: .dockerignore patterns the project adds, checked.
+    pub exclude: Vec<String>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
     /// The uv workspace member this is, built from the workspace root.
@@ -177,6 +179,8 @@ pub struct PyConfig {
     pub file: Option<String>,
     /// Paths of the source that are not Python to compile (templates).
     pub compile_exclude: Option<Vec<String>>,
+    /// .dockerignore patterns to add.
+    pub exclude: Option<Vec<String>>,
 }
 
 impl OwnKeys for PyConfig {
@@ -186,6 +190,7 @@ impl OwnKeys for PyConfig {
         "compose",
         "file",
         "compile-exclude",
+        "exclude",
     ];
 }
 
@@ -493,6 +498,21 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             compile_exclude.push(path.trim_end_matches('/').to_string());
         }
     }
+    let mut exclude = Vec::new();
+    if let Some(c) = &config {
+        for pattern in c.own.exclude.iter().flatten() {
+            grammar::ignore_pattern(pattern).map_err(|why| {
+                fail(
+                    format!(
+                        "invalid `exclude` entry {pattern:?} in {}: {why}",
+                        c.origin
+                    ),
+                    "give .dockerignore patterns of what the image must not hold, e.g. exclude = [\"notebooks/\", \"*.csv\"]",
+                )
+            })?;
+            exclude.push(pattern.clone());
+        }
+    }
     if let (Some(f), Some(c)) = (&file, &config) {
         grammar::dockerfile_name(f).map_err(|why| {
             fail(
@@ -539,6 +559,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         compose,
         file,
         compile_exclude,
+        exclude,
         config_origin,
         uv_member: None,
     })

@@ -6,7 +6,7 @@
 use anyhow::Result;
 
 use super::detect::{Installer, PythonProject};
-use crate::context::{Binary, Builder, Context, EnvVar, Generator, PythonBuild};
+use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, PythonBuild};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::ecosystems::rust::Selection;
 use crate::error::fail;
@@ -42,6 +42,42 @@ const PYTHON_IGNORES: (&str, &[&str]) = (
         "build/",
     ],
 );
+
+/// What a script project's `/app` does not need to run: left out unless
+/// `include` names it.
+const NOT_TO_RUN: (&str, &[&str]) = (
+    "Tests, documentation and CI configuration: the app does not run them (`include` admits any of them).",
+    &[
+        "tests/",
+        "test/",
+        "docs/",
+        ".github/",
+        ".gitlab/",
+        ".gitlab-ci.yml",
+        ".circleci/",
+        "tox.ini",
+        "noxfile.py",
+    ],
+);
+
+/// The .dockerignore sections: Python's debris, then the shared rules, what
+/// a script project's `/app` does not need, and the project's `exclude`.
+fn python_ignores(project: &PythonProject, copy_source: bool) -> Vec<IgnoreSection> {
+    let mut sections = common::dockerignore(PYTHON_IGNORES);
+    if copy_source {
+        sections.push(IgnoreSection {
+            comment: NOT_TO_RUN.0.into(),
+            patterns: NOT_TO_RUN.1.iter().map(|p| p.to_string()).collect(),
+        });
+    }
+    if !project.exclude.is_empty() {
+        sections.push(IgnoreSection {
+            comment: format!("Left out by `exclude` in {}.", project.config_origin),
+            patterns: project.exclude.clone(),
+        });
+    }
+    sections
+}
 
 /// A health probe the runtime's own interpreter runs with the standard
 /// library: exit 0 when `http://127.0.0.1:PORT/PATH` answers below 400
@@ -205,7 +241,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             copy_source,
         }),
         binaries: vec![binary],
-        dockerignore: common::dockerignore(PYTHON_IGNORES),
+        dockerignore: python_ignores(project, copy_source),
         dockerignore_keep: keep,
         notes: Vec::new(),
         bake: false,
@@ -645,6 +681,7 @@ mod tests {
             compose: false,
             file: None,
             compile_exclude: vec![],
+            exclude: vec![],
             config_origin: "[tool.distroless] of pyproject.toml".into(),
             uv_member: None,
         }
