@@ -1424,6 +1424,43 @@ fn a_uv_workspace_member_installs_from_the_root_lock() {
     );
 }
 
+/// uWSGI, built from source in the builder, is an ELF program in the venv
+/// that links libpython, which the runtime lacks: the library step covers
+/// the venv's programs, so it is copied and uWSGI serves as 65532. Pillow's
+/// wheel bundles its own libraries in the venv: they are not copied again.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn uwsgi_from_the_venv_with_a_wheel_that_bundles_libraries() {
+    engine();
+    let f = fixture("py-uwsgi");
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-uwsgi:1";
+    let libs = gathered_libs(&f.dir, "cargo-distroless-e2e/py-uwsgi:builder", "");
+    let names: Vec<&str> = libs.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        ["/usr/lib/x86_64-linux-gnu/libpython3.13.so.1.0"],
+        "only what the venv's programs load and the runtime lacks; nothing the venv carries"
+    );
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18340);
+    let body = get(18340, "/", &c);
+    assert!(
+        body.contains("py-uwsgi: hello (pillow 11.3.0; webp True") && body.contains("uid 65532"),
+        "{body}"
+    );
+    let files = check_running(tag, &c, "[\"/venv/bin/uwsgi\"]");
+    let bundled: Vec<&str> = files
+        .lines()
+        .filter(|l| l.contains("pillow.libs/lib"))
+        .collect();
+    assert!(
+        !bundled.is_empty() && bundled.iter().all(|l| l.starts_with("venv/")),
+        "pillow's libraries ship in the venv, and the library step added none: {bundled:?}"
+    );
+}
+
 /// A module with a syntax error fails the build at byte-compilation, naming
 /// the file, rather than the container at start; `compile-exclude` leaves
 /// out what is not Python to compile.
