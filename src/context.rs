@@ -192,6 +192,10 @@ pub struct PythonBuild {
     /// `compileall -x`: a shell-quoted regular expression of the paths not
     /// meant to compile (the `compile-exclude` setting), or null.
     pub compile_exclude: Option<String>,
+    /// Folders the app may write to (the `writable` setting), absolute:
+    /// created in the builder and owned by the image's user in the final
+    /// stage. Everything else stays root-owned.
+    pub writable: Vec<String>,
     /// Whether the final stage copies the source (the builder's workdir):
     /// script projects run from it. An installed project's code is in the
     /// venv already, so its image gets the venv and `include` only.

@@ -200,6 +200,18 @@ fn check_running(tag: &str, c: &Container, entrypoint: &str) -> String {
         .unwrap();
     assert!(list.status.success(), "{}", stderr(&list));
     let files = stdout(&list);
+    // The working directory is root's: WORKDIR alone would give it to 65532.
+    let owners = Command::new("sh")
+        .arg("-c")
+        .arg(format!("docker export {} | tar -tv --numeric-owner", c.0))
+        .output()
+        .unwrap();
+    let app = stdout(&owners)
+        .lines()
+        .find(|l| l.ends_with(" app/"))
+        .map(String::from)
+        .unwrap_or_default();
+    assert!(app.contains(" 0/0 "), "{tag}: /app is not root's: {app:?}");
     for shell in [
         "bin/sh",
         "usr/bin/sh",
@@ -1459,6 +1471,27 @@ fn uwsgi_from_the_venv_with_a_wheel_that_bundles_libraries() {
         !bundled.is_empty() && bundled.iter().all(|l| l.starts_with("venv/")),
         "pillow's libraries ship in the venv, and the library step added none: {bundled:?}"
     );
+}
+
+/// `writable = ["media"]`: that folder is the image user's, and the rest of
+/// `/app` stays root's and read-only to the app.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn writable_folders_and_a_read_only_app() {
+    engine();
+    let f = fixture("py-writable");
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-writable:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18342);
+    get(18342, "/", &c);
+    let body = get(18342, "/", &c);
+    assert!(
+        body.contains("py-writable: hello (media 2 writes as uid 65532; /app read-only)"),
+        "{body}"
+    );
+    check_running(tag, &c, "[\"/venv/bin/python\",\"/app/app.py\"]");
 }
 
 /// A module with a syntax error fails the build at byte-compilation, naming

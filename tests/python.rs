@@ -710,3 +710,33 @@ fn exclude_and_the_files_a_script_project_does_not_run() {
         "{text}"
     );
 }
+
+#[test]
+fn writable_entries_are_checked() {
+    for (entry, why) in [
+        (".", "it names /app itself, which stays read-only"),
+        ("up loads", "a writable folder's name takes letters, digits"),
+        ("../var", "it must be a relative path inside the project"),
+    ] {
+        let d = project(&[
+            (
+                "pyproject.toml",
+                &format!(
+                    "[project]\nname = \"x\"\nversion = \"1\"\n[tool.distroless]\nwritable = [{entry:?}]\n"
+                ),
+            ),
+            ("app.py", ""),
+        ]);
+        let text = error(&init(&d, &[]));
+        assert!(
+            text.contains(&format!(
+                "invalid `writable` entry {entry:?} in [tool.distroless] of pyproject.toml: {why}"
+            )),
+            "{entry}: {text}"
+        );
+        assert!(
+            text.contains("hint: name a folder under the project the app writes to"),
+            "{text}"
+        );
+    }
+}

@@ -84,6 +84,8 @@ pub struct PythonProject {
     pub compile_exclude: Vec<String>,
     /// `exclude`: .dockerignore patterns the project adds, checked.
     pub exclude: Vec<String>,
+    /// `writable`: folders under /app owned by the image's user, checked.
+    pub writable: Vec<String>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
     /// The uv workspace member this is, built from the workspace root.
@@ -181,6 +183,8 @@ pub struct PyConfig {
     pub compile_exclude: Option<Vec<String>>,
     /// .dockerignore patterns to add.
     pub exclude: Option<Vec<String>>,
+    /// Folders under /app the app writes to.
+    pub writable: Option<Vec<String>>,
 }
 
 impl OwnKeys for PyConfig {
@@ -191,6 +195,7 @@ impl OwnKeys for PyConfig {
         "file",
         "compile-exclude",
         "exclude",
+        "writable",
     ];
 }
 
@@ -513,6 +518,35 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             exclude.push(pattern.clone());
         }
     }
+    let mut writable = Vec::new();
+    if let Some(c) = &config {
+        for path in c.own.writable.iter().flatten() {
+            grammar::project_path(path)
+                .and_then(|()| {
+                    (path.trim_matches('/') != "." && !path.trim_matches('/').is_empty())
+                        .then_some(())
+                        .ok_or("it names /app itself, which stays read-only")
+                })
+                .and_then(|()| {
+                    path.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+                        .then_some(())
+                        .ok_or("a writable folder's name takes letters, digits, `.`, `_`, `-` and `/` only")
+                })
+                .map_err(|why| {
+                    fail(
+                        format!(
+                            "invalid `writable` entry {path:?} in {}: {why}",
+                            c.origin
+                        ),
+                        "name a folder under the project the app writes to, e.g. writable = [\"media\"]",
+                    )
+                })?;
+            writable.push(path.trim_matches('/').to_string());
+        }
+        writable.sort();
+        writable.dedup();
+    }
     if let (Some(f), Some(c)) = (&file, &config) {
         grammar::dockerfile_name(f).map_err(|why| {
             fail(
@@ -560,6 +594,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         file,
         compile_exclude,
         exclude,
+        writable,
         config_origin,
         uv_member: None,
     })

@@ -239,6 +239,11 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             project_command: steps.project,
             compile_exclude: compile_exclude(&project.compile_exclude),
             copy_source,
+            writable: project
+                .writable
+                .iter()
+                .map(|w| format!("{APP_DIR}/{w}"))
+                .collect(),
         }),
         binaries: vec![binary],
         dockerignore: python_ignores(project, copy_source),
@@ -682,6 +687,7 @@ mod tests {
             file: None,
             compile_exclude: vec![],
             exclude: vec![],
+            writable: vec![],
             config_origin: "[tool.distroless] of pyproject.toml".into(),
             uv_member: None,
         }
