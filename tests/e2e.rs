@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -118,27 +116,14 @@ fn serve(tag: &str, port: u16) -> Container {
 
 /// GET a path on 127.0.0.1, retrying while the server starts.
 fn get(port: u16, path: &str, c: &Container) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-            let mut reply = String::new();
-            let _ = s.read_to_string(&mut reply);
-            if let Some((_, body)) = reply.split_once("\r\n\r\n") {
-                return body.to_string();
-            }
-        }
-        if Instant::now() > deadline {
-            let logs = docker(&["logs", &c.0]);
-            panic!(
-                "nothing answered on 127.0.0.1:{port}; container log:\n{}{}",
-                stdout(&logs),
-                stderr(&logs)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::http_get(port, path).unwrap_or_else(|| {
+        let logs = docker(&["logs", &c.0]);
+        panic!(
+            "nothing answered on 127.0.0.1:{port}; container log:\n{}{}",
+            stdout(&logs),
+            stderr(&logs)
+        )
+    })
 }
 
 fn inspect(what: &str, format: &str) -> String {

@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use common::{Fixture, fixture, ok, stderr, stdout};
 
@@ -95,27 +92,14 @@ fn serve_and_check(tag: &str, port: u16, want: &str) {
     let out = podman(&["run", "-d", "--network", "host", "-e", &env, tag]);
     assert!(out.status.success(), "podman run {tag}: {}", stderr(&out));
     let c = Running(stdout(&out).trim().to_string());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let body = loop {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            write!(s, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-            let mut reply = String::new();
-            let _ = s.read_to_string(&mut reply);
-            if let Some((_, body)) = reply.split_once("\r\n\r\n") {
-                break body.to_string();
-            }
-        }
-        if Instant::now() > deadline {
-            let logs = podman(&["logs", &c.0]);
-            panic!(
-                "{tag}: nothing answered on {port}: {}{}",
-                stdout(&logs),
-                stderr(&logs)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let body = common::http_get(port, "/").unwrap_or_else(|| {
+        let logs = podman(&["logs", &c.0]);
+        panic!(
+            "{tag}: nothing answered on {port}: {}{}",
+            stdout(&logs),
+            stderr(&logs)
+        )
+    });
     assert!(body.contains(want), "{tag}: {body:?} lacks {want:?}");
     let state = podman(&["inspect", &c.0]);
     let state: serde_json::Value = serde_json::from_slice(&state.stdout).unwrap();

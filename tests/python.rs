@@ -520,7 +520,9 @@ fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
     }
     // `include` names a path of the member; the context is the root.
     let d = uv_workspace(
-        &format!("{MEMBER}[tool.distroless]\ninclude = [\"static\"]\n"),
+        &format!(
+            "{MEMBER}[tool.distroless]\ninclude = [\"static\"]\nexclude = [\"*.csv\"]\ncompile-exclude = [\"scaffold\"]\n"
+        ),
         "requires-python = \">=3.11\"",
     );
     std::fs::create_dir_all(d.path().join("packages/backend/static")).unwrap();
@@ -530,6 +532,12 @@ fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
         dockerfile.contains("packages/backend/static"),
         "{dockerfile}"
     );
+    assert!(
+        dockerfile.contains("-x '^/app/(packages/backend/scaffold)(/|$)'"),
+        "{dockerfile}"
+    );
+    let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    assert!(ignore.contains("\npackages/backend/*.csv\n"), "{ignore}");
 }
 
 #[test]

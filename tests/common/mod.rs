@@ -122,14 +122,9 @@ pub fn cmd() -> std::process::Command {
         concat!(env!("CARGO_TARGET_TMPDIR"), "/cargo-home"),
     );
     // Build settings of the shell running the tests are not the project's.
-    for (name, _) in std::env::vars() {
-        if name == "RUSTFLAGS"
-            || name.starts_with("CARGO_BUILD_")
-            || name.starts_with("CARGO_PROFILE_")
-            || name.starts_with("CARGO_ENCODED_")
-        {
-            cmd.env_remove(name);
-        }
+    let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+    for name in cargo_distroless::ecosystems::rust::cargo_config::shell_only(names) {
+        cmd.env_remove(name);
     }
     cmd
 }
@@ -197,4 +192,27 @@ fn which_hadolint() -> Result<PathBuf, ()> {
         .map(|d| d.join("hadolint"))
         .find(|p| p.is_file())
         .ok_or(())
+}
+
+/// GET a path on 127.0.0.1, retrying for 20 s while the server starts; on
+/// timeout, `None` (the caller shows the container's log).
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            let mut reply = String::new();
+            let _ = s.read_to_string(&mut reply);
+            if let Some((_, body)) = reply.split_once("\r\n\r\n") {
+                return Some(body.to_string());
+            }
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -237,7 +237,8 @@ pub fn prefers_python(project: &Folder) -> bool {
         .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python"))
 }
 
-fn toml_file(project: &Folder, file: &str) -> Result<Option<toml::Table>> {
+/// A TOML file of the folder, if it has one; malformed is an error naming it.
+pub(super) fn toml_file(project: &Folder, file: &str) -> Result<Option<toml::Table>> {
     let Some(text) = project.read_optional(file)? else {
         return Ok(None);
     };
@@ -335,16 +336,15 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
     let py = toml_file(&member, "pyproject.toml")?.unwrap_or_default();
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
     // The root's lock pins every member.
-    let root_py = toml_file(&root, "pyproject.toml")?.unwrap_or_default();
-    p.python_requirements.extend(
-        super::pins::read(&root, &root_py)?
-            .into_iter()
-            .filter(|pin| pin.source.ends_with("uv.lock")),
-    );
+    p.python_requirements.extend(super::pins::uv_lock(&root)?);
     p.installer = Installer::Uv;
-    // `include` was checked in the member's folder; the context is the root.
+    // Paths were checked in the member's folder; the context is the root.
+    let in_member = |path: &str| format!("{}/{path}", ws.member);
     for i in &mut p.settings.include {
-        i.src = format!("{}/{}", ws.member, i.src);
+        i.src = in_member(&i.src);
+    }
+    for path in p.compile_exclude.iter_mut().chain(&mut p.exclude) {
+        *path = in_member(path);
     }
     p.uv_member = Some(UvMember {
         name: p.name.clone(),

@@ -79,11 +79,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             Specifier,
         ));
     }
-    if let Some(lock) = toml_of("uv.lock")?
-        && let Some(req) = at(&lock, &["requires-python"])
-    {
-        pins.push(PythonPin::new("requires-python in uv.lock", req, Specifier));
-    }
+    pins.extend(uv_lock(folder)?);
     if let Some(lock) = toml_of("poetry.lock")?
         && let Some(req) = at(&lock, &["metadata", "python-versions"])
         && req != "*"
@@ -147,6 +143,17 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
         pins.push(PythonPin::new(".python-version", line, Development));
     }
     Ok(pins)
+}
+
+/// The pin of a uv.lock: a workspace's lock pins every member.
+pub fn uv_lock(folder: &Folder) -> Result<Option<PythonPin>> {
+    let lock = folder
+        .read_optional("uv.lock")?
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok());
+    Ok(lock
+        .as_ref()
+        .and_then(|l| l.get("requires-python")?.as_str())
+        .map(|req| PythonPin::new("requires-python in uv.lock", req, PinKind::Specifier)))
 }
 
 /// `python_requires` of setup.cfg's `[options]`.

@@ -29,7 +29,7 @@ pub fn find(dir: &Folder) -> Result<Option<Found>> {
         if ws.root_is_project {
             return Ok(None);
         }
-        let members = ws.members()?;
+        let members = ws.members();
         return match members.as_slice() {
             [one] => Ok(Some(Found {
                 root: dir.root().to_path_buf(),
@@ -95,16 +95,10 @@ struct Workspace {
 impl Workspace {
     fn at(root: &Path) -> Result<Option<Workspace>> {
         let folder = Folder::new(root);
-        let Some(text) = folder.read_optional("pyproject.toml")? else {
+        let Some(table) = super::detect::toml_file(&folder, "pyproject.toml")? else {
             return Ok(None);
         };
         let origin = folder.path("pyproject.toml");
-        let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            fail(
-                format!("{} is not valid TOML: {}", origin.display(), e.message()),
-                "fix the file, then run again",
-            )
-        })?;
         let Some(ws) = table
             .get("tool")
             .and_then(|t| t.get("uv"))
@@ -142,7 +136,7 @@ impl Workspace {
     }
 
     /// The member folders with a pyproject.toml, up to two levels down, sorted.
-    fn members(&self) -> Result<Vec<String>> {
+    fn members(&self) -> Vec<String> {
         let mut out = Vec::new();
         let mut todo = vec![(self.root.clone(), 0)];
         while let Some((dir, depth)) = todo.pop() {
@@ -166,6 +160,6 @@ impl Workspace {
             }
         }
         out.sort();
-        Ok(out)
+        out
     }
 }

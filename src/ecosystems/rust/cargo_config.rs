@@ -98,7 +98,7 @@ pub fn read(root: &Path) -> Result<CargoConfig> {
 
 /// The variables among `names` that configure cargo's build the way
 /// `.cargo/config.toml` would (cargo's own bookkeeping ones aside).
-fn shell_only(names: impl Iterator<Item = String>) -> Vec<String> {
+pub fn shell_only(names: impl Iterator<Item = String>) -> Vec<String> {
     let target_key = |n: &str| {
         n.strip_prefix("CARGO_TARGET_").is_some_and(|rest| {
             ["_LINKER", "_RUSTFLAGS"]

@@ -117,30 +117,32 @@ fn cargo_path() -> Result<PathBuf> {
 fn metadata(manifest: &Path) -> Result<Metadata> {
     let cargo = cargo_path()?;
     let context = || format!("cannot read the Cargo project at {}", manifest.display());
-    let out = MetadataCommand::new()
-        .cargo_path(&cargo)
-        .manifest_path(manifest)
-        .no_deps()
+    let mut cmd = MetadataCommand::new();
+    cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
+    run_metadata(&cmd)
+        .map_err(|why| anyhow::anyhow!(why))
+        .with_context(context)
+        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
+}
+
+/// Runs `cargo metadata`, stdin closed; on failure, what cargo said.
+pub(super) fn run_metadata(cmd: &MetadataCommand) -> std::result::Result<Metadata, String> {
+    let out = cmd
         .cargo_command()
         .stdin(Stdio::null())
         .output()
-        .with_context(|| format!("cannot run {}", cargo.display()))?;
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if let Some(json) = stdout.lines().find(|l| l.starts_with('{')) {
-        return MetadataCommand::parse(json)
-            .map_err(anyhow::Error::new)
-            .with_context(context);
+        return MetadataCommand::parse(json).map_err(|e| e.to_string());
     }
     let text = String::from_utf8_lossy(&out.stderr);
     let text = text.trim().trim_start_matches("error: ");
-    let why = if text.is_empty() {
+    Err(if text.is_empty() {
         format!("cargo metadata printed no JSON ({})", out.status)
     } else {
         text.to_string()
-    };
-    Err(anyhow::anyhow!(why))
-        .with_context(context)
-        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
+    })
 }
 
 /// Reads the project behind a manifest; `flags` are the command line's

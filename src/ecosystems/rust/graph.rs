@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::process::Stdio;
 
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
 
@@ -102,42 +101,28 @@ pub fn resolve(cargo: &Path, manifest: &Path, target: &str, features: &Features)
         target.to_string(),
     ];
     args.extend(features.args());
-    let out = MetadataCommand::new()
-        .cargo_path(cargo)
+    let mut cmd = MetadataCommand::new();
+    cmd.cargo_path(cargo)
         .manifest_path(manifest)
-        .other_options(args)
-        .cargo_command()
-        .stdin(Stdio::null())
-        .output();
-    let out = match out {
-        Ok(out) => out,
-        Err(e) => return BuildGraph::Locked { why: e.to_string() },
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let parsed = stdout
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .map(MetadataCommand::parse);
-    match parsed {
-        Some(Ok(meta)) if out.status.success() => match members_graph(&meta) {
-            Some(members) => BuildGraph::Resolved {
-                features: features.clone(),
-                members,
-            },
-            None => BuildGraph::Locked {
-                why: "cargo metadata gave no dependency graph".into(),
-            },
-        },
-        _ => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let why = stderr
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap_or("cargo metadata failed")
-                .trim_start_matches("error: ")
-                .to_string();
-            BuildGraph::Locked { why }
+        .other_options(args);
+    let meta = match super::detect::run_metadata(&cmd) {
+        Ok(meta) => meta,
+        // Cargo's first line says it; the rest is advice for its own CLI.
+        Err(why) => {
+            let first = why.lines().next().unwrap_or_default();
+            return BuildGraph::Locked {
+                why: first.to_string(),
+            };
         }
+    };
+    match members_graph(&meta) {
+        Some(members) => BuildGraph::Resolved {
+            features: features.clone(),
+            members,
+        },
+        None => BuildGraph::Locked {
+            why: "cargo metadata gave no dependency graph".into(),
+        },
     }
 }
 
