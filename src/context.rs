@@ -36,6 +36,9 @@ pub struct Context {
     pub python: Option<PythonBuild>,
     /// One final stage each; the default (built without `--target`) is last.
     pub binaries: Vec<Binary>,
+    /// The project's own `.dockerignore` lines, kept above the generated
+    /// sections when the tool took the file over (comments included).
+    pub dockerignore_project: Vec<String>,
     /// `.dockerignore` sections.
     pub dockerignore: Vec<IgnoreSection>,
     /// Paths re-admitted after the ignore rules, because `include` needs them.

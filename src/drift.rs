@@ -72,7 +72,7 @@ impl Facets {
                     .map(|b| (&b.labels, &b.tags, &b.version))
                     .collect::<Vec<_>>(),
             ),
-            digest::short(&ctx.dockerignore),
+            digest::short(&(&ctx.dockerignore_project, &ctx.dockerignore)),
             digest::short(&(env!("CARGO_PKG_VERSION"), templates)),
             digest::short(
                 &images

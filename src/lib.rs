@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod folder;
 pub mod grammar;
+pub mod ignorefile;
 pub mod images;
 pub mod layout;
 pub mod pipeline;

@@ -68,7 +68,9 @@ pub fn detect(req: &Request) -> Result<Detected> {
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let detected = detect(req)?;
     let root = detected.root().to_path_buf();
-    let planned = detected.plan(&req.rust, req.explain)?;
+    let mut planned = detected.plan(&req.rust, req.explain)?;
+    let ignore_name = GeneratedFile::Dockerignore.name_beside(&planned.context.dockerfile);
+    planned.context.dockerignore_project = crate::ignorefile::project_rules(&root, &ignore_name)?;
     let overrides = Overrides::read(&root)?;
     let sources = overrides.sources();
     let ctx = &planned.context;
@@ -109,6 +111,12 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                 files
             }
         };
+    if let Some((_, ignore)) = files
+        .iter()
+        .find(|(f, _)| *f == GeneratedFile::Dockerignore)
+    {
+        crate::ignorefile::check_reads(&ignore.name, &ignore.content, &planned.reads)?;
+    }
     Ok(Generated {
         root,
         template_warnings: overrides.warnings.clone(),

@@ -85,12 +85,15 @@ pub struct Ignore {
     set: GlobSet,
     /// Whether each rule excludes (`false`: it re-admits).
     excludes: Vec<bool>,
+    /// Each rule as written, for messages.
+    rules: Vec<String>,
 }
 
 impl Ignore {
     pub fn parse(text: &str) -> Ignore {
         let mut builder = GlobSetBuilder::new();
         let mut excludes = Vec::new();
+        let mut rules = Vec::new();
         for line in text
             .lines()
             .map(str::trim)
@@ -103,11 +106,13 @@ impl Ignore {
             if let Some(g) = glob(pattern) {
                 builder.add(g);
                 excludes.push(excluding);
+                rules.push(line.to_string());
             }
         }
         Ignore {
             set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
             excludes,
+            rules,
         }
     }
 
@@ -123,10 +128,15 @@ impl Ignore {
 
     /// Whether the path (relative to the context, with `/`) is left out.
     pub fn excludes(&self, rel: &str) -> bool {
+        self.excluded_by(rel).is_some()
+    }
+
+    /// The rule that leaves the path out, if one does.
+    pub fn excluded_by(&self, rel: &str) -> Option<&str> {
         let last = with_parents(rel)
             .filter_map(|at| self.last_rule(at, None))
-            .max();
-        last.is_some_and(|rule| self.excludes[rule])
+            .max()?;
+        self.excludes[last].then(|| self.rules[last].as_str())
     }
 }
 

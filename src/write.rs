@@ -197,7 +197,7 @@ pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>
                 "not overwriting your files; nothing was written.\n{}",
                 refusals.join("\n")
             ),
-            "keep a customisation by overriding a template in .distroless/templates/ (see the README), or replace the files with --force",
+            "keep a customisation by overriding a template in .distroless/templates/ (see the README), or replace the files with --force (a .dockerignore of your own keeps its rules, at the top)",
         ));
     }
     let writes: Vec<(&PendingFile, Option<&str>)> = decided

@@ -967,7 +967,8 @@ fn with_secrets(name: &str) -> Fixture {
 /// A script project copies its filtered source into /app and an installed
 /// one copies none: in neither image is any of the secret-looking files the
 /// projects hold (listed from `docker export`), and `init` warns about the
-/// one a rule cannot know.
+/// one a rule cannot know. Each project's own .dockerignore is merged, and
+/// its rule holds in the image.
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn secrets_in_the_project_never_reach_the_image() {
@@ -976,7 +977,12 @@ fn secrets_in_the_project_never_reach_the_image() {
         let f = with_secrets(name);
         std::fs::create_dir_all(f.path("config")).unwrap();
         f.write("config/client_secret.json", "{}\n");
-        let text = ok(&f.run(&["init"]));
+        // The project's own .dockerignore: its rules are kept by the merge.
+        f.write(".dockerignore", "# the team's\nnotes/\n");
+        std::fs::create_dir_all(f.path("notes")).unwrap();
+        f.write("notes/todo.md", "draft\n");
+        let text = ok(&f.run(&["init", "--force"]));
+        assert!(text.contains("merged .dockerignore"), "{text}");
         assert!(
             text.contains("warning: config/client_secret.json looks like a secret"),
             "{text}"
@@ -1016,6 +1022,10 @@ fn secrets_in_the_project_never_reach_the_image() {
             assert!(
                 !app.iter().any(|f| f.starts_with("app/tests")),
                 "{tag}: a script project's tests stay out of /app: {app:?}"
+            );
+            assert!(
+                !app.iter().any(|f| f.starts_with("app/notes")),
+                "{tag}: the project's own rule keeps notes/ out: {app:?}"
             );
         }
     }

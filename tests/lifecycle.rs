@@ -609,3 +609,64 @@ fn a_partial_that_includes_itself_is_an_error_not_a_crash() {
         assert_eq!(f.read("Dockerfile"), before);
     }
 }
+
+#[test]
+fn a_projects_own_dockerignore_is_merged_and_its_rules_kept() {
+    let f = fixture("one-bin");
+    let own = "# the team's rules\nnotes/\n\n*.log\n";
+    f.write(".dockerignore", own);
+    // Its own file: refused without --force, and left as it was.
+    let refused = error(&f.run(&["init"]));
+    assert!(
+        refused.contains("a .dockerignore of your own keeps its rules"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("+# The project's own rules") && refused.contains("\n notes/\n"),
+        "the diff shows the merge: {refused}"
+    );
+    assert_eq!(f.read(".dockerignore"), own);
+    let log = ok(&f.run(&["init", "--force"]));
+    assert!(
+        log.contains("merged .dockerignore: its 2 rules are kept at the top"),
+        "{log}"
+    );
+    let merged = f.read(".dockerignore");
+    let (top, generated) = merged
+        .split_once("# End of the project's own rules.\n")
+        .expect("the project's rules are delimited");
+    assert!(
+        top.ends_with("# the team's rules\nnotes/\n\n*.log\n"),
+        "{merged}"
+    );
+    assert!(generated.contains("**/.git/"), "{merged}");
+    // The rules stay, through a re-run and a check.
+    assert!(ok(&f.run(&["init"])).contains("up to date: .dockerignore"));
+    check(&f, 0);
+    // An edit between the lines is the project's to make: --force keeps it.
+    edit(&f, ".dockerignore", "notes/\n", "drafts/\n");
+    assert!(check(&f, 1).contains("edited by hand"));
+    ok(&f.run(&["init", "--force"]));
+    let text = f.read(".dockerignore");
+    assert!(
+        text.contains("\ndrafts/\n") && !text.contains("\nnotes/\n"),
+        "{text}"
+    );
+    check(&f, 0);
+}
+
+#[test]
+fn a_rule_that_hides_the_lockfile_stops_init() {
+    let f = fixture("one-bin");
+    f.write("Cargo.lock", "version = 4\n");
+    // An allow-list that forgets the lockfile: the build could not be locked.
+    f.write(".dockerignore", "*\n!src\n!Cargo.toml\n");
+    let err = error(&f.run(&["init", "--force"]));
+    assert!(err.contains("`*` leaves out Cargo.lock"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(f.read(".dockerignore"), "*\n!src\n!Cargo.toml\n");
+    assert!(!f.path("Dockerfile").exists());
+    f.write(".dockerignore", "*\n!src\n!Cargo.*\n");
+    ok(&f.run(&["init", "--force"]));
+    check(&f, 0);
+}

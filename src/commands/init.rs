@@ -8,7 +8,7 @@ use crate::context::Binary;
 use crate::layout::GeneratedFile;
 use crate::pipeline::{self, Render};
 use crate::status::Status;
-use crate::write::{self, Action};
+use crate::write::{self, Action, Ownership};
 
 /// How many other images get a command of their own in the next steps.
 const SHOWN: usize = 8;
@@ -27,16 +27,26 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     }
     let shown = shown_dir(&generated.root);
     let pending: Vec<_> = generated.files.iter().map(|(_, p)| p.clone()).collect();
+    let ctx = &generated.planned.context;
+    let ignore = GeneratedFile::Dockerignore.name_beside(&ctx.dockerfile);
+    let kept = ctx.dockerignore_project.iter().filter(|l| rule(l)).count();
     for (name, action) in write::apply(&pending, args.force)? {
         let what = match action {
             Action::Create => "wrote",
             Action::Update => "updated",
+            Action::Conflict(Ownership::Foreign) if name == ignore => "merged",
             Action::Conflict(_) => "replaced",
             Action::Unchanged | Action::Restamp => "up to date:",
         };
-        eprintln!("{what} {}", shown_file(&shown, &name));
+        if what == "merged" {
+            eprintln!(
+                "{what} {}: its {kept} rules are kept at the top, and the generated ones follow",
+                shown_file(&shown, &name)
+            );
+        } else {
+            eprintln!("{what} {}", shown_file(&shown, &name));
+        }
     }
-    let ctx = &generated.planned.context;
     let default = ctx
         .binaries
         .last()
@@ -78,4 +88,10 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         );
     }
     Ok(Status::Ok)
+}
+
+/// Whether a `.dockerignore` line is a rule (not blank, not a comment).
+fn rule(line: &str) -> bool {
+    let line = line.trim();
+    !line.is_empty() && !line.starts_with('#')
 }

@@ -27,6 +27,9 @@ pub struct Planned {
     /// What `build`'s report measures in each image beside its base: this
     /// folder, or (`None`) the entrypoint's program.
     pub payload: Option<&'static str>,
+    /// Files the build reads from the context (manifests, lockfiles),
+    /// relative to the root: no `.dockerignore` rule may leave one out.
+    pub reads: Vec<String>,
 }
 
 /// The build, typed by its ecosystem, as `check` sees it.

@@ -212,6 +212,17 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     let [binary] = images;
 
     let installer = project.installer.name();
+    // The installer's files, and the script the image starts.
+    let mut reads = steps.manifests.clone();
+    reads.extend(
+        binary
+            .entrypoint
+            .iter()
+            .chain(&binary.args)
+            .filter_map(|a| a.strip_prefix(&format!("{APP_DIR}/")))
+            .filter(|a| a.ends_with(".py"))
+            .map(String::from),
+    );
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
@@ -247,6 +258,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         }),
         binaries: vec![binary],
         dockerignore: python_ignores(project, copy_source),
+        dockerignore_project: Vec::new(),
         dockerignore_keep: keep,
         notes: Vec::new(),
         bake: false,
@@ -265,6 +277,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     Ok(Planned {
         build: super::drift::build_facet(project, &context),
         payload: Some(VENV),
+        reads,
         explanation,
         context,
         warnings,

@@ -192,6 +192,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         python: None,
         binaries,
         dockerignore,
+        dockerignore_project: Vec::new(),
         dockerignore_keep: keep,
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
@@ -219,10 +220,22 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         },
         build: super::drift::build_facet(&decisions, &context),
         payload: None,
+        reads: reads(project),
         context,
         warnings,
     };
     Ok((planned, decisions))
+}
+
+/// The manifests and the lockfile: cargo reads them before anything else.
+fn reads(project: &RustProject) -> Vec<String> {
+    let mut reads: Vec<String> = std::iter::once("Cargo.toml".to_string())
+        .chain(project.lockfile.then(|| "Cargo.lock".to_string()))
+        .chain(project.packages.iter().map(|p| p.manifest.clone()))
+        .collect();
+    reads.sort();
+    reads.dedup();
+    reads
 }
 
 /// A native crate as the context lists it.
