@@ -199,6 +199,9 @@ pub struct PythonBuild {
     /// created in the builder and owned by the image's user in the final
     /// stage. Everything else stays root-owned.
     pub writable: Vec<String>,
+    /// Commands the builder runs in its workdir after the install, with the
+    /// venv on `PATH` (`build-commands`, or Django's `collectstatic`).
+    pub build_commands: Vec<BuildCommand>,
     /// Whether the final stage copies the source (the builder's workdir):
     /// script projects run from it. An installed project's code is in the
     /// venv already, so its image gets the venv and `include` only.
@@ -288,6 +291,17 @@ pub struct Init {
     pub from: &'static str,
     /// Where the image has it; the entrypoint starts with it.
     pub path: &'static str,
+}
+
+/// A command the Python builder runs after the install.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BuildCommand {
+    /// Its words, exec form.
+    pub argv: Vec<String>,
+    /// The same words for the builder's `RUN`, each shell-quoted.
+    pub shell: String,
+    /// Why it runs: the setting, or what was detected.
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

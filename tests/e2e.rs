@@ -1489,6 +1489,52 @@ fn writable_folders_and_a_read_only_app() {
     check_running(tag, &c, "[\"/venv/bin/python\",\"/app/app.py\"]");
 }
 
+/// A Django site as it ships: recognised, its static files collected into
+/// STATIC_ROOT at build time, served by gunicorn from its WSGI module, and
+/// writing to its media folder as 65532 while the rest of /app stays
+/// read-only. `build-commands` replaces the detected command.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn django_collects_static_files_and_writes_media() {
+    engine();
+    let f = fixture("py-django");
+    let explained = ok(&f.run(&["init", "--explain"]));
+    assert!(
+        explained.contains(
+            "mysite/settings.py assigns STATIC_ROOT, so collectstatic runs at build time"
+        ),
+        "{explained}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-django:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18344);
+    get(18344, "/", &c);
+    let body = get(18344, "/", &c);
+    assert!(
+        body.contains(
+            "py-django: hello (static css/site.css; media 2 writes as uid 65532; /app read-only)"
+        ),
+        "{body}"
+    );
+    check_running(
+        tag,
+        &c,
+        "[\"/venv/bin/gunicorn\",\"--chdir\",\"/app\",\"--bind\",\"0.0.0.0:18344\",\"mysite.wsgi\"]",
+    );
+    drop(c);
+    // The project's own commands instead: the static files are its to make.
+    let mut config = f.read("distroless.toml");
+    config.push_str("build-commands = [[\"python\", \"-c\", \"import pathlib; pathlib.Path('staticfiles/own.txt').parent.mkdir(); pathlib.Path('staticfiles/own.txt').write_text('x')\"]]\n");
+    f.write("distroless.toml", &config);
+    ok(&f.run(&["init"]));
+    let tag = "cargo-distroless-e2e/py-django:2";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18344);
+    let body = get(18344, "/", &c);
+    assert!(body.contains("(static own.txt;"), "{body}");
+}
+
 /// A module with a syntax error fails the build at byte-compilation, naming
 /// the file, rather than the container at start; `compile-exclude` leaves
 /// out what is not Python to compile.

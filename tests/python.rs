@@ -748,3 +748,80 @@ fn writable_entries_are_checked() {
         );
     }
 }
+
+#[test]
+fn build_commands_are_checked() {
+    for (value, why) in [
+        (
+            "[[]]",
+            "invalid `build-commands` entry 1 in distroless.toml: it is empty",
+        ),
+        (
+            "[[\"python\", \"x.py\"], [\" \", \"x\"]]",
+            "invalid `build-commands` entry 2 in distroless.toml: its first word, the program, is blank",
+        ),
+        (
+            "[[\"python\", \"-c\", \"print(1)\\nprint(2)\"]]",
+            "holds a line break",
+        ),
+        ("[\"python manage.py migrate\"]", "build-commands"),
+    ] {
+        let d = project(&[
+            ("distroless.toml", &format!("build-commands = {value}\n")),
+            ("requirements.txt", ""),
+            ("main.py", "if __name__ == \"__main__\":\n    pass\n"),
+        ]);
+        let text = error(&init(&d, &[]));
+        assert!(text.contains(why), "{value}: {text}");
+        assert!(text.contains("distroless.toml"), "{value}: {text}");
+        assert!(!d.path().join("Dockerfile").exists());
+    }
+}
+
+#[test]
+fn django_is_recognised_and_build_commands_replace_collectstatic() {
+    let files = [
+        ("requirements.txt", "Django==5.2.19\n"),
+        (
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_conf.settings')\n",
+        ),
+        ("site_conf/__init__.py", ""),
+        ("site_conf/settings.py", "from .base import *\n"),
+        ("site_conf/base.py", "STATIC_ROOT = BASE_DIR / 'static'\n"),
+    ];
+    let d = project(&files);
+    let out = init(&d, &["--explain", "--stdout"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("django: recognised (django among the dependencies, manage.py at the root); settings site_conf.settings (from manage.py); site_conf/base.py assigns STATIC_ROOT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RUN python manage.py collectstatic --noinput \\\n && python -m compileall"),
+        "{text}"
+    );
+    // No wsgi.py and no gunicorn: Django's own server.
+    assert!(
+        text.contains("CMD [\"runserver\", \"0.0.0.0:8000\", \"--noreload\"]"),
+        "{text}"
+    );
+    std::fs::write(
+        d.path().join("distroless.toml"),
+        "build-commands = [[\"env\", \"SECRET=build only\", \"python\", \"manage.py\", \"collectstatic\", \"--noinput\"]]\n",
+    )
+    .unwrap();
+    let out = init(&d, &["--stdout"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("RUN env 'SECRET=build only' python manage.py collectstatic --noinput \\\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# - `build-commands` in distroless.toml."),
+        "{text}"
+    );
+    std::fs::write(d.path().join("distroless.toml"), "build-commands = []\n").unwrap();
+    let text = stdout(&init(&d, &["--stdout"]));
+    assert!(!text.contains("collectstatic"), "{text}");
+}

@@ -65,6 +65,8 @@ fixtures! {
     py_yaml: "py-yaml" => false;
     py_fastapi: "py-fastapi" => false;
     py_pipenv: "py-pipenv" => false;
+    py_django: "py-django" => false;
+    py_writable: "py-writable" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its

@@ -86,6 +86,11 @@ pub struct PythonProject {
     pub exclude: Vec<String>,
     /// `writable`: folders under /app owned by the image's user, checked.
     pub writable: Vec<String>,
+    /// `build-commands`, checked: `None` when not configured (then a
+    /// Django project collects its static files), `Some([])` for none.
+    pub build_commands: Option<Vec<Vec<String>>>,
+    /// A Django project: what its settings say.
+    pub django: Option<super::django::Django>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
     /// The uv workspace member this is, built from the workspace root.
@@ -185,6 +190,8 @@ pub struct PyConfig {
     pub exclude: Option<Vec<String>>,
     /// Folders under /app the app writes to.
     pub writable: Option<Vec<String>>,
+    /// Commands run in the builder after the install, exec form.
+    pub build_commands: Option<Vec<Vec<String>>>,
 }
 
 impl OwnKeys for PyConfig {
@@ -196,6 +203,7 @@ impl OwnKeys for PyConfig {
         "compile-exclude",
         "exclude",
         "writable",
+        "build-commands",
     ];
 }
 
@@ -547,6 +555,15 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable.sort();
         writable.dedup();
     }
+    let build_commands = match &config {
+        Some(c) => c
+            .own
+            .build_commands
+            .as_ref()
+            .map(|commands| build_commands(commands, &c.origin.to_string()))
+            .transpose()?,
+        None => None,
+    };
     if let (Some(f), Some(c)) = (&file, &config) {
         grammar::dockerfile_name(f).map_err(|why| {
             fail(
@@ -556,6 +573,9 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         })?;
     }
 
+    dependency_names.sort();
+    dependency_names.dedup();
+    let django = super::django::detect(project, &dependency_names)?;
     Ok(PythonProject {
         root: project.root().to_path_buf(),
         name,
@@ -577,11 +597,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             .filter(|f| project.exists(f))
             .map(|f| script_info(project, f))
             .collect::<Result<_>>()?,
-        dependency_names: {
-            dependency_names.sort();
-            dependency_names.dedup();
-            dependency_names
-        },
+        dependency_names,
         root_scripts: ["app.py", "main.py", "manage.py"]
             .into_iter()
             .filter(|f| project.exists(f))
@@ -595,9 +611,39 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         compile_exclude,
         exclude,
         writable,
+        build_commands,
+        django,
         config_origin,
         uv_member: None,
     })
+}
+
+/// Checks `build-commands`: each a list of words, the first the program.
+/// The words are shell-quoted into the builder's `RUN`, so any text is
+/// safe but a line break, which a Dockerfile cannot carry in one.
+fn build_commands(commands: &[Vec<String>], origin: &str) -> Result<Vec<Vec<String>>> {
+    for (i, command) in commands.iter().enumerate() {
+        let why = if command.is_empty() {
+            Some("it is empty".to_string())
+        } else if command[0].trim().is_empty() {
+            Some("its first word, the program, is blank".to_string())
+        } else {
+            command
+                .iter()
+                .find(|w| w.contains(['\n', '\r', '\0']))
+                .map(|w| format!("the word {w:?} holds a line break"))
+        };
+        if let Some(why) = why {
+            return Err(fail(
+                format!(
+                    "invalid `build-commands` entry {} in {origin}: {why}",
+                    i + 1
+                ),
+                "give each command as a list of words; they run in the builder's /app with the venv on PATH, e.g. build-commands = [[\"python\", \"manage.py\", \"collectstatic\", \"--noinput\"]]",
+            ));
+        }
+    }
+    Ok(commands.to_vec())
 }
 
 /// Packages with a `__main__.py`, at the root or under `src/`.

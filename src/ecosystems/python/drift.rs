@@ -11,12 +11,12 @@ pub fn build_facet(project: &PythonProject, ctx: &Context) -> BuildFacet {
     let version = ctx.python.as_ref().map_or("", |p| p.version.as_str());
     BuildFacet {
         digest: digest::short(&ctx.python),
-        summary: build_summary(project, version),
+        summary: build_summary(project, version, ctx),
     }
 }
 
 /// The build in a line.
-fn build_summary(project: &PythonProject, version: &str) -> String {
+fn build_summary(project: &PythonProject, version: &str, ctx: &Context) -> String {
     let from = match &project.installer {
         Installer::Requirements { files, hashes } => format!(
             "pip from {}{}",
@@ -37,5 +37,11 @@ fn build_summary(project: &PythonProject, version: &str) -> String {
     } else {
         ""
     };
-    format!("CPython {version} with {from}{itself}")
+    let commands = ctx.python.as_ref().map_or(0, |p| p.build_commands.len());
+    let then = match commands {
+        0 => String::new(),
+        1 => ", then 1 build command".to_string(),
+        n => format!(", then {n} build commands"),
+    };
+    format!("CPython {version} with {from}{itself}{then}")
 }

@@ -47,6 +47,27 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
             }
         }
     }
+    if let Some(d) = &project.django {
+        let settings = d
+            .settings
+            .as_deref()
+            .map_or("manage.py names no settings module".to_string(), |s| {
+                format!("settings {s} (from manage.py)")
+            });
+        let static_files = match (&d.static_root_in, &project.build_commands) {
+            (_, Some(_)) => "`build-commands` replaces the detected commands".to_string(),
+            (Some(file), None) => {
+                format!("{file} assigns STATIC_ROOT, so collectstatic runs at build time")
+            }
+            (None, None) => "no STATIC_ROOT in the settings, so no collectstatic".to_string(),
+        };
+        out.push(format!(
+            "django: recognised (django among the dependencies, manage.py at the root); {settings}; {static_files}"
+        ));
+    }
+    for c in ctx.python.iter().flat_map(|p| &p.build_commands) {
+        out.push(format!("build command: {} ({})", c.shell, c.why));
+    }
     for b in &ctx.binaries {
         out.push(format!(
             "entrypoint: {}",

@@ -3,6 +3,7 @@
 //! and run on python3-debian13.
 
 pub mod detect;
+pub mod django;
 pub mod drift;
 pub mod explain;
 pub mod pins;

@@ -6,7 +6,9 @@
 use anyhow::Result;
 
 use super::detect::{Installer, PythonProject};
-use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, PythonBuild};
+use crate::context::{
+    Binary, BuildCommand, Builder, Context, EnvVar, Generator, IgnoreSection, PythonBuild,
+};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::ecosystems::rust::Selection;
 use crate::error::fail;
@@ -250,6 +252,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             project_command: steps.project,
             compile_exclude: compile_exclude(&project.compile_exclude),
             copy_source,
+            build_commands: build_commands(project),
             writable: project
                 .writable
                 .iter()
@@ -282,6 +285,44 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         context,
         warnings,
     })
+}
+
+/// What the builder runs after the install: `build-commands` as configured
+/// (an empty list turns the detected ones off), else Django's
+/// `collectstatic` when the settings assign `STATIC_ROOT`.
+fn build_commands(project: &PythonProject) -> Vec<BuildCommand> {
+    let command = |argv: Vec<String>, why: String| BuildCommand {
+        shell: argv
+            .iter()
+            .map(|w| crate::shell::word(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+        argv,
+        why,
+    };
+    if let Some(configured) = &project.build_commands {
+        return configured
+            .iter()
+            .map(|argv| {
+                command(
+                    argv.clone(),
+                    format!("`build-commands` in {}", project.config_origin),
+                )
+            })
+            .collect();
+    }
+    let Some(file) = project
+        .django
+        .as_ref()
+        .and_then(|d| d.static_root_in.as_ref())
+    else {
+        return Vec::new();
+    };
+    let argv = ["python", "manage.py", "collectstatic", "--noinput"];
+    vec![command(
+        argv.map(String::from).to_vec(),
+        format!("Django's static files, collected into STATIC_ROOT, which {file} assigns"),
+    )]
 }
 
 /// How the environment gets built: the installer's commands.
@@ -542,6 +583,24 @@ fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
 fn serve_script(project: &PythonProject, file: &str, port: u16) -> Start {
     let python = format!("{VENV}/bin/python");
     let script = vec![python, format!("{APP_DIR}/{file}")];
+    let has = |name: &str| project.dependency_names.iter().any(|d| d == name);
+    let wsgi = project.django.as_ref().and_then(|d| d.wsgi.as_ref());
+    if let (true, Some(wsgi), true) = (file == "manage.py", wsgi, has("gunicorn")) {
+        // A Django project that ships gunicorn serves its WSGI module with it,
+        // from /app; gunicorn stops gracefully on SIGTERM.
+        return Start {
+            serves: true,
+            stop_signal: None,
+            ..Start::plain(vec![
+                format!("{VENV}/bin/gunicorn"),
+                "--chdir".into(),
+                APP_DIR.into(),
+                "--bind".into(),
+                format!("0.0.0.0:{port}"),
+                wsgi.clone(),
+            ])
+        };
+    }
     if file == "manage.py" {
         let args = vec![
             "runserver".to_string(),
@@ -558,7 +617,6 @@ fn serve_script(project: &PythonProject, file: &str, port: u16) -> Start {
     let Some(app) = info.filter(|i| !i.main_guard).and_then(|i| i.app.as_ref()) else {
         return Start::plain(script);
     };
-    let has = |name: &str| project.dependency_names.iter().any(|d| d == name);
     let target = format!("{}:{}", file.trim_end_matches(".py"), app.name);
     let bin = |tool: &str| format!("{VENV}/bin/{tool}");
     let port = port.to_string();
@@ -701,6 +759,8 @@ mod tests {
             compile_exclude: vec![],
             exclude: vec![],
             writable: vec![],
+            build_commands: None,
+            django: None,
             config_origin: "[tool.distroless] of pyproject.toml".into(),
             uv_member: None,
         }
@@ -729,6 +789,58 @@ mod tests {
 
     fn error(p: &PythonProject) -> String {
         crate::error::format(&plan(p, &Selection::default(), true).unwrap_err())
+    }
+
+    fn django(static_root_in: Option<&str>) -> crate::ecosystems::python::django::Django {
+        crate::ecosystems::python::django::Django {
+            settings: Some("site.settings".into()),
+            static_root_in: static_root_in.map(String::from),
+            wsgi: Some("site.wsgi".into()),
+        }
+    }
+
+    #[test]
+    fn build_commands_configured_or_djangos_collectstatic() {
+        let commands = |p: &PythonProject| -> Vec<(String, String)> {
+            let ctx = plan(p, &Selection::default(), false).unwrap().context;
+            ctx.python
+                .unwrap()
+                .build_commands
+                .into_iter()
+                .map(|c| (c.shell, c.why))
+                .collect()
+        };
+        let mut p = project();
+        root_script(&mut p, "manage.py", false, None);
+        assert!(commands(&p).is_empty(), "no Django, no commands");
+        p.django = Some(django(None));
+        assert!(
+            commands(&p).is_empty(),
+            "no STATIC_ROOT, nothing to collect"
+        );
+        p.django = Some(django(Some("site/settings.py")));
+        assert_eq!(
+            commands(&p),
+            [(
+                "python manage.py collectstatic --noinput".to_string(),
+                "Django's static files, collected into STATIC_ROOT, which site/settings.py assigns"
+                    .to_string()
+            )]
+        );
+        p.build_commands = Some(vec![vec![
+            "python".into(),
+            "-c".into(),
+            "print('it''s')".into(),
+        ]]);
+        assert_eq!(
+            commands(&p),
+            [(
+                r#"python -c 'print('\''it'\'''\''s'\'')'"#.to_string(),
+                "`build-commands` in [tool.distroless] of pyproject.toml".to_string()
+            )]
+        );
+        p.build_commands = Some(vec![]);
+        assert!(commands(&p).is_empty(), "an empty list turns detection off");
     }
 
     #[test]
@@ -832,6 +944,24 @@ mod tests {
                 |p| root_script(p, "manage.py", false, None),
                 &["/venv/bin/python", "/app/manage.py"],
                 &["runserver", "0.0.0.0:8000", "--noreload"],
+                &[8000],
+            ),
+            (
+                "Django with gunicorn",
+                |p| {
+                    root_script(p, "manage.py", false, None);
+                    p.dependency_names = vec!["django".into(), "gunicorn".into()];
+                    p.django = Some(django(Some("site/settings.py")));
+                },
+                &[
+                    "/venv/bin/gunicorn",
+                    "--chdir",
+                    "/app",
+                    "--bind",
+                    "0.0.0.0:8000",
+                    "site.wsgi",
+                ],
+                &[],
                 &[8000],
             ),
         ];
