@@ -92,9 +92,6 @@ pub struct Request<'a> {
     pub dockerfile: &'a str,
     /// The runtime image, for the size report.
     pub runtime_image: &'a str,
-    /// What the report measures in each image: the binary, or (for Python)
-    /// the virtual environment.
-    pub payload: Option<&'a str>,
 }
 
 impl Request<'_> {
@@ -256,8 +253,10 @@ pub struct ImageReport {
     pub tag: String,
     pub size: Option<u64>,
     pub base: Option<u64>,
-    /// The binary, or the virtual environment.
+    /// Everything above the base: the sum of `parts`.
     pub payload: Option<u64>,
+    /// The payload by where it lands (`/venv`, `/app`, the binary, libraries).
+    pub parts: Vec<crate::layers::Part>,
     pub user: String,
     pub entrypoint: String,
 }
@@ -333,63 +332,30 @@ fn from_buildah(image: &serde_json::Value) -> Inspected {
     }
 }
 
-/// Inspects each built image: size, base size, payload size, user, entrypoint.
+/// Inspects each built image: size, base size, the payload's parts, user,
+/// entrypoint.
 pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport> {
     let base = inspect(engine, program, req.runtime_image).and_then(|i| i.size);
+    let base_layers = crate::layers::history(engine, program, req.runtime_image);
     req.targets
         .iter()
         .map(|b| {
             let tag = req.tags(b).swap_remove(0);
             let image = inspect(engine, program, &tag).unwrap_or_default();
+            let parts = crate::layers::history(engine, program, &tag)
+                .zip(base_layers.as_ref())
+                .and_then(|(layers, base)| crate::layers::payload(&layers, base));
             ImageReport {
                 size: image.size,
                 base,
-                payload: payload_size(engine, program, &tag, req.payload.unwrap_or(&b.path)),
+                payload: parts.as_ref().map(|p| p.iter().map(|p| p.size).sum()),
+                parts: parts.unwrap_or_default(),
                 user: image.user.unwrap_or_else(|| "?".into()),
                 entrypoint: image.entrypoint.unwrap_or_else(|| "?".into()),
                 tag,
             }
         })
         .collect()
-}
-
-/// The size of a file or folder in an image: docker and podman copy it out
-/// of a container made for the purpose; buildah mounts a working container.
-fn payload_size(engine: Engine, program: &Path, tag: &str, path: &str) -> Option<u64> {
-    let run = |args: &[&str]| -> Option<String> {
-        let out = Command::new(program).args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    if engine == Engine::Buildah {
-        let id = run(&["from", "--pull=never", "--quiet", tag])?;
-        let size = run(&["mount", &id])
-            .map(|root| tree_size(&Path::new(&root).join(path.trim_start_matches('/'))));
-        let _ = run(&["umount", &id]);
-        let _ = run(&["rm", &id]);
-        return size;
-    }
-    let id = run(&["create", tag])?;
-    let dir = tempfile::tempdir().ok()?;
-    let dest = dir.path().join("payload");
-    let copied = run(&["cp", &format!("{id}:{path}"), &dest.to_string_lossy()]);
-    let _ = run(&["rm", &id]);
-    copied.map(|_| tree_size(&dest))
-}
-
-/// Bytes of a file, or of every file under a folder (links not followed).
-fn tree_size(path: &Path) -> u64 {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| tree_size(&e.path()))
-            .sum(),
-        Ok(meta) => meta.len(),
-        Err(_) => 0,
-    }
 }
 
 /// Bytes in MB with one decimal.
@@ -448,7 +414,6 @@ mod tests {
             bake_file: None,
             dockerfile: "Dockerfile",
             runtime_image: "gcr.io/distroless/cc-debian13:nonroot",
-            payload: None,
         };
         let line = |e| build_args(e, &req, &api).join(" ");
         assert_eq!(

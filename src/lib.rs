@@ -17,6 +17,7 @@ pub mod folder;
 pub mod grammar;
 pub mod ignorefile;
 pub mod images;
+pub mod layers;
 pub mod layout;
 pub mod pipeline;
 pub mod render;

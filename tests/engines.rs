@@ -54,6 +54,11 @@ fn build_on(f: &Fixture, engine: &str, bin: &str, tag: &str) -> (String, String)
         .find(|l| l.starts_with(tag))
         .unwrap_or_else(|| panic!("{tag} not reported:\n{report}"))
         .to_string();
+    let parts = common::report_adds_up(&report, tag);
+    assert!(
+        parts.contains("/usr/local/bin/") || parts.contains("/venv "),
+        "the binary or the venv is a part: {parts}"
+    );
     (line, log)
 }
 

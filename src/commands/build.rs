@@ -72,7 +72,6 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         bake_file: bake.exists().then_some(bake),
         dockerfile: &ctx.dockerfile,
         runtime_image: &ctx.runtime.image,
-        payload: generated.planned.payload,
     };
     engine::run(engine, &program, &req)?;
     if args.push {
@@ -94,6 +93,14 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
             r.user,
             r.entrypoint
         );
+        if !r.parts.is_empty() {
+            let parts: Vec<String> = r
+                .parts
+                .iter()
+                .map(|p| format!("{} {}", p.what, engine::mb(Some(p.size))))
+                .collect();
+            println!("  payload: {}", parts.join(" + "));
+        }
     }
     Ok(Status::Ok)
 }

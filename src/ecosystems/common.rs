@@ -24,9 +24,6 @@ pub struct Planned {
     pub explanation: Vec<String>,
     /// The build as `check` compares and names it.
     pub build: BuildFacet,
-    /// What `build`'s report measures in each image beside its base: this
-    /// folder, or (`None`) the entrypoint's program.
-    pub payload: Option<&'static str>,
     /// Files the build reads from the context (manifests, lockfiles),
     /// relative to the root: no `.dockerignore` rule may leave one out.
     pub reads: Vec<String>,

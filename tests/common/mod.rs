@@ -216,3 +216,46 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Checks one image's lines of `build`'s report: size = base + payload to
+/// within 1 MB, and the payload line's parts add up to the payload (each
+/// figure is rounded to 0.1 MB). Returns the payload line.
+#[allow(dead_code)]
+pub fn report_adds_up(report: &str, tag: &str) -> String {
+    let mut lines = report.lines().skip_while(|l| !l.starts_with(tag));
+    let line = lines
+        .next()
+        .unwrap_or_else(|| panic!("{tag} not reported:\n{report}"));
+    let mb: Vec<f64> = line
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[1] == "MB")
+        .map(|w| w[0].parse().unwrap())
+        .collect();
+    let [size, base, payload] = mb[..] else {
+        panic!("size, base and payload: {line}");
+    };
+    assert!(
+        (size - base - payload).abs() <= 1.0,
+        "size {size} MB != base {base} MB + payload {payload} MB: {line}"
+    );
+    let parts_line = lines
+        .next()
+        .filter(|l| l.starts_with("  payload: "))
+        .unwrap_or_else(|| panic!("no payload line after {line}:\n{report}"))
+        .to_string();
+    let parts: Vec<f64> = parts_line
+        .split(" + ")
+        .map(|p| {
+            let words: Vec<&str> = p.split_whitespace().collect();
+            words[words.len() - 2].parse().unwrap()
+        })
+        .collect();
+    let sum: f64 = parts.iter().sum();
+    assert!(
+        (sum - payload).abs() <= 0.05 * (parts.len() as f64 + 1.0),
+        "the parts add to {sum} MB, not {payload} MB: {parts_line}"
+    );
+    parts_line
+}

@@ -279,7 +279,6 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     };
     Ok(Planned {
         build: super::drift::build_facet(project, &context),
-        payload: Some(VENV),
         reads,
         explanation,
         context,

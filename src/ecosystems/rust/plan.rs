@@ -219,7 +219,6 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
             Vec::new()
         },
         build: super::drift::build_facet(&decisions, &context),
-        payload: None,
         reads: reads(project),
         context,
         warnings,
