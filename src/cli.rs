@@ -75,6 +75,22 @@ pub struct BuildArgs {
     /// Network mode for RUN steps, e.g. `host`.
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
+
+    /// Import build cache from here (repeatable), passed to the engine, e.g.
+    /// `type=registry,ref=ghcr.io/acme/app-cache:api`.
+    #[arg(long, value_name = "SOURCE", value_parser = cache_spec)]
+    pub cache_from: Vec<String>,
+
+    /// Export the build cache here (repeatable), passed to the engine, e.g.
+    /// `type=registry,ref=ghcr.io/acme/app-cache:api,mode=max`.
+    #[arg(long, value_name = "DEST", value_parser = cache_spec)]
+    pub cache_to: Vec<String>,
+
+    /// Build each image twice, the builder's cache emptied in between
+    /// (`docker builder prune -af`), and fail unless both builds have one
+    /// digest. Needs docker with the containerd image store.
+    #[arg(long, conflicts_with = "push")]
+    pub reproducible: bool,
 }
 
 /// Which project, and the choices that shape its files.
@@ -265,6 +281,10 @@ fn dockerfile_name(value: &str) -> Result<String, String> {
 
 fn image_reference(value: &str) -> Result<String, String> {
     grammar_value(crate::grammar::image_reference)(value)
+}
+
+fn cache_spec(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::cache_spec)(value)
 }
 
 /// Parses the process arguments.

@@ -150,6 +150,36 @@ pub struct RustBuild {
     /// Whether the builder builds the health probe, some image having a
     /// `healthcheck`.
     pub probe: bool,
+    /// Where the compiled dependencies are kept (the `cache` setting):
+    /// `layers`, an image layer built from the dependency plan, which every
+    /// cache export keeps; or `mounts`, a cache mount of the target folder,
+    /// which only a persistent builder keeps.
+    pub cache: &'static str,
+    /// The dependency plan, with `cache = "layers"`; null with mounts.
+    pub plan: Option<DependencyPlan>,
+}
+
+/// What the dependencies are built from: the manifests, Cargo.lock and a
+/// stand-in for each target, gathered in a stage of their own so that only
+/// these files key the dependency layer. Paths are relative to the
+/// workspace root and shell-quoted.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DependencyPlan {
+    /// The stage that gathers the plan.
+    pub stage: String,
+    /// Where that stage gathers it.
+    pub dir: &'static str,
+    /// Copied as they are: manifests, Cargo.lock, cargo's configuration,
+    /// vendored crates, and the crates `[patch]` points at or that are
+    /// path dependencies but not members.
+    pub copy: Vec<String>,
+    /// Folders the stand-ins go in.
+    pub dirs: Vec<String>,
+    /// Stand-ins for libraries: empty files.
+    pub libs: Vec<String>,
+    /// Stand-ins for programs (bins, build scripts, declared examples,
+    /// tests and benches): `fn main() {}`.
+    pub mains: Vec<String>,
 }
 
 /// A crate from the native-library table found in Cargo.lock.

@@ -278,23 +278,34 @@ fn stages(text: &str) -> Vec<(String, Vec<&str>)> {
     out
 }
 
-/// The final stages in both texts whose instructions differ.
+/// The image stages: those no other stage copies from (the builder and
+/// the dependency plan are copied from).
+fn image_stages(text: &str) -> Vec<String> {
+    let used: Vec<&str> = text
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("--from="))
+        .collect();
+    stage_names(text)
+        .into_iter()
+        .filter(|n| !used.contains(&n.as_str()))
+        .collect()
+}
+
+/// The image stages in both texts whose instructions differ.
 fn stages_that_differ(old: &str, new: &str) -> Vec<String> {
+    let images = image_stages(new);
     let old = stages(old);
     stages(new)
         .into_iter()
-        .skip(1)
+        .filter(|(name, _)| images.contains(name))
         .filter(|(name, body)| old.iter().any(|(n, b)| n == name && b != body))
         .map(|(name, _)| name)
         .collect()
 }
 
-/// Images that came, went, or became the default; the first stage is the
-/// builder.
+/// Images that came, went, or became the default.
 fn stage_changes(old: &str, new: &str) -> Vec<String> {
-    let (old, new) = (stage_names(old), stage_names(new));
-    let finals = |s: &[String]| -> Vec<String> { s.iter().skip(1).cloned().collect() };
-    let (old, new) = (finals(&old), finals(&new));
+    let (old, new) = (image_stages(old), image_stages(new));
     let mut reasons = Vec::new();
     for s in new.iter().filter(|s| !old.contains(s)) {
         reasons.push(format!("a new image: `{s}`"));

@@ -20,7 +20,7 @@ pub enum Engine {
 }
 
 impl Engine {
-    fn program(self) -> &'static str {
+    pub fn program(self) -> &'static str {
         match self {
             Engine::Docker => "docker",
             Engine::Podman => "podman",
@@ -78,6 +78,7 @@ pub fn find_engine(asked: Option<Engine>) -> Result<(Engine, PathBuf)> {
 }
 
 /// What to build and how.
+#[derive(Clone)]
 pub struct Request<'a> {
     pub root: &'a Path,
     pub targets: Vec<&'a Binary>,
@@ -92,6 +93,27 @@ pub struct Request<'a> {
     pub dockerfile: &'a str,
     /// The runtime image, for the size report.
     pub runtime_image: &'a str,
+    /// `--cache-from` and `--cache-to`, as the user gave them.
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
+    /// `SOURCE_DATE_EPOCH`: passed as the build argument BuildKit stamps
+    /// the image with, and as the `org.opencontainers.image.created` label.
+    pub epoch: Option<u64>,
+}
+
+impl Request<'_> {
+    /// `(build argument, label)` pairs the epoch sets, as `KEY=value`.
+    fn dated(&self) -> Option<(String, String)> {
+        self.epoch.map(|e| {
+            (
+                format!("SOURCE_DATE_EPOCH={e}"),
+                format!(
+                    "org.opencontainers.image.created={}",
+                    crate::epoch::rfc3339(e)
+                ),
+            )
+        })
+    }
 }
 
 impl Request<'_> {
@@ -132,12 +154,37 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
                 if let Some(p) = &req.platform {
                     cmd.arg("--set").arg(format!("*.platform={p}"));
                 }
+                if let Some((arg, label)) = req.dated() {
+                    cmd.arg("--set").arg(format!("*.args.{arg}"));
+                    cmd.arg("--set").arg(format!("*.labels.{label}"));
+                }
+                for (key, specs) in [("cache-from", &req.cache_from), ("cache-to", &req.cache_to)] {
+                    for spec in specs {
+                        cmd.arg("--set").arg(format!("*.{key}={spec}"));
+                    }
+                }
                 cmd.arg(if req.push { "--push" } else { "--load" });
                 return stream(cmd, "docker buildx bake");
             }
             warn(
                 "this buildx cannot set the network in bake (0.17 can); building the images one by one",
             );
+        }
+    }
+    if engine != Engine::Docker {
+        if let Some(spec) = req
+            .cache_from
+            .iter()
+            .chain(&req.cache_to)
+            .find(|s| crate::grammar::cache_repository(s).is_none())
+        {
+            return Err(fail(
+                format!(
+                    "{} keeps build cache in a registry only, not `{spec}`",
+                    engine.program()
+                ),
+                "give a registry repository, e.g. --cache-to type=registry,ref=registry.example.com/app-cache (or build with docker)",
+            ));
         }
     }
     for b in &req.targets {
@@ -161,7 +208,7 @@ pub fn run(engine: Engine, program: &Path, req: &Request) -> Result<()> {
 /// default to drops it, and a pipeline that fails part-way would then pass.
 /// buildah also keeps each step as a layer (`--layers`), as BuildKit and
 /// podman do, so an unchanged step is not run again.
-fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
+pub(crate) fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
     let mut args: Vec<String> = match engine {
         Engine::Docker => vec!["buildx".into(), "build".into()],
         Engine::Podman => vec!["build".into(), "--format".into(), "docker".into()],
@@ -187,6 +234,22 @@ fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
     if let Some(n) = &req.network {
         args.extend(["--network".into(), n.clone()]);
     }
+    if let Some((arg, label)) = req.dated() {
+        args.extend(["--build-arg".into(), arg, "--label".into(), label]);
+    }
+    for (flag, specs) in [
+        ("--cache-from", &req.cache_from),
+        ("--cache-to", &req.cache_to),
+    ] {
+        for spec in specs {
+            // podman and buildah take the registry repository alone.
+            let value = match engine {
+                Engine::Docker => spec.as_str(),
+                _ => crate::grammar::cache_repository(spec).unwrap_or(spec),
+            };
+            args.extend([flag.into(), value.into()]);
+        }
+    }
     if engine == Engine::Docker {
         args.push(if req.push { "--push" } else { "--load" }.into());
     }
@@ -196,7 +259,7 @@ fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<String> {
 
 /// Runs an engine command, printed first as a line that can be pasted,
 /// its output streaming through.
-fn stream(mut cmd: Command, what: &str) -> Result<()> {
+pub(crate) fn stream(mut cmd: Command, what: &str) -> Result<()> {
     eprintln!("$ {}", crate::shell::command(&cmd));
     let status = cmd
         .status()
@@ -414,7 +477,36 @@ mod tests {
             bake_file: None,
             dockerfile: "Dockerfile",
             runtime_image: "gcr.io/distroless/cc-debian13:nonroot",
+            cache_from: vec![],
+            cache_to: vec![],
+            epoch: None,
         };
+        let cached = Request {
+            cache_from: vec!["type=registry,ref=127.0.0.1:5000/cache:api".into()],
+            cache_to: vec!["type=registry,ref=127.0.0.1:5000/cache:api,mode=max".into()],
+            ..req.clone()
+        };
+        assert!(
+            build_args(Engine::Podman, &cached, &api)
+                .join(" ")
+                .ends_with(
+                    "--cache-from 127.0.0.1:5000/cache:api --cache-to 127.0.0.1:5000/cache:api ."
+                )
+        );
+        assert!(
+            build_args(Engine::Docker, &cached, &api)
+                .join(" ")
+                .contains("--cache-to type=registry,ref=127.0.0.1:5000/cache:api,mode=max --load")
+        );
+        let dated = Request {
+            epoch: Some(1_700_000_000),
+            ..req.clone()
+        };
+        assert!(
+            build_args(Engine::Buildah, &dated, &api).join(" ").contains(
+                "--build-arg SOURCE_DATE_EPOCH=1700000000 --label org.opencontainers.image.created=2023-11-14T22:13:20Z"
+            )
+        );
         let line = |e| build_args(e, &req, &api).join(" ");
         assert_eq!(
             line(Engine::Podman),

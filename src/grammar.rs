@@ -179,6 +179,44 @@ pub fn image_tag(version: &str) -> String {
     tag
 }
 
+/// A build cache's source or destination, as BuildKit takes it: a registry
+/// reference, or `key=value` pairs with a `type` (`type=registry,ref=…`,
+/// `type=gha`, `type=local,dest=…`). One word: it passes to the engine as
+/// one argument.
+pub fn cache_spec(value: &str) -> Result<(), Broken> {
+    let rule = "a cache is a registry reference, or `type=…` with its options, e.g. `type=registry,ref=ghcr.io/acme/app-cache:api,mode=max`, with no spaces";
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(rule);
+    }
+    if !value.contains('=') {
+        return image_reference(value);
+    }
+    let pairs: Option<Vec<(&str, &str)>> = value
+        .split(',')
+        .map(|pair| {
+            pair.split_once('=')
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        })
+        .collect();
+    match pairs {
+        Some(pairs) if pairs.iter().any(|(k, _)| *k == "type") => Ok(()),
+        _ => Err(rule),
+    }
+}
+
+/// The repository a registry cache names (`type=registry,ref=R` or a bare
+/// `R`): what podman and buildah take. `None` for other kinds of cache.
+pub fn cache_repository(value: &str) -> Option<&str> {
+    if !value.contains('=') {
+        return Some(value);
+    }
+    let pairs: Vec<(&str, &str)> = value.split(',').filter_map(|p| p.split_once('=')).collect();
+    let registry = pairs.iter().any(|(k, v)| *k == "type" && *v == "registry");
+    registry
+        .then(|| pairs.iter().find(|(k, _)| *k == "ref").map(|(_, v)| *v))
+        .flatten()
+}
+
 /// Whether a full image reference (`[registry/]name[:tag][@digest]`) is
 /// valid, for tags the user gives.
 pub fn image_reference(value: &str) -> Result<(), Broken> {
@@ -301,6 +339,33 @@ pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_specs_are_one_word_with_a_type() {
+        for ok in [
+            "type=registry,ref=127.0.0.1:5000/cache:api,mode=max",
+            "type=gha",
+            "ghcr.io/acme/app-cache:api",
+        ] {
+            assert!(cache_spec(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "type=registry, ref=x",
+            "mode=max",
+            "ref=",
+            "Not A Ref",
+            "a,b",
+        ] {
+            assert!(cache_spec(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            cache_repository("type=registry,ref=r.example/c:api,mode=max"),
+            Some("r.example/c:api")
+        );
+        assert_eq!(cache_repository("r.example/c"), Some("r.example/c"));
+        assert_eq!(cache_repository("type=gha"), None);
+    }
 
     #[test]
     fn names_in_and_out_of_their_grammars() {

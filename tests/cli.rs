@@ -585,3 +585,23 @@ fn init_writes_beside_the_projects_own_dockerfile() {
         "{text}"
     );
 }
+
+#[test]
+fn build_cache_flags_are_checked() {
+    let f = fixture("one-bin");
+    ok(&f.run(&["init"]));
+    for (flag, value) in [
+        ("--cache-to", "type=registry, ref=x"),
+        ("--cache-from", "mode=max"),
+        ("--cache-from", "Not A Ref"),
+    ] {
+        let out = f.run(&["build", flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let text = common::stderr(&out);
+        assert!(
+            text.contains(&format!("invalid value '{value}' for '{flag} <"))
+                && text.contains("a cache is a registry reference, or `type=…` with its options"),
+            "{text}"
+        );
+    }
+}

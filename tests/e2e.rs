@@ -428,6 +428,36 @@ fn build_script_and_dependency_cache() {
     assert!(get(case.port, "/", &c).contains(&format!("{nonce} bytes")));
 }
 
+/// `cache = "mounts"`: no dependency plan, the target folder in a cache
+/// mount; a persistent builder still rebuilds only the application.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn the_mounts_cache_keeps_dependencies_in_a_cache_mount() {
+    engine();
+    let f = common::with_config("build-script", "cache = \"mounts\"");
+    ok(&f.run(&["init"]));
+    let dockerfile = f.read("Dockerfile");
+    assert!(!dockerfile.contains(" AS plan"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("--mount=type=cache,id=stamped-target,target=/build/target"),
+        "{dockerfile}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    build(&f.dir, None, "cargo-distroless-e2e/mounts:1");
+    let nonce = nonce() % 1_000_000_007;
+    let main = f.read("src/main.rs");
+    f.write(
+        "src/main.rs",
+        &main.replace("buf.format(42)", &format!("buf.format({nonce}u64)")),
+    );
+    let tag = "cargo-distroless-e2e/mounts:2";
+    let log = build(&f.dir, None, tag);
+    assert!(log.contains("Compiling stamped"), "{log}");
+    assert!(!log.contains("Compiling itoa"), "{log}");
+    let c = serve(tag, 18151);
+    assert!(get(18151, "/", &c).contains(&format!("{nonce} bytes")));
+}
+
 /// `apt` in a Rust project's table reaches the builder: the build script
 /// runs a tool only that package provides, and the image serves what it said.
 #[test]
@@ -620,6 +650,32 @@ fn bake_file_is_what_buildx_reads() {
         .output()
         .unwrap();
     assert!(stdout(&out).contains("registry.example/team/admin:0.4.0"));
+    assert!(
+        json["target"]["admin"]["cache-from"].is_null(),
+        "no CACHE, no cache: {json}"
+    );
+    let out = Command::new("docker")
+        .args(["buildx", "bake", "--print"])
+        .env("CACHE", "registry.example/team/cache")
+        .current_dir(&f.dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for stage in ["tools", "worker", "admin"] {
+        assert_eq!(
+            json["target"][stage]["cache-from"],
+            serde_json::json!([format!(
+                "type=registry,ref=registry.example/team/cache:{stage}"
+            )])
+        );
+        assert_eq!(
+            json["target"][stage]["cache-to"],
+            serde_json::json!([format!(
+                "type=registry,ref=registry.example/team/cache:{stage},mode=max"
+            )])
+        );
+    }
 }
 
 /// A real `docker buildx bake` of a two-binary workspace: one BuildKit run

@@ -20,8 +20,12 @@ fn podman(args: &[&str]) -> Output {
         .expect("podman runs")
 }
 
-/// Asserts the run asked for images and that podman holds the base images.
-fn engines() {
+/// Asserts the run asked for images and that podman holds the base images;
+/// returns this test's turn. podman and buildah share one image store, and
+/// two builds on it at once have been seen to wait on each other for good:
+/// the tests take turns.
+fn engines() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
     assert!(
         std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1"),
         "these tests build images: set up podman and buildah with the base images (../shared/podman/setup), then set CARGO_DISTROLESS_E2E=1 (.ci/run does both)"
@@ -31,6 +35,7 @@ fn engines() {
         base.status.success(),
         "podman lacks the base images: run ../shared/podman/setup"
     );
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `build` on an engine, one image under a tag of the test's own; returns
@@ -136,7 +141,7 @@ fn serve_and_check(tag: &str, port: u16, want: &str) {
 #[test]
 #[ignore = "needs podman and buildah with the base images: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn rust_and_python_services_on_podman() {
-    engines();
+    let _turn = engines();
     for (name, bin, port, entrypoint, want) in [
         (
             "one-bin",
@@ -171,7 +176,7 @@ fn rust_and_python_services_on_podman() {
 #[test]
 #[ignore = "needs podman and buildah with the base images: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn a_rust_service_on_buildah() {
-    engines();
+    let _turn = engines();
     let f = fixture("one-bin");
     ok(&f.run(&["init"]));
     let tag = "cargo-distroless-e2e/buildah-one-bin:1";
@@ -199,7 +204,7 @@ fn a_rust_service_on_buildah() {
 #[test]
 #[ignore = "needs podman and buildah with the base images: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn a_pipeline_that_fails_part_way_fails_the_build_on_every_engine() {
-    engines();
+    let _turn = engines();
     let f = fixture("one-bin");
     ok(&f.run(&["eject", "rust/builder"]));
     let builder = f.read(".distroless/templates/rust/builder.hbs");

@@ -88,6 +88,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
             required_features: vec![],
         }],
         build_script: false,
+        targets: vec![],
         path_deps: vec![],
         default_run: None,
         rust_version: None,
@@ -106,6 +107,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
         },
         toolchain: None,
         profiles: vec![],
+        patched: vec![],
         cargo_config: Default::default(),
         selection: Selection::default(),
     };

@@ -58,6 +58,7 @@ fixtures! {
     openssl_service: "openssl-service" => false;
     sqlite_service: "sqlite-service" => false;
     static_service: "static-service" => false;
+    layered_workspace: "layered-workspace" => false;
     py_flask: "py-flask" => true;
     py_package: "py-package" => false;
     py_uv: "py-uv" => false;

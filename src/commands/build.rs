@@ -72,8 +72,17 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         bake_file: bake.exists().then_some(bake),
         dockerfile: &ctx.dockerfile,
         runtime_image: &ctx.runtime.image,
+        cache_from: args.cache_from.clone(),
+        cache_to: args.cache_to.clone(),
+        epoch: crate::epoch::find(root)?.map(|(seconds, _)| seconds),
     };
-    engine::run(engine, &program, &req)?;
+    if args.reproducible {
+        for r in crate::reproducible::run(engine, &program, &req)? {
+            println!("reproducible: {} is {} in both builds", r.tag, r.digest);
+        }
+    } else {
+        engine::run(engine, &program, &req)?;
+    }
     if args.push {
         let pushed: Vec<String> = req.targets.iter().flat_map(|b| req.tags(b)).collect();
         println!("pushed: {}", pushed.join(", "));

@@ -249,16 +249,21 @@ pub fn depends_on(images: &mut [Binary], settings: &[&Settings]) -> Result<()> {
 
 /// The first of `builder`, `builder-1`, … that names no other stage.
 pub fn builder_stage(stages: &[String]) -> String {
+    free_stage("builder", stages)
+}
+
+/// `base`, or `base-1`, `base-2`, … if an image's stage has that name.
+pub fn free_stage(base: &str, stages: &[String]) -> String {
     (0..)
         .map(|i| {
             if i == 0 {
-                "builder".to_string()
+                base.to_string()
             } else {
-                format!("builder-{i}")
+                format!("{base}-{i}")
             }
         })
         .find(|n| !stages.contains(n))
-        .unwrap_or_else(|| "builder".to_string())
+        .unwrap_or_else(|| base.to_string())
 }
 
 /// OCI labels: title and version always; description, licenses and source

@@ -30,6 +30,7 @@ pub struct RustConfig {
     pub compose: Option<bool>,
     pub file: Option<String>,
     pub strip: Option<bool>,
+    pub cache: Option<String>,
 }
 
 impl RustConfig {
@@ -57,6 +58,12 @@ impl RustConfig {
                     "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
                 )
             })?;
+        }
+        if let Some(c) = self.cache.as_deref().filter(|c| !CACHE_MODES.contains(c)) {
+            return Err(fail(
+                format!("invalid `cache` {c:?} in {origin}: it is \"layers\" or \"mounts\""),
+                "cache = \"layers\" (the default) keeps the compiled dependencies in an image layer, which registry and GitHub caches keep; \"mounts\" keeps them in a cache mount of a persistent builder",
+            ));
         }
         if let Some(p) = &self.profile {
             grammar::cargo_profile(p).map_err(|why| {
@@ -86,8 +93,12 @@ impl OwnKeys for RustConfig {
         "compose",
         "file",
         "strip",
+        "cache",
     ];
 }
+
+/// The values of `cache`.
+pub const CACHE_MODES: &[&str] = &["layers", "mounts"];
 
 /// Where `runtime`, `distro` and the other whole-project keys are set.
 pub const ROOT_TABLE: &str = "set in [workspace.metadata.distroless] or the root package's [package.metadata.distroless] of the root Cargo.toml";
@@ -150,6 +161,8 @@ pub struct Selection {
     pub file: Option<String>,
     /// `false` keeps the binaries' debug info (stripped by default).
     pub strip: Option<bool>,
+    /// Where compiled dependencies are kept: `layers` or `mounts`.
+    pub cache: Option<String>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -169,6 +182,7 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (Some("--compose"), "compose"),
     (Some("--file"), "file"),
     (None, "strip"),
+    (None, "cache"),
 ];
 
 impl Selection {
@@ -197,11 +211,12 @@ impl Selection {
             compose: pick(w, r, |c| &c.compose),
             file: pick(w, r, |c| &c.file),
             strip: pick(w, r, |c| &c.strip),
+            cache: pick(w, r, |c| &c.cache),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 14] {
+    fn made(&self) -> [bool; 15] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -217,6 +232,7 @@ impl Selection {
             self.compose.is_some(),
             self.file.is_some(),
             self.strip.is_some(),
+            self.cache.is_some(),
         ]
     }
 
@@ -250,6 +266,7 @@ impl Selection {
             compose: self.compose.or(recorded.compose),
             file: self.file.clone().or(recorded.file.clone()),
             strip: self.strip.or(recorded.strip),
+            cache: self.cache.clone().or(recorded.cache.clone()),
         }
     }
 }
@@ -298,6 +315,23 @@ mod tests {
         assert_eq!(sel.bins, ["a"]);
         assert_eq!(sel.packages, ["p"]);
         assert_eq!(sel.rust_version.as_deref(), Some("1.90"));
+    }
+
+    #[test]
+    fn cache_is_layers_or_mounts() {
+        let text = format(&table(serde_json::json!({"cache": "disk"}), &WS).unwrap_err());
+        assert!(
+            text.contains(
+                "invalid `cache` \"disk\" in [workspace.metadata.distroless] of Cargo.toml: it is \"layers\" or \"mounts\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("hint: cache = \"layers\" (the default)"),
+            "{text}"
+        );
+        let ok = table(serde_json::json!({"cache": "mounts"}), &WS).unwrap();
+        assert_eq!(ok.rust.cache.as_deref(), Some("mounts"));
     }
 
     #[test]

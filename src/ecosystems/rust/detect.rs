@@ -42,6 +42,10 @@ pub struct RustProject {
     pub toolchain: Option<Toolchain>,
     /// The root manifest's `[profile.*]` tables.
     pub profiles: Vec<Profile>,
+    /// Folders inside the root that `[patch]` or `[replace]` points at:
+    /// other crates build against them, so the dependency plan copies them
+    /// whole rather than standing in for them.
+    pub patched: Vec<String>,
     /// What the root's `.cargo/config.toml` sets.
     pub cargo_config: super::cargo_config::CargoConfig,
     /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
@@ -63,6 +67,10 @@ pub struct RustPackage {
     /// Binary targets, sorted by name.
     pub bins: Vec<Bin>,
     pub build_script: bool,
+    /// Every target's root source file (libs, bins, examples, tests,
+    /// benches, the build script), sorted: the dependency plan stands in
+    /// for each.
+    pub targets: Vec<TargetFile>,
     /// Path dependencies, as folders relative to the root.
     pub path_deps: Vec<String>,
     pub default_run: Option<String>,
@@ -70,6 +78,16 @@ pub struct RustPackage {
     pub rust_version: Option<RustVersion>,
     /// Its `distroless` settings, merged over the workspace's.
     pub settings: Settings,
+}
+
+/// A target's root source file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TargetFile {
+    /// Relative to the workspace root, with `/`.
+    pub path: String,
+    /// A program (bin, example, test, bench, build script): its stand-in
+    /// needs a `main`. A library's is empty.
+    pub main: bool,
 }
 
 /// A binary target.
@@ -215,6 +233,7 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
         build_graph,
         toolchain: files.toolchain,
         profiles: files.profiles,
+        patched: files.patched,
         cargo_config,
         selection,
         root,
@@ -255,6 +274,7 @@ struct RootFiles {
     locked_crates: Vec<String>,
     toolchain: Option<Toolchain>,
     profiles: Vec<Profile>,
+    patched: Vec<String>,
 }
 
 /// A `[profile.NAME]` of the root manifest, as far as stripping goes.
@@ -266,14 +286,15 @@ pub struct Profile {
     pub inherits: Option<String>,
 }
 
-/// The root manifest's profiles (cargo metadata does not report them).
-fn profiles(project: &Folder) -> Result<Vec<Profile>> {
+/// What the root manifest says that cargo metadata does not report: its
+/// profiles, and the folders `[patch]` and `[replace]` point at.
+fn root_manifest(project: &Folder) -> Result<(Vec<Profile>, Vec<String>)> {
     let Some(text) = project.read_optional("Cargo.toml")? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     // cargo metadata has parsed it already: a failure here is no news.
     let table: toml::Table = toml::from_str(&text).unwrap_or_default();
-    let mut out: Vec<Profile> = table
+    let mut profiles: Vec<Profile> = table
         .get("profile")
         .and_then(|p| p.as_table())
         .into_iter()
@@ -284,8 +305,23 @@ fn profiles(project: &Folder) -> Result<Vec<Profile>> {
             inherits: p.get("inherits").and_then(|i| i.as_str()).map(String::from),
         })
         .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    let patches = table
+        .get("patch")
+        .and_then(|p| p.as_table())
+        .into_iter()
+        .flat_map(|sources| sources.values())
+        .chain(table.get("replace"))
+        .filter_map(|entries| entries.as_table())
+        .flat_map(|entries| entries.values());
+    let mut patched: Vec<String> = patches
+        .filter_map(|dep| dep.get("path").and_then(|p| p.as_str()))
+        .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
+        .filter(|p| !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|c| c == ".."))
+        .collect();
+    patched.sort();
+    patched.dedup();
+    Ok((profiles, patched))
 }
 
 /// Reads Cargo.lock and the toolchain file at the root.
@@ -301,11 +337,13 @@ fn root_files(root: &Path) -> Result<RootFiles> {
         })?,
         None => Vec::new(),
     };
+    let (profiles, patched) = root_manifest(&project)?;
     Ok(RootFiles {
         lockfile: lockfile.is_some(),
         locked_crates,
         toolchain: toolchain(&project)?,
-        profiles: profiles(&project)?,
+        profiles,
+        patched,
     })
 }
 
@@ -379,6 +417,7 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
     }
     path_deps.sort();
 
+    let targets = target_files(p, root, &manifest)?;
     let package = RustPackage {
         name: p.name.to_string(),
         version: p.version.to_string(),
@@ -392,6 +431,7 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
             .targets
             .iter()
             .any(|t| t.kind.contains(&TargetKind::CustomBuild)),
+        targets,
         path_deps,
         default_run: p.default_run.clone(),
         rust_version: p.rust_version.as_ref().map(|v| RustVersion {
@@ -402,6 +442,98 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
         settings,
     };
     Ok((package, config))
+}
+
+/// The root file of each target cargo needs to load the package: every
+/// library, binary and build script, and the examples, tests and benches
+/// the manifest declares (`[[test]]`, …). Discovered ones are left out: a
+/// missing file is then a target cargo does not find, not an error, and a
+/// new test does not make the Dockerfile stale. Relative to the root; a
+/// file outside it could not be in the build context.
+fn target_files(p: &Package, root: &Path, manifest: &str) -> Result<Vec<TargetFile>> {
+    const DECLARABLE: [(TargetKind, &str); 3] = [
+        (TargetKind::Example, "example"),
+        (TargetKind::Test, "test"),
+        (TargetKind::Bench, "bench"),
+    ];
+    let declarable = |t: &cargo_metadata::Target| {
+        DECLARABLE
+            .iter()
+            .find(|(kind, _)| t.kind.contains(kind))
+            .map(|(_, key)| *key)
+    };
+    // Read only when the package has such targets (most have tests).
+    let declared: Vec<(String, String)> = if p.targets.iter().any(|t| declarable(t).is_some()) {
+        declared_targets(p.manifest_path.as_std_path())
+    } else {
+        Vec::new()
+    };
+    let mut files = Vec::new();
+    for t in &p.targets {
+        if let Some(key) = declarable(t) {
+            if !declared.iter().any(|(k, n)| k == key && *n == t.name) {
+                continue;
+            }
+        }
+        let Some(path) = relative_slash(t.src_path.as_std_path(), root) else {
+            return Err(fail(
+                format!(
+                    "{manifest}: target `{}` is built from {}, outside the workspace root {}, so a container build cannot see it",
+                    t.name,
+                    t.src_path,
+                    root.display()
+                ),
+                "move the file inside the workspace",
+            ));
+        };
+        grammar::no_control(&path).map_err(|rule| {
+            fail(
+                format!(
+                    "{manifest}: target `{}` is built from {path:?}: {rule}",
+                    t.name
+                ),
+                "rename the file",
+            )
+        })?;
+        let main = t.kind.iter().any(|k| {
+            matches!(
+                k,
+                TargetKind::Bin
+                    | TargetKind::Example
+                    | TargetKind::Test
+                    | TargetKind::Bench
+                    | TargetKind::CustomBuild
+            )
+        });
+        files.push(TargetFile { path, main });
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// The `[[example]]`, `[[test]]` and `[[bench]]` names a manifest declares,
+/// as (key, name). A manifest cargo accepted is TOML; anything unreadable
+/// declares nothing.
+fn declared_targets(manifest: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return Vec::new();
+    };
+    let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+        return Vec::new();
+    };
+    ["example", "test", "bench"]
+        .iter()
+        .flat_map(|key| {
+            table
+                .get(*key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
+                .map(|name| (key.to_string(), name.to_string()))
+        })
+        .collect()
 }
 
 /// Refuses a package, binary or required feature whose name would not pass

@@ -19,6 +19,7 @@ pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
             d.cargo.artifact_dir(),
             &d.version,
             rust.map(|r| (&r.toolchain_file, &r.build_scripts, &r.target_cache_id)),
+            rust.map(|r| (r.cache, &r.plan)),
         )),
         summary: build_summary(d),
     }
@@ -53,6 +54,10 @@ fn build_summary(d: &Decisions) -> String {
     if !c.strip_debuginfo {
         parts.push("debug info kept".into());
     }
+    parts.push(match d.cache {
+        super::dependencies::Cache::Layers => "dependencies in a layer of their own".into(),
+        super::dependencies::Cache::Mounts => "dependencies in a cache mount".into(),
+    });
     parts.join(", ")
 }
 

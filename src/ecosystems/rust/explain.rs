@@ -109,6 +109,14 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
     } else {
         "strip: left to the profile (it sets `strip`, or strip = false)".to_string()
     });
+    out.push(match ctx.rust.as_ref().and_then(|r| r.plan.as_ref()) {
+        Some(plan) => format!(
+            "cache: layers: the dependencies compile in a layer of their own from a plan of {} copied files and {} stand-ins, which registry and GitHub Actions caches keep; cache = \"mounts\" uses cache mounts instead",
+            plan.copy.len(),
+            plan.libs.len() + plan.mains.len()
+        ),
+        None => "cache: mounts: the target folder is a cache mount, which only a persistent builder keeps (no cache export carries it); cache = \"layers\" (the default) survives a fresh runner".into(),
+    });
     let listed = project
         .locked_crates
         .iter()

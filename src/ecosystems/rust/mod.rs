@@ -4,6 +4,7 @@
 pub mod cargo;
 pub mod cargo_config;
 pub mod config;
+pub mod dependencies;
 pub mod detect;
 pub mod drift;
 pub mod explain;

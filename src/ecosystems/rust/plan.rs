@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::cargo::CargoBuild;
 use super::config::{ROOT_TABLE, Selection};
+use super::dependencies::{self, Cache};
 use super::detect::{Bin, RustPackage, RustProject};
 use super::native::{self, Linkage, NativeUse};
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, NativeDep, RustBuild};
@@ -36,6 +37,8 @@ pub struct Decisions {
     /// The builder's Rust, and why that one.
     pub version: String,
     pub version_source: String,
+    /// Where the compiled dependencies are kept.
+    pub cache: Cache,
 }
 
 /// Plans the Dockerfile for a Rust project; with `explain`, the `--explain`
@@ -102,6 +105,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
     }
 
     let cargo = cargo_build(project, opts, &selected, static_build);
+    let cache = Cache::from_setting(opts.cache.as_deref());
     let init = selected.iter().any(|s| s.package.settings.init);
     let configured = project
         .cargo_config
@@ -188,6 +192,9 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
                 .collect(),
             toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
             probe,
+            cache: cache.name(),
+            plan: (cache == Cache::Layers)
+                .then(|| dependencies::plan(project, common::free_stage("plan", &stages))),
         }),
         python: None,
         binaries,
@@ -211,6 +218,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         apt,
         version,
         version_source,
+        cache,
     };
     let planned = Planned {
         explanation: if explain {
@@ -713,7 +721,7 @@ fn rust_version(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecosystems::rust::detect::Toolchain;
+    use crate::ecosystems::rust::detect::{TargetFile, Toolchain};
     use crate::ecosystems::rust::graph::BuildGraph;
     use crate::settings::Settings;
 
@@ -734,11 +742,88 @@ mod tests {
                 })
                 .collect(),
             build_script: false,
+            targets: bins
+                .iter()
+                .map(|b| TargetFile {
+                    path: format!("src/bin/{b}.rs"),
+                    main: true,
+                })
+                .collect(),
             path_deps: vec![],
             default_run: None,
             rust_version: None,
             settings: Settings::default(),
         }
+    }
+
+    #[test]
+    fn the_dependency_plan_stands_in_for_members_and_copies_the_rest() {
+        let mut api = pkg("api", &["api"]);
+        api.dir = "crates/api".into();
+        api.manifest = "crates/api/Cargo.toml".into();
+        api.targets = vec![
+            TargetFile {
+                path: "crates/api/build.rs".into(),
+                main: true,
+            },
+            TargetFile {
+                path: "crates/api/src/main.rs".into(),
+                main: true,
+            },
+        ];
+        api.path_deps = vec!["crates/macros".into(), "third_party/fork".into()];
+        let mut macros = pkg("macros", &[]);
+        macros.dir = "crates/macros".into();
+        macros.manifest = "crates/macros/Cargo.toml".into();
+        macros.targets = vec![TargetFile {
+            path: "crates/macros/src/lib.rs".into(),
+            main: false,
+        }];
+        let mut patched = pkg("patched", &[]);
+        patched.dir = "patches/patched".into();
+        patched.manifest = "patches/patched/Cargo.toml".into();
+        patched.targets = vec![TargetFile {
+            path: "patches/patched/src/lib.rs".into(),
+            main: false,
+        }];
+        let mut p = project(vec![api, macros, patched], None);
+        p.patched = vec!["patches/patched".into()];
+        p.cargo_config.file = Some(".cargo/config.toml".into());
+        p.cargo_config.vendored = Some("vendor".into());
+        let planned = plan(&p, &Selection::default(), false).unwrap();
+        let rust = planned.context.rust.unwrap();
+        assert_eq!(rust.cache, "layers");
+        let deps = rust.plan.unwrap();
+        assert_eq!(deps.stage, "plan");
+        assert_eq!(
+            deps.copy,
+            [
+                ".cargo/config.toml",
+                "Cargo.lock",
+                "Cargo.toml",
+                "crates/api/Cargo.toml",
+                "crates/macros/Cargo.toml",
+                "patches/patched",
+                "third_party/fork",
+                "vendor"
+            ],
+            "manifests, and whole: what [patch] names, path dependencies that are not members, vendored crates"
+        );
+        assert_eq!(deps.libs, ["crates/macros/src/lib.rs"]);
+        assert_eq!(
+            deps.mains,
+            ["crates/api/build.rs", "crates/api/src/main.rs"]
+        );
+        assert_eq!(
+            deps.dirs,
+            ["crates/api", "crates/api/src", "crates/macros/src"]
+        );
+        let mounts = Selection {
+            cache: Some("mounts".into()),
+            ..Default::default()
+        };
+        let rust = plan(&p, &mounts, false).unwrap().context.rust.unwrap();
+        assert_eq!((rust.cache, rust.plan.is_none()), ("mounts", true));
     }
 
     fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
@@ -755,6 +840,7 @@ mod tests {
             },
             toolchain: None,
             profiles: vec![],
+            patched: vec![],
             cargo_config: Default::default(),
             selection: Default::default(),
         }
