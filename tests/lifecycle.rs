@@ -670,3 +670,35 @@ fn a_rule_that_hides_the_lockfile_stops_init() {
     ok(&f.run(&["init", "--force"]));
     check(&f, 0);
 }
+
+#[test]
+fn the_dependency_plan_follows_declared_targets_not_discovered_ones() {
+    let f = initialised("layered-workspace");
+    let dockerfile = f.read("Dockerfile");
+    assert!(dockerfile.contains(" AS plan\n"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("tee api/build.rs api/src/main.rs > /dev/null"),
+        "the build script and the binary get a main: {dockerfile}"
+    );
+    // A discovered test needs no stand-in: the plan, and the file, stay.
+    std::fs::create_dir_all(f.path("api/tests")).unwrap();
+    f.write("api/tests/it.rs", "#[test]\nfn works() {}\n");
+    check(&f, 0);
+    // A declared one does: cargo would not load the manifest without it.
+    edit(
+        &f,
+        "api/Cargo.toml",
+        "[dependencies]",
+        "[[bench]]\nname = \"speed\"\nharness = false\n\n[dependencies]",
+    );
+    std::fs::create_dir_all(f.path("api/benches")).unwrap();
+    f.write("api/benches/speed.rs", "fn main() {}\n");
+    let report = check(&f, 1);
+    assert!(
+        report.contains("the build changed")
+            && report.contains("+ && echo 'fn main() {}' | tee api/benches/speed.rs"),
+        "{report}"
+    );
+    ok(&f.run(&["init"]));
+    check(&f, 0);
+}
