@@ -39,6 +39,9 @@ pub enum Command {
     /// Build the images with the container engine found on PATH, then report
     /// each one's size, base, binary, user and entrypoint.
     Build(BuildArgs),
+    /// Ask the registries again for every pinned base image's digest and
+    /// rewrite the pins (only the pins), one line per image: old → new.
+    Update(ProjectArgs),
 }
 
 /// Options of `build`.
@@ -147,6 +150,17 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "NAME", value_parser = dockerfile_name)]
     pub file: Option<String>,
 
+    /// Pin every base image by digest (`image:tag@sha256:…`, the
+    /// multi-platform index's), asked of its registry. Config key: `pin`.
+    #[arg(long)]
+    pub pin: bool,
+
+    /// Take the base images from this registry, keeping their paths
+    /// (`<mirror>/distroless/cc-debian13`, `<mirror>/library/rust`).
+    /// Config key: `mirror`.
+    #[arg(long, value_name = "HOST[/PATH]", value_parser = mirror)]
+    pub mirror: Option<String>,
+
     /// Print what was detected and why each image, package and library was
     /// chosen (to standard error).
     #[arg(long)]
@@ -166,6 +180,8 @@ impl ProjectArgs {
             profile: self.profile.clone(),
             compose: self.compose.then_some(true),
             file: self.file.clone(),
+            pin: self.pin.then_some(true),
+            mirror: self.mirror.clone(),
             ..Selection::default()
         }
     }
@@ -177,6 +193,7 @@ impl ProjectArgs {
             manifest_path: self.manifest_path.clone(),
             rust: self.rust_flags(),
             explain: self.explain,
+            resolve: crate::bases::Resolve::Never,
         }
     }
 }
@@ -281,6 +298,10 @@ fn dockerfile_name(value: &str) -> Result<String, String> {
 
 fn image_reference(value: &str) -> Result<String, String> {
     grammar_value(crate::grammar::image_reference)(value)
+}
+
+fn mirror(value: &str) -> Result<String, String> {
+    grammar_value(crate::registry::check_mirror)(value)
 }
 
 fn cache_spec(value: &str) -> Result<String, String> {

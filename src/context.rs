@@ -79,8 +79,10 @@ impl Generator {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Builder {
-    /// e.g. `rust:1.95-slim-trixie`.
+    /// e.g. `rust:1.95-slim-trixie` (behind the `mirror`, when set).
     pub image: String,
+    /// What `FROM` names: the image, with `@sha256:…` when pinned.
+    pub from: String,
     /// The stage name, `builder` unless a binary is called that.
     pub stage: String,
     /// Where the build context is copied.
@@ -104,8 +106,13 @@ pub struct AptPackage {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Runtime {
-    /// e.g. `gcr.io/distroless/cc-debian13:nonroot`.
+    /// e.g. `gcr.io/distroless/cc-debian13:nonroot` (behind the `mirror`,
+    /// when set).
     pub image: String,
+    /// What `FROM` names: the image, with `@sha256:…` when pinned.
+    pub from: String,
+    /// The pinned digest (the multi-platform index's), or null.
+    pub digest: Option<String>,
     /// The distroless family, e.g. `cc`.
     pub family: &'static str,
     /// e.g. `debian13`.

@@ -5,6 +5,7 @@
 //! [`context`] → [`render`] → [`write`], driven by [`pipeline`]; the
 //! [`commands`] only present what comes back.
 
+pub mod bases;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod images;
 pub mod layers;
 pub mod layout;
 pub mod pipeline;
+pub mod registry;
 pub mod render;
 pub mod reproducible;
 pub mod secrets;

@@ -23,6 +23,8 @@ pub struct Request {
     pub rust: Selection,
     /// Whether to explain the plan (`--explain`).
     pub explain: bool,
+    /// Which base-image digests to ask registries for.
+    pub resolve: crate::bases::Resolve,
 }
 
 /// Whether a run may skip rendering.
@@ -39,6 +41,8 @@ pub enum Render {
 
 /// What a run would write, before anything touches the disk.
 pub struct Generated {
+    /// Each base image's pin, before and after (empty unless `pin`).
+    pub pins: Vec<crate::bases::Pin>,
     pub root: PathBuf,
     pub planned: Planned,
     /// Warnings about template overrides (unknown files, old paths).
@@ -69,6 +73,15 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let detected = detect(req)?;
     let root = detected.root().to_path_buf();
     let mut planned = detected.plan(&req.rust, req.explain)?;
+    let recorded = crate::bases::recorded(&root, &planned.context.dockerfile)?;
+    let sourcing = planned.bases.clone();
+    let pins = crate::bases::apply(&mut planned.context, &sourcing, &recorded, req.resolve)?;
+    for p in pins.iter().filter(|p| p.new.is_none()) {
+        planned.warnings.push(format!(
+            "`pin` is on, but {} has no digest recorded yet: `cargo distroless init` asks its registry for one",
+            p.image
+        ));
+    }
     let ignore_name = GeneratedFile::Dockerignore.name_beside(&planned.context.dockerfile);
     planned.context.dockerignore_project = crate::ignorefile::project_rules(&root, &ignore_name)?;
     let overrides = Overrides::read(&root)?;
@@ -118,6 +131,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         crate::ignorefile::check_reads(&ignore.name, &ignore.content, &planned.reads)?;
     }
     Ok(Generated {
+        pins,
         root,
         template_warnings: overrides.warnings.clone(),
         planned,

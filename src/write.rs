@@ -70,7 +70,38 @@ fn rendered_part(text: &str) -> &str {
 /// across releases and platforms. Not a seal: anyone can recompute it, so
 /// nothing is trusted for it; `check` always renders and compares.
 fn digest(text: &str) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+    format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(without_pins(text).as_bytes())
+    )
+}
+
+/// The text with the digests of its `FROM` lines left out: a pin moved by
+/// `update`, or by a tool that bumps base-image digests, is not an edit.
+fn without_pins(text: &str) -> Cow<'_, str> {
+    let pinned = |line: &str| {
+        line.trim_start()
+            .get(..5)
+            .is_some_and(|w| w.eq_ignore_ascii_case("FROM "))
+            && line.contains("@sha256:")
+    };
+    if !text.lines().any(pinned) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.find("@sha256:").filter(|_| pinned(line)) {
+            Some(at) => {
+                let end = line[at + 8..]
+                    .find(|c: char| !c.is_ascii_hexdigit())
+                    .map_or(line.len(), |n| at + 8 + n);
+                out.push_str(&line[..at]);
+                out.push_str(&line[end..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Who a file on disk belongs to.

@@ -605,3 +605,39 @@ fn build_cache_flags_are_checked() {
         );
     }
 }
+
+#[test]
+fn pinning_without_the_registry_writes_nothing() {
+    let f = fixture("one-bin");
+    // Nothing listens on port 1 of loopback: as good as no network.
+    let out = f.run(&["init", "--pin", "--mirror", "127.0.0.1:1"]);
+    let text = error(&out);
+    assert!(
+        text.contains("cannot reach 127.0.0.1:1 to pin 127.0.0.1:1/library/rust:")
+            && text.contains("run it with network access (nothing was written)"),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists() && !f.path(".dockerignore").exists());
+    for (flag, value) in [
+        ("--mirror", "https://registry.example"),
+        ("--mirror", "r.example/"),
+    ] {
+        let out = f.run(&["init", flag, value]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            common::stderr(&out).contains("a mirror is a registry host"),
+            "{value}"
+        );
+    }
+    // Without `pin`, a mirror needs no network: it is a rewrite of names.
+    ok(&f.run(&["init", "--mirror", "registry.internal/dl"]));
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains("FROM registry.internal/dl/library/rust:1.95"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("FROM registry.internal/dl/distroless/cc-debian13:nonroot AS hello"),
+        "{dockerfile}"
+    );
+}

@@ -14,7 +14,11 @@ use crate::write::{self, Action, Ownership};
 const SHOWN: usize = 8;
 
 pub fn run(args: &InitArgs) -> Result<Status> {
-    let generated = pipeline::generate(&args.project.request(), Render::UnlessCached)?;
+    let request = pipeline::Request {
+        resolve: crate::bases::Resolve::Missing,
+        ..args.project.request()
+    };
+    let generated = pipeline::generate(&request, Render::UnlessCached)?;
     report_plan(&generated);
     for w in pipeline::exposed_secrets(&generated) {
         crate::error::warn(&w);

@@ -6,6 +6,7 @@ mod check;
 mod eject;
 mod init;
 mod templates;
+mod update;
 
 use std::path::Path;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Eject(args) => eject::run(&args),
         Command::Templates(args) => templates::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Update(args) => update::run(&args),
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Planned {
     /// Files the build reads from the context (manifests, lockfiles),
     /// relative to the root: no `.dockerignore` rule may leave one out.
     pub reads: Vec<String>,
+    /// Where the base images come from: `mirror` and `pin`.
+    pub bases: crate::bases::Sourcing,
 }
 
 /// The build, typed by its ecosystem, as `check` sees it.
@@ -106,8 +108,11 @@ pub fn runtime(
     distro: &'static images::Distro,
     variant: Variant,
 ) -> Runtime {
+    let image = images::runtime_image(family, distro, variant);
     Runtime {
-        image: images::runtime_image(family, distro, variant),
+        from: image.clone(),
+        digest: None,
+        image,
         family: family.name,
         distro: distro.id,
         user: format!("{NONROOT_UID}:{NONROOT_UID}"),

@@ -91,6 +91,8 @@ pub struct PythonProject {
     pub build_commands: Option<Vec<Vec<String>>>,
     /// A Django project: what its settings say.
     pub django: Option<super::django::Django>,
+    /// Where the base images come from (`mirror`, `pin`), checked.
+    pub bases: crate::bases::Sourcing,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
     /// The uv workspace member this is, built from the workspace root.
@@ -192,6 +194,10 @@ pub struct PyConfig {
     pub writable: Option<Vec<String>>,
     /// Commands run in the builder after the install, exec form.
     pub build_commands: Option<Vec<Vec<String>>>,
+    /// Pin the base images by digest.
+    pub pin: Option<bool>,
+    /// The registry that mirrors the base images.
+    pub mirror: Option<String>,
 }
 
 impl OwnKeys for PyConfig {
@@ -204,6 +210,8 @@ impl OwnKeys for PyConfig {
         "exclude",
         "writable",
         "build-commands",
+        "pin",
+        "mirror",
     ];
 }
 
@@ -555,6 +563,21 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable.sort();
         writable.dedup();
     }
+    let mut bases = crate::bases::Sourcing::default();
+    if let Some(c) = &config {
+        if let Some(m) = &c.own.mirror {
+            crate::registry::check_mirror(m).map_err(|why| {
+                fail(
+                    format!("invalid `mirror` {m:?} in {}: {why}", c.origin),
+                    "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",
+                )
+            })?;
+        }
+        bases = crate::bases::Sourcing {
+            mirror: c.own.mirror.clone(),
+            pin: c.own.pin.unwrap_or(false),
+        };
+    }
     let build_commands = match &config {
         Some(c) => c
             .own
@@ -613,6 +636,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable,
         build_commands,
         django,
+        bases,
         config_origin,
         uv_member: None,
     })

@@ -225,13 +225,15 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             .filter(|a| a.ends_with(".py"))
             .map(String::from),
     );
+    let builder_image = images::debian_slim(distro);
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
         ecosystem: "python",
         project: crate::grammar::image_repository(&project.name),
         builder: Builder {
-            image: images::debian_slim(distro),
+            from: builder_image.clone(),
+            image: builder_image,
             stage: "builder".into(),
             workdir: APP_DIR,
             out_dir: OUT_DIR,
@@ -280,6 +282,10 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     Ok(Planned {
         build: super::drift::build_facet(project, &context),
         reads,
+        bases: crate::bases::Sourcing {
+            mirror: flags.mirror.clone().or(project.bases.mirror.clone()),
+            pin: flags.pin.unwrap_or(project.bases.pin),
+        },
         explanation,
         context,
         warnings,
@@ -760,6 +766,7 @@ mod tests {
             writable: vec![],
             build_commands: None,
             django: None,
+            bases: Default::default(),
             config_origin: "[tool.distroless] of pyproject.toml".into(),
             uv_member: None,
         }

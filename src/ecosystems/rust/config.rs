@@ -31,6 +31,8 @@ pub struct RustConfig {
     pub file: Option<String>,
     pub strip: Option<bool>,
     pub cache: Option<String>,
+    pub pin: Option<bool>,
+    pub mirror: Option<String>,
 }
 
 impl RustConfig {
@@ -65,6 +67,14 @@ impl RustConfig {
                 "cache = \"layers\" (the default) keeps the compiled dependencies in an image layer, which registry and GitHub caches keep; \"mounts\" keeps them in a cache mount of a persistent builder",
             ));
         }
+        if let Some(m) = &self.mirror {
+            crate::registry::check_mirror(m).map_err(|why| {
+                fail(
+                    format!("invalid `mirror` {m:?} in {origin}: {why}"),
+                    "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",
+                )
+            })?;
+        }
         if let Some(p) = &self.profile {
             grammar::cargo_profile(p).map_err(|why| {
                 fail(
@@ -94,6 +104,8 @@ impl OwnKeys for RustConfig {
         "file",
         "strip",
         "cache",
+        "pin",
+        "mirror",
     ];
 }
 
@@ -163,6 +175,10 @@ pub struct Selection {
     pub strip: Option<bool>,
     /// Where compiled dependencies are kept: `layers` or `mounts`.
     pub cache: Option<String>,
+    /// Pin every base image by digest. Not Rust's alone: Python takes it too.
+    pub pin: Option<bool>,
+    /// The registry that mirrors the base images. Python takes it too.
+    pub mirror: Option<String>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -183,6 +199,8 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (Some("--file"), "file"),
     (None, "strip"),
     (None, "cache"),
+    (Some("--pin"), "pin"),
+    (Some("--mirror"), "mirror"),
 ];
 
 impl Selection {
@@ -212,11 +230,13 @@ impl Selection {
             file: pick(w, r, |c| &c.file),
             strip: pick(w, r, |c| &c.strip),
             cache: pick(w, r, |c| &c.cache),
+            pin: pick(w, r, |c| &c.pin),
+            mirror: pick(w, r, |c| &c.mirror),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 15] {
+    fn made(&self) -> [bool; 17] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -233,6 +253,8 @@ impl Selection {
             self.file.is_some(),
             self.strip.is_some(),
             self.cache.is_some(),
+            self.pin.is_some(),
+            self.mirror.is_some(),
         ]
     }
 
@@ -267,6 +289,8 @@ impl Selection {
             file: self.file.clone().or(recorded.file.clone()),
             strip: self.strip.or(recorded.strip),
             cache: self.cache.clone().or(recorded.cache.clone()),
+            pin: self.pin.or(recorded.pin),
+            mirror: self.mirror.clone().or(recorded.mirror.clone()),
         }
     }
 }

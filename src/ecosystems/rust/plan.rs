@@ -161,13 +161,15 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         });
     }
 
+    let builder_image = images::rust_builder(&version, distro, true);
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
         ecosystem: "rust",
         project: project_name.clone(),
         builder: Builder {
-            image: images::rust_builder(&version, distro, true),
+            from: builder_image.clone(),
+            image: builder_image,
             stage: common::builder_stage(&stages),
             workdir: BUILD_DIR,
             out_dir: OUT_DIR,
@@ -228,6 +230,10 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         },
         build: super::drift::build_facet(&decisions, &context),
         reads: reads(project),
+        bases: crate::bases::Sourcing {
+            mirror: opts.mirror.clone(),
+            pin: opts.pin.unwrap_or(false),
+        },
         context,
         warnings,
     };

@@ -1,0 +1,325 @@
+//! Pinned base images behind a mirror, for real: the loopback registry
+//! (`../shared/registry/start`) holds every stand-in, a copy under a path of
+//! the test's own stands for a mirror whose tag moves, and a second registry
+//! that asks for credentials stands for a private one.
+//!
+//! Needs the Docker engine and the registry on 127.0.0.1:5000 (`.ci/run`
+//! starts both); ignored unless asked for.
+
+mod common;
+
+use std::process::{Child, Command, Output};
+
+use common::{Fixture, fixture, ok, stderr, stdout};
+
+const REGISTRY: &str = "127.0.0.1:5000";
+
+fn engine() {
+    assert!(
+        std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1"),
+        "these tests need the Docker engine and the registry: ../shared/docker/start-engine, ../shared/stand-in-images/build and ../shared/registry/start, then CARGO_DISTROLESS_E2E=1 (.ci/run does all of it)"
+    );
+    let up = Command::new("docker")
+        .args([
+            "buildx",
+            "imagetools",
+            "inspect",
+            &format!("{REGISTRY}/distroless/cc-debian13:nonroot"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "the registry on {REGISTRY} does not answer: {}",
+        stderr(&up)
+    );
+}
+
+fn docker(args: &[&str], config: Option<&std::path::Path>) -> Output {
+    let mut cmd = Command::new("docker");
+    if let Some(c) = config {
+        cmd.env("DOCKER_CONFIG", c);
+    }
+    cmd.args(args).output().expect("docker runs")
+}
+
+/// Copies an image (index, manifests, blobs) to another name.
+fn copy(from: &str, to: &str, config: Option<&std::path::Path>) {
+    let out = docker(&["buildx", "imagetools", "create", "-t", to, from], config);
+    assert!(
+        out.status.success(),
+        "copy {from} to {to}: {}",
+        stderr(&out)
+    );
+}
+
+/// The digest a tag points at, as buildx reads it.
+fn digest(image: &str, config: Option<&std::path::Path>) -> String {
+    let out = docker(
+        &[
+            "buildx",
+            "imagetools",
+            "inspect",
+            image,
+            "--format",
+            "{{json .Manifest}}",
+        ],
+        config,
+    );
+    assert!(out.status.success(), "{image}: {}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["digest"].as_str().unwrap().to_string()
+}
+
+fn nonce() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn pinned(f: &Fixture, mirror: &str) {
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "[package.metadata.distroless]\n",
+            &format!("[package.metadata.distroless]\npin = true\nmirror = \"{mirror}\"\n"),
+        ),
+    );
+}
+
+fn check(f: &Fixture) -> i32 {
+    f.run(&["check"]).status.code().unwrap()
+}
+
+/// A mirror holding the base images under a path: `init` pins every `FROM`
+/// to the index digest the mirror has, the image builds from it and serves,
+/// labelled with its base. When the tag moves, `check` stays offline and at
+/// exit 0; `update` moves the pin, printing old → new, and changes nothing
+/// else.
+#[test]
+#[ignore = "needs the Docker engine and the loopback registry: .ci/run, or CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn pinned_bases_build_from_a_mirror_and_update_follows_the_tag() {
+    engine();
+    let mirror = format!("{REGISTRY}/cargo-distroless-e2e/mirror-{}", nonce());
+    let rust = "library/rust:1.95-slim-trixie";
+    let cc = "distroless/cc-debian13:nonroot";
+    for image in [rust, cc] {
+        copy(
+            &format!("{REGISTRY}/{image}"),
+            &format!("{mirror}/{image}"),
+            None,
+        );
+    }
+    let f = fixture("one-bin");
+    pinned(&f, &mirror);
+    ok(&f.run(&["init"]));
+    let first = f.read("Dockerfile");
+    let cc_digest = digest(&format!("{mirror}/{cc}"), None);
+    let rust_digest = digest(&format!("{mirror}/{rust}"), None);
+    assert!(
+        first.contains(&format!("FROM {mirror}/{rust}@{rust_digest} AS builder")),
+        "{first}"
+    );
+    assert!(
+        first.contains(&format!("FROM {mirror}/{cc}@{cc_digest} AS hello")),
+        "{first}"
+    );
+    assert!(
+        first.contains(&format!(
+            "org.opencontainers.image.base.digest=\"{cc_digest}\""
+        )),
+        "{first}"
+    );
+    assert_eq!(check(&f), 0);
+
+    let tag = "cargo-distroless-e2e/pinned:1";
+    let out = docker(
+        &[
+            "build",
+            "--network",
+            "host",
+            "-q",
+            "-t",
+            tag,
+            &f.dir.to_string_lossy(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labels = docker(
+        &[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Labels}}",
+            tag,
+        ],
+        None,
+    );
+    let labels: serde_json::Value = serde_json::from_slice(&labels.stdout).unwrap();
+    assert_eq!(
+        labels["org.opencontainers.image.base.name"],
+        format!("{mirror}/{cc}")
+    );
+    assert_eq!(labels["org.opencontainers.image.base.digest"], cc_digest);
+    let run = docker(
+        &["run", "-d", "--network", "host", "-e", "PORT=18630", tag],
+        None,
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let id = stdout(&run).trim().to_string();
+    let body = common::http_get(18630, "/");
+    let _ = docker(&["rm", "-f", &id], None);
+    assert!(body.unwrap_or_default().contains("hello: hello"));
+
+    // The tag moves; check reads only the file, so the pin holds.
+    copy(
+        &format!("{REGISTRY}/distroless/base-debian13:nonroot"),
+        &format!("{mirror}/{cc}"),
+        None,
+    );
+    let moved = digest(&format!("{mirror}/{cc}"), None);
+    assert_ne!(moved, cc_digest);
+    assert_eq!(check(&f), 0, "check stays offline until update");
+    let out = f.run(&["update"]);
+    ok(&out);
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!("{mirror}/{cc}: {cc_digest} → {moved}")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{mirror}/{rust}: {rust_digest} (unchanged)")),
+        "{said}"
+    );
+    let second = f.read("Dockerfile");
+    let changed: Vec<(&str, &str)> = first
+        .lines()
+        .zip(second.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(
+        changed.iter().all(
+            |(a, b)| a.replace(&cc_digest, &moved) == *b || a.starts_with("# cargo-distroless")
+        ),
+        "only the pins change: {changed:#?}"
+    );
+    assert_eq!(check(&f), 0);
+}
+
+/// A registry process of the test's own, stopped when dropped (its
+/// storage with it).
+struct Registry {
+    child: Child,
+    _storage: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Distribution on `port` with basic auth: user `pinner`, password `pinpass`.
+fn private_registry(port: u16) -> Registry {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("htpasswd"),
+        "pinner:$2b$12$v4joHg6748QG5rUvRttUfO4GywuFy4JE.RINC/jFM71nvtlrDN0.i\n",
+    )
+    .unwrap();
+    let config = format!(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: 127.0.0.1:{port}\nauth:\n  htpasswd:\n    realm: private\n    path: {root}/htpasswd\n",
+        root = dir.path().display()
+    );
+    std::fs::write(dir.path().join("config.yml"), config).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.path().join("config.yml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect(
+            "docker-registry (Debian's Distribution, which ../shared/registry/start installs) runs",
+        );
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Registry {
+        child,
+        _storage: dir,
+    }
+}
+
+/// A registry that asks for credentials: without them `--pin` stops,
+/// saying how to log in, and writes nothing; with the Docker config's
+/// credentials it pins.
+#[test]
+#[ignore = "needs the Docker engine and the loopback registry: .ci/run, or CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_registry_that_asks_for_credentials_gets_the_docker_configs() {
+    engine();
+    let port = 5041;
+    let _registry = private_registry(port);
+    let private = format!("127.0.0.1:{port}");
+    let logged_in = tempfile::tempdir().unwrap();
+    let login = Command::new("docker")
+        .env("DOCKER_CONFIG", logged_in.path())
+        .args(["login", &private, "-u", "pinner", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"pinpass")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+    // Small stand-ins under the base images' names: a pin reads manifests only.
+    for image in [
+        "library/rust:1.95-slim-trixie",
+        "distroless/cc-debian13:nonroot",
+    ] {
+        copy(
+            &format!("{REGISTRY}/distroless/static-debian13:nonroot"),
+            &format!("{private}/{image}"),
+            Some(logged_in.path()),
+        );
+    }
+    let f = fixture("one-bin");
+    let nobody = tempfile::tempdir().unwrap();
+    let out = f.run_with(
+        &["init", "--pin", "--mirror", &private],
+        &[("DOCKER_CONFIG", &nobody.path().to_string_lossy())],
+    );
+    let text = common::error(&out);
+    assert!(
+        text.contains(&format!("{private} asks for credentials"))
+            && text.contains(&format!("docker login {private}")),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists(), "nothing is written");
+    let out = f.run_with(
+        &["init", "--pin", "--mirror", &private],
+        &[("DOCKER_CONFIG", &logged_in.path().to_string_lossy())],
+    );
+    ok(&out);
+    let expected = digest(
+        &format!("{private}/distroless/cc-debian13:nonroot"),
+        Some(logged_in.path()),
+    );
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains(&format!(
+            "FROM {private}/distroless/cc-debian13:nonroot@{expected} AS hello"
+        )),
+        "{dockerfile}"
+    );
+}
