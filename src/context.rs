@@ -157,6 +157,10 @@ pub struct RustBuild {
     /// Whether the builder builds the health probe, some image having a
     /// `healthcheck`.
     pub probe: bool,
+    /// The cargo-auditable version the builder installs to embed each
+    /// binary's crate list (scanners read it), or null (`auditable =
+    /// false`, or a vendored build, which runs offline).
+    pub auditable: Option<&'static str>,
     /// Where the compiled dependencies are kept (the `cache` setting):
     /// `layers`, an image layer built from the dependency plan, which every
     /// cache export keeps; or `mounts`, a cache mount of the target folder,

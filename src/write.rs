@@ -350,6 +350,22 @@ pub fn write_own(root: &Path, rel: &Path, content: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_moved_pin_is_not_an_edit() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let text = stamp(
+            &format!("FROM gcr.io/distroless/cc-debian13:nonroot@sha256:{a} AS api\nUSER 65532\n"),
+            "x",
+        );
+        let bumped = text.replace(&a, &b);
+        assert_eq!(ownership(&bumped), Ownership::Generated);
+        // Anywhere else, a digest is text like any other.
+        let edited = text.replace("USER 65532", &format!("USER 65532 # sha256:{b}"));
+        assert_eq!(ownership(&edited), Ownership::Edited);
+        let label = stamp(&format!("LABEL d=\"sha256:{a}\"\n"), "x");
+        assert_eq!(ownership(&label.replace(&a, &b)), Ownership::Edited);
+    }
+
     fn pending(dir: &Path, name: &str, body: &str) -> PendingFile {
         PendingFile {
             root: dir.to_path_buf(),

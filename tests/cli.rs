@@ -344,14 +344,14 @@ fn missing_lockfile_warns_and_builds_unlocked() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("cargo build --release --package hello"),
+        stdout(&out).contains("cargo auditable build --release --package hello"),
         "{}",
         stdout(&out)
     );
     let f = fixture("dash-name");
     let out = f.run(&["init", "--stdout"]);
     assert!(!stderr(&out).contains("Cargo.lock"));
-    assert!(stdout(&out).contains("cargo build --release --locked"));
+    assert!(stdout(&out).contains("cargo auditable build --release --locked"));
 }
 
 #[test]

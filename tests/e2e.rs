@@ -153,7 +153,33 @@ fn gathered_libs(dir: &Path, builder_stage_tag: &str, bin: &str) -> Vec<(String,
     stdout(&out)
         .lines()
         .filter_map(|l| l.split_once(' '))
+        .filter(|(_, path)| !path.starts_with(DPKG_RECORDS))
         .map(|(size, path)| (format!("/{path}"), size.parse().unwrap()))
+        .collect()
+}
+
+/// Where a copied library's Debian package is recorded, distroless's way.
+const DPKG_RECORDS: &str = "var/lib/dpkg/status.d/";
+
+/// The Debian packages recorded beside the gathered libraries (after
+/// `gathered_libs` built the stage), each record checked to name itself.
+fn dpkg_records(builder_stage_tag: &str, bin: &str) -> Vec<String> {
+    let dir = format!("/out/libs/{bin}/{DPKG_RECORDS}");
+    let out = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--entrypoint",
+        "sh",
+        builder_stage_tag,
+        "-c",
+        &format!("cd {dir} && for f in *; do head -n 1 \"$f\"; done"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| l.strip_prefix("Package: ").unwrap_or(l).to_string())
         .collect()
 }
 
@@ -568,6 +594,11 @@ fn system_sqlite_is_copied_into_the_image() {
         .map(|(p, _)| p.rsplit('/').next().unwrap())
         .collect();
     assert_eq!(names, ["libsqlite3.so.0"], "exactly the library cc lacks");
+    assert_eq!(
+        dpkg_records("cargo-distroless-e2e/sqlite-service:builder", "notes"),
+        ["libsqlite3-0"],
+        "its package is recorded for scanners"
+    );
 }
 
 #[test]
@@ -615,6 +646,10 @@ fn base_runtime_gets_libgcc_copied_in() {
         .map(|(p, _)| p.rsplit('/').next().unwrap())
         .collect();
     assert_eq!(names, ["libgcc_s.so.1"]);
+    assert_eq!(
+        dpkg_records("cargo-distroless-e2e/one-bin-base:builder", "hello"),
+        ["libgcc-s1"]
+    );
 }
 
 /// The bake file: buildx reads it, with one target per image and their tags.
@@ -1507,6 +1542,10 @@ fn uwsgi_from_the_venv_with_a_wheel_that_bundles_libraries() {
         names,
         ["/usr/lib/x86_64-linux-gnu/libpython3.13.so.1.0"],
         "only what the venv's programs load and the runtime lacks; nothing the venv carries"
+    );
+    assert_eq!(
+        dpkg_records("cargo-distroless-e2e/py-uwsgi:builder", ""),
+        ["libpython3.13"]
     );
     build(&f.dir, None, tag);
     let c = serve(tag, 18340);

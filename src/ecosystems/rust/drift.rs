@@ -54,6 +54,9 @@ fn build_summary(d: &Decisions) -> String {
     if !c.strip_debuginfo {
         parts.push("debug info kept".into());
     }
+    if c.auditable {
+        parts.push("crate list embedded (cargo-auditable)".into());
+    }
     parts.push(match d.cache {
         super::dependencies::Cache::Layers => "dependencies in a layer of their own".into(),
         super::dependencies::Cache::Mounts => "dependencies in a cache mount".into(),

@@ -109,6 +109,14 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
     } else {
         "strip: left to the profile (it sets `strip`, or strip = false)".to_string()
     });
+    out.push(match (d.cargo.auditable, d.cargo.offline) {
+        (true, _) => format!(
+            "auditable: built with cargo-auditable {}, which embeds each binary's crate list for scanners (syft, trivy, grype); auditable = false turns it off",
+            super::cargo::AUDITABLE_VERSION
+        ),
+        (false, true) => "auditable: no crate list is embedded: the build is offline (vendored), and cargo-auditable would have to be downloaded".into(),
+        (false, false) => "auditable: off (auditable = false): scanners see no crate list in the binaries".into(),
+    });
     out.push(match ctx.rust.as_ref().and_then(|r| r.plan.as_ref()) {
         Some(plan) => format!(
             "cache: layers: the dependencies compile in a layer of their own from a plan of {} copied files and {} stand-ins, which registry and GitHub Actions caches keep; cache = \"mounts\" uses cache mounts instead",

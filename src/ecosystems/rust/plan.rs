@@ -194,6 +194,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
                 .collect(),
             toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
             probe,
+            auditable: cargo.auditable.then_some(super::cargo::AUDITABLE_VERSION),
             cache: cache.name(),
             plan: (cache == Cache::Layers)
                 .then(|| dependencies::plan(project, common::free_stage("plan", &stages))),
@@ -351,6 +352,9 @@ fn cargo_build(
         all_features: opts.all_features,
         no_default_features: opts.no_default_features,
         static_target: static_build,
+        // Installing cargo-auditable needs the network, which a vendored
+        // build does without.
+        auditable: opts.auditable != Some(false) && project.cargo_config.vendored.is_none(),
     }
 }
 
