@@ -94,6 +94,12 @@ pub struct BuildArgs {
     /// digest. Needs docker with the containerd image store.
     #[arg(long, conflicts_with = "push")]
     pub reproducible: bool,
+
+    /// Write an SPDX 2.3 JSON document per image into this folder
+    /// (`<image>.spdx.json`): the base image, the Debian packages copied
+    /// in, and the crates of Cargo.lock or the Python packages installed.
+    #[arg(long, value_name = "DIR", conflicts_with = "push")]
+    pub sbom: Option<PathBuf>,
 }
 
 /// Which project, and the choices that shape its files.

@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod render;
 pub mod reproducible;
+pub mod sbom;
 pub mod secrets;
 pub mod settings;
 pub mod shell;

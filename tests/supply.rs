@@ -391,3 +391,68 @@ fn scanners_see_crates_copied_packages_and_python_packages() {
         }
     }
 }
+
+/// `build --sbom`: one SPDX document per image, which the SPDX tools
+/// validate, listing the base image, the copied Debian package, and the
+/// crates of Cargo.lock or the Python packages installed, with their
+/// package URLs.
+#[test]
+#[ignore = "needs the Docker engine and pyspdxtools: .ci/run, or CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn build_writes_an_spdx_document_per_image() {
+    engine();
+    for (name, stage, wanted) in [
+        (
+            "sqlite-service",
+            "notes",
+            &[
+                "pkg:cargo/rusqlite@0.37.0",
+                "pkg:deb/debian/libsqlite3-0@",
+                "pkg:oci/cc-debian13?repository_url=gcr.io/distroless/cc-debian13&tag=nonroot",
+            ][..],
+        ),
+        (
+            "py-flask",
+            "py-flask",
+            &[
+                "pkg:pypi/flask@3.1.3",
+                "pkg:pypi/markupsafe@3.0.3",
+                "pkg:oci/python3-debian13?repository_url=gcr.io/distroless/python3-debian13&tag=nonroot",
+            ][..],
+        ),
+    ] {
+        let f = fixture(name);
+        ok(&f.run(&["init"]));
+        let sbom = tempfile::tempdir().unwrap();
+        let out = f.run(&[
+            "build",
+            "--network",
+            "host",
+            "--sbom",
+            &sbom.path().to_string_lossy(),
+        ]);
+        ok(&out);
+        let file = sbom.path().join(format!("{stage}.spdx.json"));
+        let valid = Command::new("pyspdxtools")
+            .arg("-i")
+            .arg(&file)
+            .output()
+            .expect("pyspdxtools is installed (pip install spdx-tools; .ci/run does)");
+        assert!(
+            valid.status.success(),
+            "{}: {}{}",
+            file.display(),
+            stdout(&valid),
+            stderr(&valid)
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        for purl in wanted {
+            assert!(text.contains(purl), "{name}: no {purl} in\n{text}");
+        }
+        if name == "py-flask" {
+            assert!(
+                !text.contains("pkg:deb/"),
+                "python3-debian13 lacks no library here: {text}"
+            );
+        }
+    }
+}

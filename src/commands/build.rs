@@ -71,7 +71,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         network: args.network.clone(),
         bake_file: bake.exists().then_some(bake),
         dockerfile: &ctx.dockerfile,
-        runtime_image: &ctx.runtime.image,
+        runtime_image: &ctx.runtime.from,
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
         epoch: crate::epoch::find(root)?.map(|(seconds, _)| seconds),
@@ -82,6 +82,30 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         }
     } else {
         engine::run(engine, &program, &req)?;
+    }
+    if let Some(dir) = &args.sbom {
+        if engine == engine::Engine::Buildah {
+            return Err(fail(
+                "--sbom reads the built image through `export`, which buildah does not have",
+                "build with --engine docker or podman",
+            ));
+        }
+        let dir = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            std::env::current_dir()?.join(dir)
+        };
+        for b in &req.targets {
+            let tag = req.tags(b).swap_remove(0);
+            let image = crate::sbom::Image {
+                tag: &tag,
+                base: &ctx.runtime.from,
+                project_root: req.root,
+                rust: ctx.rust.is_some(),
+            };
+            let path = crate::sbom::write(&program, &image, &b.stage, &dir, req.epoch)?;
+            eprintln!("wrote {}", path.display());
+        }
     }
     if args.push {
         let pushed: Vec<String> = req.targets.iter().flat_map(|b| req.tags(b)).collect();
