@@ -51,7 +51,9 @@ pub fn recorded(root: &Path, dockerfile: &str) -> Result<BTreeMap<String, String
                 return None;
             }
             let (image, digest) = words.find(|w| !w.starts_with("--"))?.split_once('@')?;
-            registry::is_digest(digest).then(|| (image.to_string(), digest.to_string()))
+            crate::grammar::sha256_digest(digest)
+                .is_ok()
+                .then(|| (image.to_string(), digest.to_string()))
         })
         .collect())
 }

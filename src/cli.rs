@@ -307,7 +307,7 @@ fn image_reference(value: &str) -> Result<String, String> {
 }
 
 fn mirror(value: &str) -> Result<String, String> {
-    grammar_value(crate::registry::check_mirror)(value)
+    grammar_value(crate::grammar::mirror)(value)
 }
 
 fn cache_spec(value: &str) -> Result<String, String> {

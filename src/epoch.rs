@@ -10,16 +10,9 @@ use anyhow::Result;
 
 use crate::error::fail;
 
-/// Where the time came from, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Environment,
-    LastCommit,
-}
-
-/// The build's time, seconds since 1970, and where it came from; `None`
-/// outside a git checkout with no `SOURCE_DATE_EPOCH` set.
-pub fn find(root: &Path) -> Result<Option<(u64, Source)>> {
+/// The build's time, seconds since 1970; `None` outside a git checkout
+/// with no `SOURCE_DATE_EPOCH` set.
+pub fn find(root: &Path) -> Result<Option<u64>> {
     if let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") {
         let value = value.to_string_lossy();
         // Set but empty means unset, as buildx reads it.
@@ -30,7 +23,7 @@ pub fn find(root: &Path) -> Result<Option<(u64, Source)>> {
                     "set it to a Unix time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it to use the last commit's",
                 )
             })?;
-            return Ok(Some((seconds, Source::Environment)));
+            return Ok(Some(seconds));
         }
     }
     let out = Command::new("git")
@@ -43,8 +36,7 @@ pub fn find(root: &Path) -> Result<Option<(u64, Source)>> {
     Ok(out
         .ok()
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .map(|s| (s, Source::LastCommit)))
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()))
 }
 
 /// The time as RFC 3339 in UTC, as `org.opencontainers.image.created` takes it.

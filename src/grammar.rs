@@ -179,6 +179,47 @@ pub fn image_tag(version: &str) -> String {
     tag
 }
 
+/// A `mirror`: a registry host (with a port, and a path under it if the
+/// mirror keeps one), no scheme. It lands in every `FROM`.
+pub fn mirror(value: &str) -> Result<(), Broken> {
+    let rule = "a mirror is a registry host, with a port and a path if it has them, e.g. `registry.internal` or `127.0.0.1:5000/mirror`, with no scheme";
+    if value.contains("://") || value.ends_with('/') || value.is_empty() {
+        return Err(rule);
+    }
+    let (host, path) = value.split_once('/').unwrap_or((value, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let path_ok = path.is_empty()
+        || path.split('/').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        });
+    if host_ok && path_ok {
+        Ok(())
+    } else {
+        Err(rule)
+    }
+}
+
+/// A pinned digest: `sha256:` and 64 lowercase hex digits, as registries
+/// send them and `FROM` lines record them.
+pub fn sha256_digest(value: &str) -> Result<(), Broken> {
+    let ok = value.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err("a digest is `sha256:` and 64 lowercase hex digits")
+    }
+}
+
 /// A build cache's source or destination, as BuildKit takes it: a registry
 /// reference, or `key=value` pairs with a `type` (`type=registry,ref=…`,
 /// `type=gha`, `type=local,dest=…`). One word: it passes to the engine as
@@ -339,6 +380,29 @@ pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mirrors_are_hosts_with_a_path() {
+        assert!(mirror("127.0.0.1:5000").is_ok());
+        assert!(mirror("registry.internal/mirror/dl").is_ok());
+        for bad in [
+            "https://r.example",
+            "r.example/",
+            "",
+            "r example",
+            "r.example/Upper",
+        ] {
+            assert!(mirror(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn digests_are_sha256_and_64_hex() {
+        assert!(sha256_digest(&format!("sha256:{}", "a".repeat(64))).is_ok());
+        assert!(sha256_digest(&format!("sha256:{}", "A".repeat(64))).is_err());
+        assert!(sha256_digest("sha256:abc").is_err());
+        assert!(sha256_digest(&format!("sha512:{}", "a".repeat(64))).is_err());
+    }
 
     #[test]
     fn cache_specs_are_one_word_with_a_type() {

@@ -24,6 +24,21 @@ pub fn project_rules(root: &Path, name: &str) -> Result<Vec<String>> {
     let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
     let kept: &[&str] = if ownership(&text) == Ownership::Foreign {
+        // The tool finds its own parts by these lines: one of the
+        // project's would end the kept rules early, or pass for a stamp.
+        if let Some((n, line)) = lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| **l == START || **l == END || l.starts_with("# cargo-distroless "))
+        {
+            return Err(fail(
+                format!(
+                    "{name} line {}: `{line}` is a line cargo-distroless writes to mark its own parts",
+                    n + 1
+                ),
+                "remove that line from the project's .dockerignore, then run init again",
+            ));
+        }
         &lines
     } else {
         let Some(start) = lines.iter().position(|l| *l == START) else {
@@ -112,6 +127,21 @@ mod tests {
         assert_eq!(rules(&edited), ["drafts/", "!notes/keep.md"]);
         // Without the lines, a generated file has no rules of the project's.
         assert!(rules(&crate::write::stamp("target/\n", "x")).is_empty());
+    }
+
+    #[test]
+    fn the_tools_own_lines_are_refused_in_the_projects() {
+        for line in [START, END, "# cargo-distroless inputs: 0123"] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join(".dockerignore"),
+                format!("notes/\n{line}\n"),
+            )
+            .unwrap();
+            let err = project_rules(dir.path(), ".dockerignore").unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(".dockerignore line 2"), "{msg}");
+        }
     }
 
     #[test]

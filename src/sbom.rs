@@ -233,16 +233,19 @@ fn document(image: &Image, packages: &[Package], epoch: Option<u64>) -> Value {
         Some((n, d)) => (n, Some(d)),
         None => (image.base, None),
     };
-    let base_version = base_name.rsplit_once(':').map_or("latest", |(_, t)| t);
-    let base_repo = base_name.rsplit_once(':').map_or(base_name, |(r, _)| r);
-    let base_last = base_repo.rsplit('/').next().unwrap_or(base_repo);
-    let base_purl = match base_digest {
-        Some(d) => format!(
-            "pkg:oci/{base_last}@{}?repository_url={base_repo}&tag={base_version}",
-            d.replace(':', "%3A")
+    let reference = crate::registry::Reference::parse(base_name);
+    let (repository_url, last, base_version) = match &reference {
+        Some(r) => (
+            format!("{}/{}", r.registry, r.repository),
+            r.repository.rsplit('/').next().unwrap_or(&r.repository),
+            r.tag.as_str(),
         ),
-        None => format!("pkg:oci/{base_last}?repository_url={base_repo}&tag={base_version}"),
+        None => (base_name.to_string(), base_name, "latest"),
     };
+    let base_purl = format!(
+        "pkg:oci/{last}{}?repository_url={repository_url}&tag={base_version}",
+        base_digest.map_or(String::new(), |d| format!("@{}", d.replace(':', "%3A")))
+    );
     let package = |id: &str, name: &str, version: &str, purl: &str| {
         json!({
             "SPDXID": id,

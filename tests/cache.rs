@@ -78,6 +78,45 @@ fn serve(host: &str, tag: &str, port: u16) -> String {
     body.unwrap_or_else(|| panic!("{tag} did not answer: {}{}", stdout(&logs), stderr(&logs)))
 }
 
+/// What a CI pipeline does twice: on an emptied builder, build `tags.0`
+/// with the cache exported to a registry repository of its own; then
+/// `change` the source and, on an emptied builder again (a fresh runner),
+/// build `tags.1` with that cache as the only one. Returns both build logs.
+fn cold_then_fresh_runner(
+    f: &Fixture,
+    host: &str,
+    tags: (&str, &str),
+    change: impl FnOnce(&Fixture),
+) -> (String, String) {
+    let cache = format!(
+        "type=registry,ref={REGISTRY}/cargo-distroless-e2e/cache-{}",
+        nonce()
+    );
+    let build = |tag: &str, cache_flag: &str, cache: &str| {
+        let out = run(
+            f,
+            host,
+            &[
+                "build",
+                "--network",
+                "host",
+                "--tag",
+                tag,
+                cache_flag,
+                cache,
+            ],
+            &[],
+        );
+        ok(&out)
+    };
+    fresh_runner(host);
+    let cold = build(tags.0, "--cache-to", &format!("{cache},mode=max"));
+    change(f);
+    fresh_runner(host);
+    let warm = build(tags.1, "--cache-from", &cache);
+    (cold, warm)
+}
+
 /// A workspace with a build script, a proc-macro member, a workspace file
 /// compiled in and serde: built with its cache exported to the registry,
 /// then, on an emptied builder after a one-line change, built from that
@@ -90,72 +129,39 @@ fn a_fresh_runner_reuses_the_dependency_layer_from_a_registry_cache() {
     let f = fixture("layered-workspace");
     ok(&f.run(&["init"]));
     common::hadolint(&f.path("Dockerfile"));
-    let cache = format!(
-        "type=registry,ref={REGISTRY}/cargo-distroless-e2e/cache-{}:api",
-        nonce()
+    let tags = (
+        "cargo-distroless-e2e/layered:1",
+        "cargo-distroless-e2e/layered:2",
     );
-    let tag = "cargo-distroless-e2e/layered:1";
-    fresh_runner(&host);
-    let cold = run(
-        &f,
-        &host,
-        &[
-            "build",
-            "--network",
-            "host",
-            "--tag",
-            tag,
-            "--cache-to",
-            &format!("{cache},mode=max"),
-        ],
-        &[],
-    );
-    let log = ok(&cold);
+    let (cold, warm) = cold_then_fresh_runner(&f, &host, tags, |f| {
+        let main = f.read("api/src/main.rs");
+        f.write(
+            "api/src/main.rs",
+            &main
+                .replace("hello", "hello again")
+                .replace("let extra", "// a one-line change\n    let extra"),
+        );
+    });
     assert!(
-        log.contains("Compiling serde "),
-        "a cold build compiles serde:\n{log}"
+        cold.contains("Compiling serde "),
+        "a cold build compiles serde:\n{cold}"
     );
     assert!(
-        serve(&host, tag, 18610).contains(
+        serve(&host, tags.0, 18610).contains(
             "api: hello FROM THE MACRO {\"motd\":\"layers survive a fresh runner\",\"built_by\":\"the build script\"}"
         )
     );
-
-    fresh_runner(&host);
-    let main = f.read("api/src/main.rs");
-    f.write(
-        "api/src/main.rs",
-        &main
-            .replace("hello", "hello again")
-            .replace("let extra", "// a one-line change\n    let extra"),
-    );
-    let tag = "cargo-distroless-e2e/layered:2";
-    let warm = run(
-        &f,
-        &host,
-        &[
-            "build",
-            "--network",
-            "host",
-            "--tag",
-            tag,
-            "--cache-from",
-            &cache,
-        ],
-        &[],
-    );
-    let log = ok(&warm);
     for dependency in ["serde ", "serde_json ", "syn ", "proc-macro2 "] {
         assert!(
-            !log.contains(&format!("Compiling {dependency}")),
-            "{dependency}was compiled again on a fresh runner:\n{log}"
+            !warm.contains(&format!("Compiling {dependency}")),
+            "{dependency}was compiled again on a fresh runner:\n{warm}"
         );
     }
     assert!(
-        log.contains("Compiling api "),
-        "the workspace's crate is rebuilt:\n{log}"
+        warm.contains("Compiling api "),
+        "the workspace's crate is rebuilt:\n{warm}"
     );
-    assert!(serve(&host, tag, 18611).contains("api: hello FROM THE MACRO"));
+    assert!(serve(&host, tags.1, 18611).contains("api: hello FROM THE MACRO"));
 }
 
 /// A Python service the same way: its dependency layer (pip's install)
@@ -166,55 +172,24 @@ fn a_fresh_runner_reuses_the_python_dependency_layer() {
     let (host, _turn) = engine();
     let f = fixture("py-flask");
     ok(&f.run(&["init"]));
-    let cache = format!(
-        "type=registry,ref={REGISTRY}/cargo-distroless-e2e/cache-{}:py",
-        nonce()
+    let tags = (
+        "cargo-distroless-e2e/py-cached:1",
+        "cargo-distroless-e2e/py-cached:2",
     );
-    let tag = "cargo-distroless-e2e/py-cached:1";
-    fresh_runner(&host);
-    let cold = run(
-        &f,
-        &host,
-        &[
-            "build",
-            "--network",
-            "host",
-            "--tag",
-            tag,
-            "--cache-to",
-            &format!("{cache},mode=max"),
-        ],
-        &[],
-    );
-    let log = ok(&cold);
+    let (cold, warm) = cold_then_fresh_runner(&f, &host, tags, |f| {
+        let app = f.read("app.py");
+        f.write("app.py", &format!("{app}\n# a one-line change\n"));
+    });
     assert!(
-        log.contains("Collecting flask"),
-        "a cold build installs:\n{log}"
+        cold.contains("Collecting flask"),
+        "a cold build installs:\n{cold}"
     );
-    fresh_runner(&host);
-    let app = f.read("app.py");
-    f.write("app.py", &format!("{app}\n# a one-line change\n"));
-    let warm = run(
-        &f,
-        &host,
-        &[
-            "build",
-            "--network",
-            "host",
-            "--tag",
-            tag,
-            "--cache-from",
-            &cache,
-        ],
-        &[],
-    );
-    let log = ok(&warm);
     assert!(
-        !log.contains("Collecting flask"),
-        "pip ran again on a fresh runner:\n{log}"
+        !warm.contains("Collecting flask"),
+        "pip ran again on a fresh runner:\n{warm}"
     );
-    assert!(log.contains("compileall"), "the source step ran:\n{log}");
-    assert!(serve(&host, tag, 18612).contains("hello from flask"));
+    assert!(warm.contains("compileall"), "the source step ran:\n{warm}");
+    assert!(serve(&host, tags.1, 18612).contains("hello from flask"));
 }
 
 /// Two builds of one commit, the builder emptied in between, give one image

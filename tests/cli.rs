@@ -641,3 +641,33 @@ fn pinning_without_the_registry_writes_nothing() {
         "{dockerfile}"
     );
 }
+
+#[test]
+fn patched_and_vendored_crates_must_be_inside_the_project() {
+    let f = fixture("one-bin");
+    let manifest = f.read("Cargo.toml");
+    f.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[patch.crates-io]\nitoa = {{ path = \"../itoa\" }}\n"),
+    );
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("Cargo.toml: the `path` of `itoa` in [patch.crates-io] is \"../itoa\": it must be a relative path inside the project")
+            && text.contains("move the patched crate inside the workspace"),
+        "{text}"
+    );
+    f.write("Cargo.toml", &manifest);
+    std::fs::create_dir_all(f.path(".cargo")).unwrap();
+    f.write(
+        ".cargo/config.toml",
+        "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"/srv/vendor\"\n",
+    );
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains(
+            ".cargo/config.toml: the `directory` of its [source] replacement is \"/srv/vendor\""
+        ) && text.contains("cargo vendor vendor"),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+}

@@ -89,6 +89,13 @@ fn pinned(f: &Fixture, mirror: &str) {
     );
 }
 
+/// `docker build` of the fixture's default image.
+fn build(f: &Fixture, tag: &str) {
+    let dir = f.dir.to_string_lossy();
+    let out = docker(&["build", "--network", "host", "-q", "-t", tag, &dir], None);
+    assert!(out.status.success(), "{tag}: {}", stderr(&out));
+}
+
 fn check(f: &Fixture) -> i32 {
     f.run(&["check"]).status.code().unwrap()
 }
@@ -135,19 +142,7 @@ fn pinned_bases_build_from_a_mirror_and_update_follows_the_tag() {
     assert_eq!(check(&f), 0);
 
     let tag = "cargo-distroless-e2e/pinned:1";
-    let out = docker(
-        &[
-            "build",
-            "--network",
-            "host",
-            "-q",
-            "-t",
-            tag,
-            &f.dir.to_string_lossy(),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    build(&f, tag);
     let labels = docker(
         &[
             "image",
@@ -353,19 +348,7 @@ fn scanners_see_crates_copied_packages_and_python_packages() {
     ] {
         let f = fixture(name);
         ok(&f.run(&["init"]));
-        let out = docker(
-            &[
-                "build",
-                "--network",
-                "host",
-                "-q",
-                "-t",
-                tag,
-                &f.dir.to_string_lossy(),
-            ],
-            None,
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
+        build(&f, tag);
         let syft = Command::new("syft")
             .args([&format!("docker:{tag}"), "-o", "json", "-q"])
             .output()

@@ -74,7 +74,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
         runtime_image: &ctx.runtime.from,
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
-        epoch: crate::epoch::find(root)?.map(|(seconds, _)| seconds),
+        epoch: crate::epoch::find(root)?,
     };
     if args.reproducible {
         for r in crate::reproducible::run(engine, &program, &req)? {

@@ -566,7 +566,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
     let mut bases = crate::bases::Sourcing::default();
     if let Some(c) = &config {
         if let Some(m) = &c.own.mirror {
-            crate::registry::check_mirror(m).map_err(|why| {
+            crate::grammar::mirror(m).map_err(|why| {
                 fail(
                     format!("invalid `mirror` {m:?} in {}: {why}", c.origin),
                     "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",

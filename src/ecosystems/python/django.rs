@@ -88,7 +88,12 @@ fn settings_files(project: &Folder, path: &str) -> Vec<String> {
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".py"))
+        // Only modules Python can import; the name lands in a comment.
+        .filter(|n| {
+            n.strip_suffix(".py").is_some_and(|stem| {
+                !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        })
         .map(|n| {
             if dir.is_empty() {
                 n
@@ -168,6 +173,8 @@ mod tests {
         );
         w("site/settings/prod.py", "from .base import *\n");
         w("site/wsgi.py", "application = None\n");
+        // Not a module: never read, never named.
+        w("site/settings/a\nFROM x.py", "STATIC_ROOT = 1\n");
         let folder = Folder::new(dir.path());
         let deps = vec!["django".to_string()];
         assert_eq!(

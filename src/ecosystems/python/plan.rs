@@ -215,13 +215,14 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
 
     let installer = project.installer.name();
     // The installer's files, and the script the image starts.
+    let in_app = format!("{APP_DIR}/");
     let mut reads = steps.manifests.clone();
     reads.extend(
         binary
             .entrypoint
             .iter()
             .chain(&binary.args)
-            .filter_map(|a| a.strip_prefix(&format!("{APP_DIR}/")))
+            .filter_map(|a| a.strip_prefix(&in_app))
             .filter(|a| a.ends_with(".py"))
             .map(String::from),
     );

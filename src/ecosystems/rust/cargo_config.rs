@@ -90,6 +90,19 @@ pub fn read(root: &Path) -> Result<CargoConfig> {
         config.file = Some(file.to_string());
         apply(&table, &mut config);
         check_target(&config, file)?;
+        if let Some(dir) = config.vendored.take() {
+            let dir = dir
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string();
+            crate::grammar::project_path(&dir).map_err(|why| {
+                fail(
+                    format!("{file}: the `directory` of its [source] replacement is {dir:?}: {why}"),
+                    "vendor the crates inside the project (`cargo vendor vendor`): the image build sees only the project",
+                )
+            })?;
+            config.vendored = Some(dir);
+        }
         break;
     }
     config.shell_only = shell_only(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()));

@@ -69,7 +69,7 @@ impl RustConfig {
             ));
         }
         if let Some(m) = &self.mirror {
-            crate::registry::check_mirror(m).map_err(|why| {
+            crate::grammar::mirror(m).map_err(|why| {
                 fail(
                     format!("invalid `mirror` {m:?} in {origin}: {why}"),
                     "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",

@@ -306,19 +306,33 @@ fn root_manifest(project: &Folder) -> Result<(Vec<Profile>, Vec<String>)> {
         })
         .collect();
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
-    let patches = table
+    let sections = table
         .get("patch")
         .and_then(|p| p.as_table())
         .into_iter()
-        .flat_map(|sources| sources.values())
-        .chain(table.get("replace"))
-        .filter_map(|entries| entries.as_table())
-        .flat_map(|entries| entries.values());
-    let mut patched: Vec<String> = patches
-        .filter_map(|dep| dep.get("path").and_then(|p| p.as_str()))
-        .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
-        .filter(|p| !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|c| c == ".."))
-        .collect();
+        .flatten()
+        .map(|(source, deps)| (format!("[patch.{source}]"), deps))
+        .chain(
+            table
+                .get("replace")
+                .map(|deps| ("[replace]".to_string(), deps)),
+        );
+    let mut patched = Vec::new();
+    for (section, deps) in sections {
+        for (krate, dep) in deps.as_table().into_iter().flatten() {
+            let Some(path) = dep.get("path").and_then(|p| p.as_str()) else {
+                continue;
+            };
+            let rel = path.trim_start_matches("./").trim_end_matches('/');
+            grammar::project_path(rel).map_err(|why| {
+                fail(
+                    format!("Cargo.toml: the `path` of `{krate}` in {section} is {path:?}: {why}"),
+                    "move the patched crate inside the workspace: the image build sees only the workspace",
+                )
+            })?;
+            patched.push(rel.to_string());
+        }
+    }
     patched.sort();
     patched.dedup();
     Ok((profiles, patched))
