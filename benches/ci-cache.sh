@@ -23,42 +23,17 @@ registry=127.0.0.1:5000
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# shellcheck source=benches/service.sh
+. "$root/benches/service.sh"
+
 rust_service() {
-  local app=$1 cache=$2
-  mkdir -p "$app/src"
-  cat >"$app/Cargo.toml" <<TOML
-[package]
-name = "bench-service"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-regex = "1"
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-
-[package.metadata.distroless]
-cache = "$cache"
-TOML
-  cat >"$app/src/main.rs" <<'RS'
-#[derive(serde::Serialize)]
-struct Reply { words: usize, version: u32 }
-
-fn main() {
-    let re = regex::Regex::new(r"\w+").unwrap();
-    let reply = Reply { words: re.find_iter("a quick benchmark").count(), version: 1 };
-    println!("{}", serde_json::to_string(&reply).unwrap());
-}
-RS
-  (cd "$app" && cargo generate-lockfile --quiet)
+  bench_service "$1" "$(printf '\n[package.metadata.distroless]\ncache = "%s"' "$2")"
 }
 
 python_service() {
   local app=$1
   cp -rL "$root/tests/fixtures/py-django" "$app"
 }
-
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); awk "BEGIN { printf \"%.1f\", $e - $s }"; }
 
 # measure NAME DIR FILE-TO-CHANGE COMMENT-MARK: prints a table row.
 measure() {

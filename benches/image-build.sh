@@ -16,32 +16,11 @@ tool="$root/target/release/cargo-distroless"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 app="$work/bench-service"
-mkdir -p "$app/src"
-cat >"$app/Cargo.toml" <<'TOML'
-[package]
-name = "bench-service"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-regex = "1"
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-TOML
-cat >"$app/src/main.rs" <<'RS'
-#[derive(serde::Serialize)]
-struct Reply { words: usize, version: u32 }
-
-fn main() {
-    let re = regex::Regex::new(r"\w+").unwrap();
-    let reply = Reply { words: re.find_iter("a quick benchmark").count(), version: 1 };
-    println!("{}", serde_json::to_string(&reply).unwrap());
-}
-RS
-(cd "$app" && cargo generate-lockfile --quiet)
+# shellcheck source=benches/service.sh
+. "$root/benches/service.sh"
+bench_service "$app"
 "$tool" init "$app" 2>/dev/null
 
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); awk "BEGIN { printf \"%.1f\", $e - $s }"; }
 build() { docker build --network host -t bench-service "$app"; }
 
 [ "${1:-}" = "--keep-cache" ] || docker builder prune -af >/dev/null
