@@ -260,7 +260,7 @@ pub(crate) fn build_args(engine: Engine, req: &Request, b: &Binary) -> Vec<Strin
 /// Runs an engine command, printed first as a line that can be pasted,
 /// its output streaming through.
 pub(crate) fn stream(mut cmd: Command, what: &str) -> Result<()> {
-    eprintln!("$ {}", crate::shell::command(&cmd));
+    crate::errln!("$ {}", crate::shell::command(&cmd));
     let status = cmd
         .status()
         .with_context(|| format!("cannot start {what}"))?;

@@ -23,7 +23,7 @@ pub fn find(root: &Path) -> Result<Option<u64>> {
                     "set it to a Unix time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it to use the last commit's",
                 )
             })?;
-            return Ok(Some(seconds));
+            return in_range(seconds, &format!("SOURCE_DATE_EPOCH={seconds}")).map(Some);
         }
     }
     let out = Command::new("git")
@@ -33,15 +33,38 @@ pub fn find(root: &Path) -> Result<Option<u64>> {
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output();
-    Ok(out
-        .ok()
+    out.ok()
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()))
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .map(|s| {
+            in_range(
+                s,
+                &format!("the last commit's date ({s} seconds since 1970)"),
+            )
+        })
+        .transpose()
+}
+
+/// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
+pub const LATEST: u64 = 253_402_300_799;
+
+/// A time the image's metadata can hold, or an error naming where it came
+/// from.
+fn in_range(seconds: u64, what: &str) -> Result<u64> {
+    if seconds <= LATEST {
+        Ok(seconds)
+    } else {
+        Err(fail(
+            format!("{what} lies after the year 9999, which image metadata cannot record"),
+            "set SOURCE_DATE_EPOCH to a Unix time, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
+        ))
+    }
 }
 
 /// The time as RFC 3339 in UTC, as `org.opencontainers.image.created` takes it.
+/// Times past [`LATEST`] are written as it.
 pub fn rfc3339(seconds: u64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds.min(LATEST));
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
@@ -53,6 +76,12 @@ mod tests {
     fn times_are_utc_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_764_201_600), "2025-11-27T00:00:00Z");
+        assert_eq!(rfc3339(u64::MAX), "9999-12-31T23:59:59Z");
+        let err = crate::error::format(&in_range(LATEST + 1, "SOURCE_DATE_EPOCH=x").unwrap_err());
+        assert!(
+            err.contains("SOURCE_DATE_EPOCH=x lies after the year 9999"),
+            "{err}"
+        );
     }
 
     #[test]

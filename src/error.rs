@@ -78,17 +78,48 @@ pub fn format(err: &anyhow::Error) -> String {
     if let Some(hint) = hint {
         lines.push(format!("  hint: {hint}"));
     }
-    lines.join("\n")
+    printable(&lines.join("\n"))
 }
 
-/// Prints an error to stderr in the tool's one format.
+/// The longest line an error or warning prints: an excerpt, never a file.
+const MAX_LINE: usize = 240;
+
+/// Text as it may reach a terminal: control characters (escape sequences,
+/// carriage returns, NUL) shown as escapes, Unicode line separators too,
+/// and each line cut at [`MAX_LINE`] characters. What an error quotes of a
+/// file is then a short, inert excerpt.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        for (width, c) in line.chars().enumerate() {
+            if width >= MAX_LINE {
+                out.push('…');
+                break;
+            }
+            if c.is_control() && c != '\t' || matches!(c, '\u{2028}' | '\u{2029}') {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Prints an error to stderr in the tool's one format. A stderr that
+/// cannot be written to loses the message, never panics.
 pub fn report(err: &anyhow::Error) {
-    eprintln!("{}", format(err));
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{}", format(err));
 }
 
 /// Prints a warning to stderr.
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "warning: {}", printable(message));
 }
 
 #[cfg(test)]
@@ -114,5 +145,20 @@ mod tests {
             .hint("try again")
             .unwrap_err();
         assert_eq!(format(&err), "error: boom\n  hint: try again");
+    }
+
+    #[test]
+    fn errors_print_short_inert_lines() {
+        let err = fail(format!("a\x1b[31mb\r{}", "x".repeat(1000)), "h\u{2028}i");
+        let text = format(&err);
+        assert!(text.starts_with("error: a\\u{1b}[31mb\\r"), "{text}");
+        assert!(
+            text.lines().all(|l| l.chars().count() <= MAX_LINE + 20),
+            "{text}"
+        );
+        assert!(
+            text.contains('…') && text.ends_with("h\\u{2028}i"),
+            "{text}"
+        );
     }
 }

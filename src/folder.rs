@@ -1,18 +1,42 @@
-//! The project folder: the one place that touches the user's files for reading.
+//! The project folder: the one place that touches the user's files for
+//! reading. Every input is read through [`Folder`], which refuses a path
+//! that resolves (through a symbolic link) outside the project, anything
+//! that is not a plain file, and files too large to be an input, before it
+//! reads a byte: a pull request cannot make the tool read, and echo in an
+//! error, a file of the machine it runs on.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+/// The largest input the tool reads: far above any real manifest, lockfile
+/// or ignore file, and far below what could exhaust memory.
+pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// A project folder, with paths given relative to it.
 #[derive(Debug, Clone)]
 pub struct Folder {
     root: PathBuf,
+    /// What reads may not leave: the project (build context), resolved.
+    bound: PathBuf,
 }
 
 impl Folder {
+    /// A project folder that is its own bound.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Folder { root: root.into() }
+        let root = root.into();
+        Folder::within(root.clone(), &root)
+    }
+
+    /// A folder inside a project (a workspace member) whose reads may reach
+    /// the rest of `bound` but never leave it.
+    pub fn within(root: impl Into<PathBuf>, bound: &Path) -> Self {
+        let bound = bound.canonicalize().unwrap_or_else(|_| bound.to_path_buf());
+        Folder {
+            root: root.into(),
+            bound,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -27,20 +51,126 @@ impl Folder {
         self.path(rel).exists()
     }
 
-    /// Reads a file if it exists; `None` when it does not.
+    /// Reads a file if it exists; `None` when it does not. A file reached
+    /// through a link that leaves the project is an error that names the
+    /// link and nothing of what it points to.
     pub fn read_optional(&self, rel: impl AsRef<Path>) -> Result<Option<String>> {
-        read_optional(&self.path(rel))
+        read_inside(&self.bound, &self.path(rel))
     }
 }
 
+/// Reads `path` if it exists and resolves inside `bound` (a resolved
+/// folder); `None` when it does not exist. Refuses links that leave
+/// `bound`, anything but a plain file, and files over [`MAX_INPUT`].
+pub fn read_inside(bound: &Path, path: &Path) -> Result<Option<String>> {
+    let real = match path.canonicalize() {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    if !real.starts_with(bound) {
+        return Err(link_out(path));
+    }
+    read_plain(path, &real).map(Some)
+}
+
+/// Reads a resolved path that must be a plain file of reasonable size.
+fn read_plain(shown: &Path, real: &Path) -> Result<String> {
+    // Looked at before it is opened: opening a FIFO would wait for a writer.
+    let meta =
+        std::fs::metadata(real).with_context(|| format!("cannot read {}", shown.display()))?;
+    if !meta.is_file() {
+        return Err(crate::error::fail(
+            format!("{} is not a plain file", shown.display()),
+            "cargo-distroless reads its inputs only from plain files: replace it with one",
+        ));
+    }
+    if meta.len() > MAX_INPUT {
+        return Err(too_large(shown));
+    }
+    let file =
+        std::fs::File::open(real).with_context(|| format!("cannot read {}", shown.display()))?;
+    let mut text = String::new();
+    file.take(MAX_INPUT + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {} as UTF-8 text", shown.display()))?;
+    if text.len() as u64 > MAX_INPUT {
+        return Err(too_large(shown));
+    }
+    Ok(text)
+}
+
+fn too_large(shown: &Path) -> anyhow::Error {
+    crate::error::fail(
+        format!(
+            "{} is larger than {} MiB, more than any input of a project",
+            shown.display(),
+            MAX_INPUT / 1024 / 1024
+        ),
+        "point the tool at the project's own manifest, lockfile and configuration",
+    )
+}
+
 /// Reads a file if it exists; `None` when it does not. Any other failure
-/// names the file.
+/// names the file. For files outside any project (the tool's own cache):
+/// project inputs go through [`Folder`].
 pub fn read_optional(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// Refuses any of `names` in `dir` that resolves outside `dir`, before a
+/// tool that would quote it (cargo, rustup) reads it.
+pub fn no_links_out(dir: &Path, names: &[&str]) -> Result<()> {
+    let bound = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read {}", dir.display()))?;
+    for name in names {
+        let path = dir.join(name);
+        if let Ok(real) = path.canonicalize() {
+            if !real.starts_with(&bound) {
+                return Err(link_out(&path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// When a tool's error text quotes (between backticks) a file that leads
+/// out of `dir`, the error to report instead of that text.
+pub fn quoted_link_out(dir: &Path, text: &str) -> Option<anyhow::Error> {
+    let bound = dir.canonicalize().ok()?;
+    let lexical = std::path::absolute(dir).ok()?;
+    let backticked = text.split('`').skip(1).step_by(2);
+    // rustc-style excerpts: `--> path:line:column`.
+    let arrowed = text.lines().filter_map(|l| {
+        let at = l.trim_start().strip_prefix("--> ")?;
+        let mut parts = at.rsplitn(3, ':');
+        let (_, _, path) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(path)
+    });
+    backticked
+        .chain(arrowed)
+        .map(Path::new)
+        .find(|p| {
+            // In the project by its name, outside it once resolved.
+            std::path::absolute(p).is_ok_and(|a| a.starts_with(&lexical))
+                && p.canonicalize().is_ok_and(|real| !real.starts_with(&bound))
+        })
+        .map(link_out)
+}
+
+fn link_out(path: &Path) -> anyhow::Error {
+    crate::error::fail(
+        format!(
+            "{} leads out of the project through a symbolic link",
+            path.display()
+        ),
+        "cargo-distroless reads only files inside the project (the image build sees nothing else): replace the link with a copy of the file",
+    )
 }
 
 /// Whether `rel`, resolved with every symbolic link followed, stays inside

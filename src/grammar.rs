@@ -89,7 +89,7 @@ pub fn pep508_name(value: &str) -> Result<(), Broken> {
 /// Text that lands in a place that cannot escape a control character (a
 /// double-quoted `ENV` value, a comment, a path).
 pub fn no_control(value: &str) -> Result<(), Broken> {
-    if value.chars().any(char::is_control) {
+    if value.chars().any(crate::escape::breaks) {
         Err("control characters (newlines, tabs, escapes) cannot be written there")
     } else {
         Ok(())

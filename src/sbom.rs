@@ -172,7 +172,7 @@ fn normalise(name: &str) -> String {
 
 /// The crates of Cargo.lock that come from a registry or git.
 fn crates(root: &Path) -> Result<Vec<Package>> {
-    let Some(text) = crate::folder::read_optional(&root.join("Cargo.lock"))? else {
+    let Some(text) = crate::folder::Folder::new(root).read_optional("Cargo.lock")? else {
         return Ok(Vec::new());
     };
     let lock: toml::Table = toml::from_str(&text).map_err(|e| {

@@ -78,7 +78,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
     };
     if args.reproducible {
         for r in crate::reproducible::run(engine, &program, &req)? {
-            println!("reproducible: {} is {} in both builds", r.tag, r.digest);
+            crate::outln!("reproducible: {} is {} in both builds", r.tag, r.digest)?;
         }
     } else {
         engine::run(engine, &program, &req)?;
@@ -104,20 +104,24 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
                 rust: ctx.rust.is_some(),
             };
             let path = crate::sbom::write(&program, &image, &b.stage, &dir, req.epoch)?;
-            eprintln!("wrote {}", path.display());
+            crate::errln!("wrote {}", path.display());
         }
     }
     if args.push {
         let pushed: Vec<String> = req.targets.iter().flat_map(|b| req.tags(b)).collect();
-        println!("pushed: {}", pushed.join(", "));
+        crate::outln!("pushed: {}", pushed.join(", "))?;
         return Ok(Status::Ok);
     }
-    println!(
+    crate::outln!(
         "{:<32} {:>9} {:>9} {:>9}  {:<12} entrypoint",
-        "image", "size", "base", "payload", "user"
-    );
+        "image",
+        "size",
+        "base",
+        "payload",
+        "user"
+    )?;
     for r in engine::report(engine, &program, &req) {
-        println!(
+        crate::outln!(
             "{:<32} {:>9} {:>9} {:>9}  {:<12} {}",
             r.tag,
             engine::mb(r.size),
@@ -125,14 +129,14 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
             engine::mb(r.payload),
             r.user,
             r.entrypoint
-        );
+        )?;
         if !r.parts.is_empty() {
             let parts: Vec<String> = r
                 .parts
                 .iter()
                 .map(|p| format!("{} {}", p.what, engine::mb(Some(p.size))))
                 .collect();
-            println!("  payload: {}", parts.join(" + "));
+            crate::outln!("  payload: {}", parts.join(" + "))?;
         }
     }
     Ok(Status::Ok)

@@ -26,12 +26,12 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
         let current = current.unwrap_or_default();
         let mut reasons = match action {
             Action::Unchanged | Action::Restamp => {
-                println!("{name} is up to date");
+                crate::outln!("{name} is up to date")?;
                 continue;
             }
             Action::Create => {
                 stale += 1;
-                println!("{name} is missing: run `cargo distroless init`");
+                crate::outln!("{name} is missing: run `cargo distroless init`")?;
                 continue;
             }
             Action::Conflict(Ownership::Foreign) => {
@@ -49,18 +49,18 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
             &now,
         ));
         stale += 1;
-        println!("{name} is stale:");
+        crate::outln!("{name} is stale:")?;
         for r in &reasons {
-            println!("  - {r}");
+            crate::outln!("  - {r}")?;
         }
-        print!("{}", write::diff(&name, &current, &f.content));
+        crate::out!("{}", write::diff(&name, &current, &f.content))?;
     }
     if stale == 0 {
         Ok(Status::Ok)
     } else {
-        println!(
+        crate::outln!(
             "run `cargo distroless init` to update (it refuses to overwrite hand edits; see `--force`)"
-        );
+        )?;
         Ok(Status::Stale)
     }
 }

@@ -36,12 +36,14 @@ pub fn run(args: &EjectArgs) -> Result<Status> {
         let rel = Path::new(OVERRIDE_DIR).join(t.file);
         let name = shown_file(&shown, &format!("{OVERRIDE_DIR}/{}", t.file));
         if crate::folder::read_own(&root, &rel)?.is_some() && !args.force {
-            eprintln!("kept {name}: it exists (--force replaces it)");
+            crate::errln!("kept {name}: it exists (--force replaces it)");
             continue;
         }
         write::write_own(&root, &rel, t.source)?;
-        eprintln!("wrote {name}");
+        crate::errln!("wrote {name}");
     }
-    eprintln!("edit them, then run `cargo distroless init`; delete one to go back to the built-in");
+    crate::errln!(
+        "edit them, then run `cargo distroless init`; delete one to go back to the built-in"
+    );
     Ok(Status::Ok)
 }

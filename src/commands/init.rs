@@ -25,7 +25,7 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     }
     if args.stdout {
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
-            print!("{}", f.content);
+            crate::out!("{}", f.content)?;
         }
         return Ok(Status::Ok);
     }
@@ -43,12 +43,12 @@ pub fn run(args: &InitArgs) -> Result<Status> {
             Action::Unchanged | Action::Restamp => "up to date:",
         };
         if what == "merged" {
-            eprintln!(
+            crate::errln!(
                 "{what} {}: its {kept} rules are kept at the top, and the generated ones follow",
                 shown_file(&shown, &name)
             );
         } else {
-            eprintln!("{what} {}", shown_file(&shown, &name));
+            crate::errln!("{what} {}", shown_file(&shown, &name));
         }
     }
     let default = ctx
@@ -61,19 +61,20 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     } else {
         format!(" -f {}", shown_file(&shown, &ctx.dockerfile))
     };
-    eprintln!(
+    crate::errln!(
         "build the default image ({default}): docker build{file} -t {} {shown}",
         ctx.project
     );
     let others: Vec<&Binary> = ctx.binaries.iter().filter(|b| !b.default).collect();
     for b in others.iter().take(SHOWN) {
-        eprintln!(
+        crate::errln!(
             "build another: docker build{file} --target {} -t {} {shown}",
-            b.stage, b.image
+            b.stage,
+            b.image
         );
     }
     if others.len() > SHOWN {
-        eprintln!(
+        crate::errln!(
             "and {} more images: the Dockerfile's header lists each one's command",
             others.len() - SHOWN
         );
@@ -86,7 +87,7 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         .map(|(_, key)| format!("`{key}`"))
         .collect();
     if !keys.is_empty() {
-        eprintln!(
+        crate::errln!(
             "note: to keep these choices when the files are regenerated or checked, set {} in the root's [workspace.metadata.distroless] (or [package.metadata.distroless])",
             keys.join(", ")
         );

@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<Status> {
 /// explanation (when it was asked for), then the warnings.
 fn report_plan(generated: &Generated) {
     for line in &generated.planned.explanation {
-        eprintln!("{line}");
+        crate::errln!("{line}");
     }
     for w in generated
         .planned

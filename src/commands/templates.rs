@@ -41,13 +41,13 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
             "fields": fields,
             "context": schema::schema(),
         });
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&out).context("cannot format JSON")?
-        );
+        )?;
         return Ok(Status::Ok);
     }
-    println!("Templates (a file at the same path under {OVERRIDE_DIR}/ replaces one):");
+    crate::outln!("Templates (a file at the same path under {OVERRIDE_DIR}/ replaces one):")?;
     let width = BUILTINS.iter().map(|b| b.file.len()).max().unwrap_or(0);
     for b in BUILTINS {
         let state = if overrides.overrides(b.name) {
@@ -55,17 +55,19 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
         } else {
             "built in"
         };
-        println!("  {:<width$}  {:<10}  {}", b.file, state, b.about);
+        crate::outln!("  {:<width$}  {:<10}  {}", b.file, state, b.about)?;
     }
-    println!(
+    crate::outln!(
         "\nHelpers: {{{{json x}}}} writes JSON; {{{{dq x}}}} writes a double-quoted Dockerfile word; \
          {{{{include \"name\"}}}} renders another template here; {{{{include_each \"name\" list}}}} renders \
          one per item, a blank line between."
-    );
-    println!("\nRender context, version {CONTEXT_VERSION} (strict: any other name is an error):");
+    )?;
+    crate::outln!(
+        "\nRender context, version {CONTEXT_VERSION} (strict: any other name is an error):"
+    )?;
     let width = fields.iter().map(|f| f.path.len()).max().unwrap_or(0);
     for f in fields {
-        println!("  {:<width$}  {}", f.path, f.about);
+        crate::outln!("  {:<width$}  {}", f.path, f.about)?;
     }
     Ok(Status::Ok)
 }

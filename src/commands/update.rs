@@ -27,9 +27,9 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
     for pin in &generated.pins {
         let new = pin.new.as_deref().unwrap_or("?");
         match pin.old.as_deref() {
-            Some(old) if old == new => println!("{}: {new} (unchanged)", pin.image),
-            Some(old) => println!("{}: {old} → {new}", pin.image),
-            None => println!("{}: {new} (newly pinned)", pin.image),
+            Some(old) if old == new => crate::outln!("{}: {new} (unchanged)", pin.image)?,
+            Some(old) => crate::outln!("{}: {old} → {new}", pin.image)?,
+            None => crate::outln!("{}: {new} (newly pinned)", pin.image)?,
         }
     }
     let shown = shown_dir(&generated.root);
@@ -40,7 +40,7 @@ pub fn run(args: &ProjectArgs) -> Result<Status> {
             Action::Update | Action::Conflict(_) => "updated",
             Action::Unchanged | Action::Restamp => "up to date:",
         };
-        eprintln!("{what} {}", shown_file(&shown, &name));
+        crate::errln!("{what} {}", shown_file(&shown, &name));
     }
     Ok(Status::Ok)
 }

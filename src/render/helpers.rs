@@ -10,9 +10,10 @@ use handlebars::{
 /// an error), no HTML escaping, and the helpers.
 pub fn register(hb: &mut Handlebars) {
     hb.set_strict_mode(true);
-    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_escape_fn(crate::escape::line);
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("dq", Box::new(dq_helper));
+    hb.register_helper("yaml", Box::new(yaml_helper));
     hb.register_helper("include", Box::new(include_helper));
     hb.register_helper("include_each", Box::new(include_each_helper));
 }
@@ -175,7 +176,36 @@ pub fn json(value: &serde_json::Value) -> String {
             let items: Vec<String> = items.iter().map(json).collect();
             format!("[{}]", items.join(", "))
         }
-        other => other.to_string(),
+        other => crate::escape::json_text(&other.to_string()),
+    }
+}
+
+/// `{{yaml value}}`: a string (or list of strings) for `compose.yaml`, as
+/// JSON with `$` doubled, so Compose takes it literally.
+fn yaml_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &HbContext,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
+    out.write(&yaml(value.value()))?;
+    Ok(())
+}
+
+/// A value for `compose.yaml`: strings quoted with `$` doubled, lists as
+/// `[a, b]`, anything else as JSON.
+pub fn yaml(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => crate::escape::compose(s),
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(yaml).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => crate::escape::json_text(&other.to_string()),
     }
 }
 
@@ -209,7 +239,7 @@ pub fn dq(text: &str) -> String {
                 s.push('\\');
                 s.push(c);
             }
-            '\n' => s.push_str("\\n"),
+            c if crate::escape::breaks(c) => s.push_str(&crate::escape::visible(c)),
             c => s.push(c),
         }
     }

@@ -336,7 +336,7 @@ pub fn read(project: &Folder) -> Result<PythonProject> {
 /// lock (checked against its dependencies), the root as the build context.
 fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
     let root = Folder::new(&ws.root);
-    let member = Folder::new(ws.root.join(&ws.member));
+    let member = Folder::within(ws.root.join(&ws.member), &ws.root);
     let mut p = read_folder(&member)?;
     let manifest = format!("{}/pyproject.toml", ws.member);
     if !p.installable {

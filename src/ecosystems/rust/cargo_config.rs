@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use crate::error::fail;
 use crate::folder::Folder;
+use crate::grammar;
 
 /// The builder's target: the only one a `[target.<triple>]` table of which
 /// applies there.
@@ -89,6 +90,7 @@ pub fn read(root: &Path) -> Result<CargoConfig> {
         })?;
         config.file = Some(file.to_string());
         apply(&table, &mut config);
+        check_values(&config, file)?;
         check_target(&config, file)?;
         if let Some(dir) = config.vendored.take() {
             let dir = dir
@@ -120,6 +122,7 @@ pub fn shell_only(names: impl Iterator<Item = String>) -> Vec<String> {
         })
     };
     let mut out: Vec<String> = names
+        .filter(|n| grammar::env_name(n).is_ok())
         .filter(|n| {
             matches!(n.as_str(), "RUSTFLAGS" | "CARGO_ENCODED_RUSTFLAGS")
                 || (n.starts_with("CARGO_BUILD_") && n != "CARGO_BUILD_TARGET_DIR")
@@ -172,6 +175,41 @@ fn apply(table: &toml::Table, config: &mut CargoConfig) {
         });
     }
     config.registries = table.contains_key("registries") || table.contains_key("net");
+}
+
+/// Refuses values that could not pass into a generated file as the text
+/// they are: the linker, rustflags, target and `[env]` names reach the
+/// Dockerfile's comments and `--explain`.
+fn check_values(config: &CargoConfig, file: &str) -> Result<()> {
+    let bad = |key: &str, value: &str, why: &str| {
+        fail(
+            format!("invalid {key} {value:?} in {file}: {why}"),
+            "write it as cargo takes it, one line without control characters",
+        )
+    };
+    let one_word = |value: &str| {
+        grammar::no_control(value)?;
+        if value.is_empty() || value.chars().any(char::is_whitespace) {
+            return Err("it must be one word");
+        }
+        Ok(())
+    };
+    if let Some(linker) = &config.linker {
+        one_word(linker).map_err(|why| bad("`linker`", linker, why))?;
+    }
+    for flag in &config.rustflags {
+        grammar::no_control(flag).map_err(|why| bad("`rustflags` entry", flag, why))?;
+    }
+    if let Some(target) = &config.target {
+        one_word(target).map_err(|why| bad("`[build] target`", target, why))?;
+    }
+    for name in &config.env {
+        grammar::env_name(name).map_err(|why| bad("`[env]` name", name, why))?;
+    }
+    if let Some(dir) = &config.vendored {
+        grammar::no_control(dir).map_err(|why| bad("[source] `directory`", dir, why))?;
+    }
+    Ok(())
 }
 
 /// The builder builds for its own target; a configured other one is a

@@ -131,14 +131,37 @@ fn cargo_path() -> Result<PathBuf> {
     })
 }
 
-/// Runs `cargo metadata --no-deps`; a failure says what cargo said.
+/// The files at a manifest's folder that cargo or rustup read.
+const CARGO_READS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    ".cargo/config",
+    "rust-toolchain.toml",
+    "rust-toolchain",
+];
+
+/// Runs `cargo metadata --no-deps`; a failure says what cargo said, unless
+/// it quotes a file that leads out of the project, which is named instead.
 fn metadata(manifest: &Path) -> Result<Metadata> {
     let cargo = cargo_path()?;
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    // cargo (and rustup before it) read these and quote them in errors:
+    // none may lead out of the project.
+    crate::folder::no_links_out(dir, CARGO_READS)?;
     let context = || format!("cannot read the Cargo project at {}", manifest.display());
     let mut cmd = MetadataCommand::new();
     cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
     run_metadata(&cmd)
-        .map_err(|why| anyhow::anyhow!(why))
+        .map_err(|why| match crate::folder::quoted_link_out(dir, &why) {
+            Some(link) => link,
+            None => anyhow::anyhow!(why),
+        })
         .with_context(context)
         .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
 }
@@ -478,7 +501,7 @@ fn target_files(p: &Package, root: &Path, manifest: &str) -> Result<Vec<TargetFi
     };
     // Read only when the package has such targets (most have tests).
     let declared: Vec<(String, String)> = if p.targets.iter().any(|t| declarable(t).is_some()) {
-        declared_targets(p.manifest_path.as_std_path())
+        declared_targets(root, p.manifest_path.as_std_path())
     } else {
         Vec::new()
     };
@@ -529,8 +552,9 @@ fn target_files(p: &Package, root: &Path, manifest: &str) -> Result<Vec<TargetFi
 /// The `[[example]]`, `[[test]]` and `[[bench]]` names a manifest declares,
 /// as (key, name). A manifest cargo accepted is TOML; anything unreadable
 /// declares nothing.
-fn declared_targets(manifest: &Path) -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
+fn declared_targets(root: &Path, manifest: &Path) -> Vec<(String, String)> {
+    let bound = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let Ok(Some(text)) = crate::folder::read_inside(&bound, manifest) else {
         return Vec::new();
     };
     let Ok(table) = toml::from_str::<toml::Table>(&text) else {

@@ -1,0 +1,479 @@
+//! Hostile input: whatever text a project puts in any field of any of its
+//! files (manifests, cargo configuration, toolchain and version files,
+//! requirements, the tool's own configuration), the generated files have
+//! the same structure as a plain project's (the same Dockerfile
+//! instructions, no new shell operator in a `RUN`, the same lines in every
+//! other file), or `init` refuses with an error. Each field gets random
+//! text built from the characters that break generated files: newlines,
+//! `\r`, NUL, Unicode line separators, quotes, `$`, backslashes, shell
+//! operators and pattern characters.
+
+use std::path::Path;
+
+use cargo_distroless::layout::GeneratedFile;
+use cargo_distroless::pipeline::{self, Render, Request};
+use parse_dockerfile::{Command, Instruction};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+/// Where a value goes: the ecosystem's project, a file and a line with
+/// `{V}` (a TOML string of the value) or `{RAW}` (the value as it is).
+struct Field {
+    name: &'static str,
+    rust: bool,
+    file: &'static str,
+    line: &'static str,
+    /// A value the field takes, for the plain project.
+    plain: &'static str,
+}
+
+const fn field(
+    name: &'static str,
+    rust: bool,
+    file: &'static str,
+    line: &'static str,
+    plain: &'static str,
+) -> Field {
+    Field {
+        name,
+        rust,
+        file,
+        line,
+        plain,
+    }
+}
+
+/// Every text field a project can set, by file.
+const FIELDS: &[Field] = &[
+    field(
+        "py env value",
+        false,
+        "distroless.toml",
+        "env = { KEY = {V} }",
+        "zz",
+    ),
+    field(
+        "py env name",
+        false,
+        "distroless.toml",
+        "env = { {V} = \"1\" }",
+        "ZZ",
+    ),
+    field("py args", false, "distroless.toml", "args = [{V}]", "zz"),
+    field(
+        "py entrypoint",
+        false,
+        "distroless.toml",
+        "entrypoint = [\"/venv/bin/python\", {V}]",
+        "app.py",
+    ),
+    field(
+        "py include",
+        false,
+        "distroless.toml",
+        "include = [{V}]",
+        "app.py",
+    ),
+    field(
+        "py exclude",
+        false,
+        "distroless.toml",
+        "exclude = [{V}]",
+        "zz",
+    ),
+    field(
+        "py writable",
+        false,
+        "distroless.toml",
+        "writable = [{V}]",
+        "zz",
+    ),
+    field(
+        "py healthcheck",
+        false,
+        "distroless.toml",
+        "healthcheck = {V}",
+        "/zz",
+    ),
+    field("py apt", false, "distroless.toml", "apt = [{V}]", "zz"),
+    field(
+        "py build-commands",
+        false,
+        "distroless.toml",
+        "build-commands = [[\"python\", {V}]]",
+        "zz",
+    ),
+    field(
+        "py mirror",
+        false,
+        "distroless.toml",
+        "mirror = {V}",
+        "zz.example",
+    ),
+    field(
+        "py file",
+        false,
+        "distroless.toml",
+        "file = {V}",
+        "Dockerfile.zz",
+    ),
+    field(
+        "py compile-exclude",
+        false,
+        "distroless.toml",
+        "compile-exclude = [{V}]",
+        "app.py",
+    ),
+    field("requirement", false, "requirements.txt", "{RAW}", "flask"),
+    field("python-version", false, ".python-version", "{RAW}", "3.13"),
+    field(
+        "rust description",
+        true,
+        "Cargo.toml",
+        "description = {V}",
+        "zz",
+    ),
+    field(
+        "rust bin name",
+        true,
+        "Cargo.toml",
+        "[[bin]]\nname = {V}\npath = \"src/main.rs\"",
+        "zz",
+    ),
+    field(
+        "rust env value",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nenv = { KEY = {V} }",
+        "zz",
+    ),
+    field(
+        "rust args",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nargs = [{V}]",
+        "zz",
+    ),
+    field(
+        "rust features",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nfeatures = [{V}]",
+        "zz",
+    ),
+    field(
+        "rust profile",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nprofile = {V}",
+        "release",
+    ),
+    field(
+        "rust apt",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\napt = [{V}]",
+        "zz",
+    ),
+    field(
+        "rust healthcheck",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nport = 8080\nhealthcheck = {V}",
+        "/zz",
+    ),
+    field(
+        "rust mirror",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nmirror = {V}",
+        "zz.example",
+    ),
+    field(
+        "rust include",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\ninclude = [{V}]",
+        "src",
+    ),
+    field(
+        "rust rust-version",
+        true,
+        "Cargo.toml",
+        "[package.metadata.distroless]\nrust-version = {V}",
+        "1.95",
+    ),
+    field(
+        "cargo linker",
+        true,
+        ".cargo/config.toml",
+        "[target.x86_64-unknown-linux-gnu]\nlinker = {V}",
+        "clang",
+    ),
+    field(
+        "cargo rustflags",
+        true,
+        ".cargo/config.toml",
+        "[build]\nrustflags = [{V}]",
+        "-Clink-arg=-fuse-ld=lld",
+    ),
+    field(
+        "cargo env name",
+        true,
+        ".cargo/config.toml",
+        "[env]\n{V} = \"1\"",
+        "ZZ",
+    ),
+    field("rust-toolchain", true, "rust-toolchain", "{RAW}", "1.95"),
+];
+
+/// Fields whose plain value adds to the files (a linker's package), with a
+/// value that adds nothing: a text may take either shape.
+const NEUTRAL: &[(&str, &str)] = &[("cargo linker", "cc"), ("cargo rustflags", "-Dwarnings")];
+
+/// A TOML string holding `value` exactly.
+fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+/// Writes the project with `value` in `f`, in a fresh folder.
+fn project(f: &Field, value: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let line = f
+        .line
+        .replace("{V}", &toml_string(value))
+        .replace("{RAW}", value);
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    if f.rust {
+        let mut manifest =
+            String::from("[package]\nname = \"zzpkg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+        if f.file == "Cargo.toml" {
+            if line.starts_with("description") {
+                manifest.push_str(&line);
+                manifest.push('\n');
+            } else {
+                manifest.push_str(&format!("\n{line}\n"));
+            }
+        }
+        manifest.push_str("\n[workspace]\n");
+        write("Cargo.toml", &manifest);
+        write("src/main.rs", "fn main() {}\n");
+        write(
+            "Cargo.lock",
+            "version = 4\n\n[[package]]\nname = \"zzpkg\"\nversion = \"0.1.0\"\n",
+        );
+    } else {
+        write("app.py", "print('zz')\n");
+        write("requirements.txt", "flask\n");
+        write("distroless.toml", "port = 8000\n");
+    }
+    if f.file != "Cargo.toml" {
+        let base = std::fs::read_to_string(root.join(f.file)).unwrap_or_default();
+        let text = if f.file == "distroless.toml" {
+            format!("{base}{line}\n")
+        } else {
+            format!("{line}\n")
+        };
+        write(f.file, &text);
+    }
+    dir
+}
+
+/// The generated files, or the error when the tool refused the project.
+fn generate(root: &Path) -> Result<Vec<(GeneratedFile, String)>, String> {
+    let req = Request {
+        path: Some(root.to_path_buf()),
+        ..Request::default()
+    };
+    let generated = pipeline::generate(&req, Render::Always)
+        .map_err(|e| cargo_distroless::error::format(&e))?;
+    Ok(generated
+        .files
+        .into_iter()
+        .map(|(f, p)| (f, p.content))
+        .collect())
+}
+
+/// The structure of a Dockerfile: each instruction's keyword, and for each
+/// `RUN` the shell operators it has outside quotes.
+fn structure(dockerfile: &str) -> Vec<String> {
+    let parsed = parse_dockerfile::parse(dockerfile).expect("the output parses");
+    parsed
+        .instructions
+        .iter()
+        .map(|i| match i {
+            Instruction::Run(run) => match &run.arguments {
+                Command::Shell(s) => format!("RUN {}", operators(s.value)),
+                _ => "RUN []".to_string(),
+            },
+            other => format!("{other:?}")
+                .split(['(', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
+/// The shell operators and expansions outside single and double quotes.
+fn operators(shell: &str) -> String {
+    let mut out = String::new();
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    for c in shell.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '$' | '`' if !single => out.push(c),
+            ';' | '|' | '&' | '(' | ')' | '<' | '>' | '\n' if !single && !double => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Compares a hostile project's files with the plain one's.
+fn same_shape(
+    name: &str,
+    value: &str,
+    plain: &[(GeneratedFile, String)],
+    got: &[(GeneratedFile, String)],
+) {
+    let files = |fs: &[(GeneratedFile, String)]| fs.iter().map(|(f, _)| *f).collect::<Vec<_>>();
+    assert_eq!(
+        files(plain),
+        files(got),
+        "{name} = {value:?}: the same files"
+    );
+    for ((file, want), (_, have)) in plain.iter().zip(got) {
+        if *file == GeneratedFile::Dockerfile {
+            assert_eq!(
+                structure(want),
+                structure(have),
+                "{name} = {value:?} changed the Dockerfile's instructions:\n{have}"
+            );
+        }
+        assert_eq!(
+            want.lines().count(),
+            have.lines().count(),
+            "{name} = {value:?} changed the lines of {file:?}:\n{have}"
+        );
+    }
+}
+
+/// Text made of the characters that break generated files, and letters.
+fn hostile() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                '\n', '\r', '\0', '\u{85}', '\u{2028}', '\u{2029}', '\u{1b}', '\t', '"', '\'',
+                '$', '\\', '`', ';', '|', '&', '(', ')', '<', '>', '#', '!', '*', '?', '[',
+                ']', '{', '}', '=', ':', ',', '.', '/', '-', ' ', 'é',
+            ]),
+            2 => prop::char::range('a', 'z'),
+        ],
+        0..14,
+    )
+    .prop_map(|cs| cs.into_iter().collect())
+}
+
+/// Values with a known bad shape, tried on every field before the random ones.
+const CLASSICS: &[&str] = &[
+    "zz\nRUN echo INJECTED",
+    "zz\r\nFROM evil",
+    "zz\u{2028}RUN echo INJECTED",
+    "zz\u{85}x: y",
+    "zz\0",
+    "zz\"; echo INJECTED; \"",
+    "zz' && echo INJECTED && '",
+    "$(echo INJECTED)",
+    "`echo INJECTED`",
+    "${HOME}",
+    "zz\\",
+    "!zz",
+    "# zz",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "",
+];
+
+fn cases() -> u32 {
+    std::env::var("HOSTILE_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(16)
+}
+
+fn run_fields(rust: bool) {
+    for f in FIELDS.iter().filter(|f| f.rust == rust) {
+        let plains: Vec<_> = std::iter::once(f.plain)
+            .chain(
+                NEUTRAL
+                    .iter()
+                    .filter(|(n, _)| *n == f.name)
+                    .map(|(_, v)| *v),
+            )
+            .map(|value| {
+                let dir = project(f, value);
+                generate(dir.path()).unwrap_or_else(|e| {
+                    panic!("{}: the plain project {value:?} generates: {e}", f.name)
+                })
+            })
+            .collect();
+        let check_one = |value: &str| {
+            let dir = project(f, value);
+            // A blank value may drop what it fills (a description label).
+            if value.trim().is_empty() {
+                return;
+            }
+            if let Ok(got) = generate(dir.path()) {
+                let fits = |plain: &Vec<_>| {
+                    std::panic::catch_unwind(|| same_shape(f.name, value, plain, &got)).is_ok()
+                };
+                if !plains[1..].iter().any(fits) {
+                    same_shape(f.name, value, &plains[0], &got);
+                }
+            }
+        };
+        // Each text alone, and after the plain value (a linker is only
+        // read on when it names a known one).
+        let check = |text: &str| {
+            check_one(&format!("{}{text}", f.plain));
+            check_one(text);
+        };
+        for value in CLASSICS {
+            check(value);
+        }
+        let mut runner = proptest::test_runner::TestRunner::new(Config {
+            cases: cases(),
+            rng_seed: RngSeed::Fixed(0x5eed),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&hostile(), |value| {
+                check(&value);
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", f.name));
+    }
+}
+
+#[test]
+fn every_python_field_keeps_the_files_shape_or_is_refused() {
+    run_fields(false);
+}
+
+#[test]
+fn every_rust_field_keeps_the_files_shape_or_is_refused() {
+    run_fields(true);
+}

@@ -1,0 +1,187 @@
+//! Project inputs are read only inside the project, and no output
+//! condition makes the tool panic: links that leave the project are
+//! refused before a byte is read (their target never reaches a message),
+//! and a closed pipe or a full disk on standard output ends in an exit
+//! code, never a crash.
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+use common::{fixture, stderr, stdout};
+
+const MARKER: &str = "cargo-distroless-test-secret-4711";
+
+/// Links `rel` in the fixture to a file outside the project holding the
+/// marker, runs `check`, and asserts the refusal names the link only.
+fn refused_through_link(name: &str, rel: &str, outside_text: &str) {
+    let f = fixture(name);
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("target-file");
+    std::fs::write(&target, outside_text).unwrap();
+    let path = f.path(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&path);
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    for cmd in ["check", "init"] {
+        let out = common::cmd()
+            .current_dir(&f.dir)
+            .env("DEPLOY_TOKEN", MARKER)
+            .arg(cmd)
+            .output()
+            .unwrap();
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{cmd} with {rel} linked: {all}");
+        assert!(
+            all.contains("leads out of the project through a symbolic link"),
+            "{cmd} with {rel} linked: {all}"
+        );
+        assert!(!all.contains(MARKER), "{cmd} printed the target: {all}");
+    }
+    assert!(!f.path("Dockerfile").exists() || name == "never");
+}
+
+#[test]
+fn a_python_projects_inputs_are_never_read_through_a_link_out() {
+    let secret = format!("DEPLOY_TOKEN={MARKER}\n[tool\n");
+    for rel in [
+        "distroless.toml",
+        "requirements.txt",
+        "requirements/base.txt",
+        ".python-version",
+    ] {
+        refused_through_link("py-flask", rel, &secret);
+    }
+    for rel in ["pyproject.toml", "uv.lock"] {
+        refused_through_link("py-uv", rel, &secret);
+    }
+    refused_through_link("py-poetry", "poetry.lock", &secret);
+    refused_through_link("py-pipenv", "Pipfile.lock", &secret);
+}
+
+#[test]
+fn a_rust_projects_inputs_are_never_read_through_a_link_out() {
+    let secret = format!("DEPLOY_TOKEN={MARKER}\n[x\n");
+    for rel in [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        "rust-toolchain.toml",
+        "rust-toolchain",
+    ] {
+        refused_through_link("one-bin", rel, &secret);
+    }
+    // A workspace member's manifest, which only cargo reads.
+    refused_through_link("workspace", "crates/api/Cargo.toml", &secret);
+}
+
+#[test]
+fn the_environment_never_reaches_an_error() {
+    let f = fixture("py-flask");
+    std::fs::remove_file(f.path("distroless.toml")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", f.path("distroless.toml")).unwrap();
+    let out = common::cmd()
+        .current_dir(&f.dir)
+        .env("DEPLOY_TOKEN", MARKER)
+        .arg("check")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(!all.contains(MARKER), "{all}");
+}
+
+#[test]
+fn a_link_inside_the_project_is_read() {
+    let f = fixture("py-flask");
+    std::fs::rename(f.path("requirements.txt"), f.path("requirements.in")).unwrap();
+    std::os::unix::fs::symlink("requirements.in", f.path("requirements.txt")).unwrap();
+    let out = f.run(&["init", "--stdout"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_fifo_is_no_input() {
+    let f = fixture("py-flask");
+    std::fs::remove_file(f.path(".python-version")).ok();
+    let status = std::process::Command::new("mkfifo")
+        .arg(f.path(".python-version"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = f.run(&["init", "--stdout"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(".python-version is not a plain file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Runs the tool with stdout read for one line, then closed.
+fn closed_after_first_line(args: &[&str]) -> (Option<i32>, String) {
+    let f = fixture("one-bin");
+    let mut child = common::cmd()
+        .current_dir(&f.dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is gone: every later write meets a closed pipe.
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_not_the_command() {
+    for args in [
+        &["templates"][..],
+        &["init", "--stdout"][..],
+        &["templates", "--json"][..],
+    ] {
+        let (code, err) = closed_after_first_line(args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+    }
+    // check still says the files are missing through its exit code.
+    let (code, err) = closed_after_first_line(&["check"]);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(1), "{err}");
+}
+
+#[test]
+fn a_full_stdout_is_an_error() {
+    let f = fixture("one-bin");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for args in [
+        &["init", "--stdout"][..],
+        &["templates"][..],
+        &["check"][..],
+    ] {
+        let out = common::cmd()
+            .current_dir(&f.dir)
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write to standard output") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}
