@@ -2,8 +2,9 @@
 //! digest (`pin`). The Dockerfile is the record of the pins: each pinned
 //! `FROM` names `image:tag@sha256:…`, read back on every run, so `check`
 //! and a plain `init` never ask a registry, and a pin stays until `update`
-//! (or a tool that bumps `FROM` digests, such as Renovate) moves it. Only
-//! `init` with an image not yet pinned, and `update`, resolve digests.
+//! moves it. The fingerprint covers the pins: one changed by hand (or by a
+//! bot) makes `check` fail. Only `init` with an image not yet pinned, and
+//! `update`, resolve digests.
 
 use std::collections::BTreeMap;
 use std::path::Path;

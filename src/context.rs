@@ -43,6 +43,11 @@ pub struct Context {
     pub dockerignore: Vec<IgnoreSection>,
     /// Paths re-admitted after the ignore rules, because `include` needs them.
     pub dockerignore_keep: Vec<String>,
+    /// `.dockerignore` sections after the re-admissions: the secret
+    /// patterns again (so a re-admitted folder keeps its secrets out on
+    /// every engine), then any secret-looking path `include` names.
+    #[serde(default)]
+    pub dockerignore_after_keep: Vec<IgnoreSection>,
     /// Facts worth a comment at the top of the Dockerfile.
     pub notes: Vec<String>,
     /// Whether `docker-bake.hcl` is written beside the Dockerfile (several

@@ -12,7 +12,6 @@ use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use crate::error::fail;
-use crate::shell::word;
 
 /// One package of the document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,18 +39,17 @@ pub fn write(
     dir: &Path,
     epoch: Option<u64>,
 ) -> Result<PathBuf> {
-    let tmp = tempfile::tempdir().context("cannot create a folder to read the image into")?;
-    let own = extract(program, image.tag, &tmp.path().join("image"))?;
-    let base_files = extract(program, image.base, &tmp.path().join("base"))?;
-    let base_debs: BTreeSet<String> = debs(&base_files)?.into_iter().map(|p| p.name).collect();
-    let mut packages: Vec<Package> = debs(&own)?
+    let own = extract(program, image.tag)?;
+    let base = extract(program, image.base)?;
+    let base_debs: BTreeSet<String> = debs(&base).into_iter().map(|p| p.name).collect();
+    let mut packages: Vec<Package> = debs(&own)
         .into_iter()
         .filter(|p| !base_debs.contains(&p.name))
         .collect();
     if image.rust {
         packages.extend(crates(image.project_root)?);
     } else {
-        packages.extend(python(&own)?);
+        packages.extend(python(&own));
     }
     packages.sort();
     packages.dedup();
@@ -63,10 +61,18 @@ pub fn write(
     Ok(path)
 }
 
-/// Exports an image's package records into `into`: the dpkg records and
-/// the venv's `METADATA` files, nothing else.
-fn extract(program: &Path, image: &str, into: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(into)?;
+/// The package records of an image: each dpkg record and each venv
+/// `METADATA`, by path inside the image.
+type Records = Vec<(String, String)>;
+
+/// The largest record read from an image; real ones are a few KiB.
+const MAX_RECORD: u64 = 1024 * 1024;
+
+/// Reads an image's package records (the dpkg records and the venv's
+/// `METADATA` files) out of the engine's export stream. Only plain files
+/// are read, from the stream itself: nothing is unpacked, so a link in the
+/// image can never lead to a file of this machine.
+fn extract(program: &Path, image: &str) -> Result<Records> {
     // A container is only read, never started; the word stands in for a
     // command, which a base image without an entrypoint needs to be created.
     let out = Command::new(program)
@@ -81,77 +87,110 @@ fn extract(program: &Path, image: &str, into: &Path) -> Result<PathBuf> {
         ));
     }
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let script = format!(
-        "{} export {} | tar -x -C {} --wildcards --no-anchored 'var/lib/dpkg/status.d/*' '*.dist-info/METADATA' 2>/dev/null; true",
-        word(&program.to_string_lossy()),
-        word(&id),
-        word(&into.to_string_lossy())
-    );
-    let status = Command::new("sh").arg("-c").arg(&script).status();
+    let records = export(program, &id);
     let _ = Command::new(program).args(["rm", &id]).output();
-    status.with_context(|| format!("cannot export {image}"))?;
-    Ok(into.to_path_buf())
+    records.with_context(|| format!("cannot export {image}"))
+}
+
+fn export(program: &Path, id: &str) -> Result<Records> {
+    let mut child = Command::new(program)
+        .args(["export", id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    let stdout = child.stdout.take().context("no output")?;
+    let records = records(stdout);
+    let status = child.wait()?;
+    if !status.success() {
+        return Err(anyhow::anyhow!(
+            "{} export failed ({status})",
+            program.display()
+        ));
+    }
+    records
+}
+
+/// The package records in a tar stream of an image's files.
+pub fn records(stream: impl std::io::Read) -> Result<Records> {
+    use std::io::Read as _;
+    let mut archive = tar::Archive::new(stream);
+    let mut out = Vec::new();
+    for entry in archive.entries()? {
+        let entry = entry?;
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        let path = entry
+            .path()?
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
+        let wanted = path.starts_with("var/lib/dpkg/status.d/")
+            || (path.ends_with("/METADATA")
+                && path
+                    .rsplit('/')
+                    .nth(1)
+                    .is_some_and(|d| d.ends_with(".dist-info")));
+        if !wanted || entry.header().size()? > MAX_RECORD {
+            continue;
+        }
+        let mut text = String::new();
+        if entry.take(MAX_RECORD).read_to_string(&mut text).is_ok() {
+            out.push((path, text));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One field of a record (`Key: value`).
+fn field(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+        .map(|v| v.trim().to_string())
 }
 
 /// The Debian packages recorded under `var/lib/dpkg/status.d`.
-fn debs(root: &Path) -> Result<Vec<Package>> {
-    let dir = root.join("var/lib/dpkg/status.d");
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(out);
-    };
-    for entry in entries.flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let field = |key: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{key}: ")))
-                .map(str::trim)
-                .map(String::from)
-        };
-        let (Some(name), Some(version)) = (field("Package"), field("Version")) else {
-            continue;
-        };
-        let arch = field("Architecture").unwrap_or_else(|| "amd64".into());
-        out.push(Package {
-            purl: format!(
-                "pkg:deb/debian/{name}@{}?arch={arch}",
-                purl_escape(&version)
-            ),
-            name,
-            version,
-        });
-    }
-    Ok(out)
+fn debs(records: &Records) -> Vec<Package> {
+    records
+        .iter()
+        .filter(|(path, _)| path.starts_with("var/lib/dpkg/status.d/"))
+        .filter_map(|(_, text)| {
+            let (name, version) = (field(text, "Package")?, field(text, "Version")?);
+            let arch = field(text, "Architecture").unwrap_or_else(|| "amd64".into());
+            Some(Package {
+                purl: format!(
+                    "pkg:deb/debian/{}@{}?arch={}",
+                    purl_escape(&name),
+                    purl_escape(&version),
+                    purl_escape(&arch)
+                ),
+                name,
+                version,
+            })
+        })
+        .collect()
 }
 
 /// The Python distributions installed in the image's venv.
-fn python(root: &Path) -> Result<Vec<Package>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == "METADATA") {
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                let field = |key: &str| {
-                    text.lines()
-                        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
-                        .map(|v| v.trim().to_string())
-                };
-                if let (Some(name), Some(version)) = (field("Name"), field("Version")) {
-                    let normal = normalise(&name);
-                    out.push(Package {
-                        purl: format!("pkg:pypi/{normal}@{}", purl_escape(&version)),
-                        name,
-                        version,
-                    });
-                }
-            }
-        }
-    }
-    Ok(out)
+fn python(records: &Records) -> Vec<Package> {
+    records
+        .iter()
+        .filter(|(path, _)| path.ends_with("/METADATA"))
+        .filter_map(|(_, text)| {
+            let (name, version) = (field(text, "Name")?, field(text, "Version")?);
+            Some(Package {
+                purl: format!(
+                    "pkg:pypi/{}@{}",
+                    purl_escape(&normalise(&name)),
+                    purl_escape(&version)
+                ),
+                name,
+                version,
+            })
+        })
+        .collect()
 }
 
 /// PEP 503's normal form, as package URLs take PyPI names.
@@ -191,7 +230,7 @@ fn crates(root: &Path) -> Result<Vec<Package>> {
             let name = p.get("name")?.as_str()?.to_string();
             let version = p.get("version")?.as_str()?.to_string();
             Some(Package {
-                purl: format!("pkg:cargo/{name}@{}", purl_escape(&version)),
+                purl: format!("pkg:cargo/{}@{}", purl_escape(&name), purl_escape(&version)),
                 name,
                 version,
             })
@@ -199,12 +238,18 @@ fn crates(root: &Path) -> Result<Vec<Package>> {
         .collect())
 }
 
-/// A version as a package URL holds it: `+` and `:` percent-encoded.
-fn purl_escape(version: &str) -> String {
-    version
-        .replace('%', "%25")
-        .replace('+', "%2B")
-        .replace(':', "%3A")
+/// A name or version as a package URL holds it: everything but ASCII
+/// letters, digits, `.`, `-`, `_` and `~` percent-encoded (UTF-8 bytes).
+pub fn purl_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// An SPDX id: letters, digits, `.` and `-`.
@@ -335,32 +380,69 @@ mod tests {
     }
 
     #[test]
-    fn records_are_read_from_an_exported_tree() {
-        let dir = tempfile::tempdir().unwrap();
-        let status = dir.path().join("var/lib/dpkg/status.d");
-        std::fs::create_dir_all(&status).unwrap();
-        std::fs::write(
-            status.join("libsqlite3-0"),
-            "Package: libsqlite3-0\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.46.1-7+deb13u2\n",
-        )
-        .unwrap();
-        let meta = dir
-            .path()
-            .join("venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info");
-        std::fs::create_dir_all(&meta).unwrap();
-        std::fs::write(
-            meta.join("METADATA"),
-            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\n",
-        )
-        .unwrap();
+    fn purls_percent_encode_names_and_versions() {
+        assert_eq!(purl_escape("a b/c?d#e@f"), "a%20b%2Fc%3Fd%23e%40f");
+        assert_eq!(purl_escape("é"), "%C3%A9");
+        assert_eq!(purl_escape("1.0~rc1_x-y"), "1.0~rc1_x-y");
+    }
+
+    /// A tar stream like an engine's export, with `links` among the files.
+    fn image_tar(files: &[(&str, &str)], links: &[(&str, &str)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, text) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, path, text.as_bytes()).unwrap();
+        }
+        for (path, target) in links {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(0);
+            h.set_entry_type(tar::EntryType::Symlink);
+            b.append_link(&mut h, path, target).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn records_are_read_from_the_export_stream_and_links_never_followed() {
+        let tar = image_tar(
+            &[
+                (
+                    "var/lib/dpkg/status.d/libsqlite3-0",
+                    "Package: libsqlite3-0\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.46.1-7+deb13u2\n",
+                ),
+                (
+                    "venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info/METADATA",
+                    "Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\n",
+                ),
+                ("etc/passwd", "root:x:0:0::/root:/sbin/nologin\n"),
+            ],
+            &[
+                ("var/lib/dpkg/status.d/evil", "/etc/passwd"),
+                ("var/lib/dpkg/status.d/environ", "/proc/self/environ"),
+                ("venv/lib/x.dist-info/METADATA", "/etc/hostname"),
+                ("venv/lib/y.dist-info", "/"),
+            ],
+        );
+        let records = records(tar.as_slice()).unwrap();
+        let paths: Vec<&str> = records.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
-            debs(dir.path()).unwrap(),
+            paths,
+            [
+                "var/lib/dpkg/status.d/libsqlite3-0",
+                "venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info/METADATA"
+            ]
+        );
+        assert_eq!(
+            debs(&records),
             [Package {
                 name: "libsqlite3-0".into(),
                 version: "3.46.1-7+deb13u2".into(),
                 purl: "pkg:deb/debian/libsqlite3-0@3.46.1-7%2Bdeb13u2?arch=amd64".into(),
             }]
         );
-        assert_eq!(python(dir.path()).unwrap()[0].purl, "pkg:pypi/flask@3.1.3");
+        assert_eq!(python(&records)[0].purl, "pkg:pypi/flask@3.1.3");
     }
 }

@@ -55,7 +55,31 @@ pub const PATTERNS: &[&str] = &[
     "**/*.tfstate.*",
     "**/*.tfvars",
     "**/.terraform/",
+    "**/.terraformrc",
+    "**/terraform.rc",
+    "**/secrets.yaml",
+    "**/secrets.yml",
+    "**/secrets.json",
+    "**/secrets.toml",
+    "**/secrets.env",
+    "**/secrets.ini",
+    "**/secret.yaml",
+    "**/secret.yml",
+    "**/secret.json",
+    "**/*.secret",
+    "**/*.secrets",
+    "**/.secrets/",
+    "**/*.kubeconfig",
+    "**/*.kdbx",
+    "**/*.ovpn",
 ];
+
+/// Whether the patterns leave a path of the project out (it, or a folder
+/// it is in).
+pub fn excluded_as_secret(rel: &str) -> bool {
+    let rel = rel.trim_end_matches('/');
+    with_parents(rel).any(|at| secret_set().is_match(at))
+}
 
 /// How many entries the scan looks at before it stops: a context that large
 /// wants its own `.dockerignore` review, not a warning per file.

@@ -66,42 +66,15 @@ fn rendered_part(text: &str) -> &str {
     }
 }
 
-/// A 64-bit XXH3 of the text: it only has to notice edits, and it is stable
-/// across releases and platforms. Not a seal: anyone can recompute it, so
-/// nothing is trusted for it; `check` always renders and compares.
+/// A 64-bit XXH3 of the text, `FROM` digests included: it only has to
+/// notice edits, and it is stable across releases and platforms. Pins are
+/// the one part of a file that `check` reads back rather than renders, so a
+/// pin changed by hand (removed, swapped, bumped by a bot) is an edit that
+/// `check` reports; `update` moves pins. Not a seal: anyone can recompute
+/// it, so nothing else is trusted for it; `check` always renders and
+/// compares.
 fn digest(text: &str) -> String {
-    format!(
-        "{:016x}",
-        xxhash_rust::xxh3::xxh3_64(without_pins(text).as_bytes())
-    )
-}
-
-/// The text with the digests of its `FROM` lines left out: a pin moved by
-/// `update`, or by a tool that bumps base-image digests, is not an edit.
-fn without_pins(text: &str) -> Cow<'_, str> {
-    let pinned = |line: &str| {
-        line.trim_start()
-            .get(..5)
-            .is_some_and(|w| w.eq_ignore_ascii_case("FROM "))
-            && line.contains("@sha256:")
-    };
-    if !text.lines().any(pinned) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        match line.find("@sha256:").filter(|_| pinned(line)) {
-            Some(at) => {
-                let end = line[at + 8..]
-                    .find(|c: char| !c.is_ascii_hexdigit())
-                    .map_or(line.len(), |n| at + 8 + n);
-                out.push_str(&line[..at]);
-                out.push_str(&line[end..]);
-            }
-            None => out.push_str(line),
-        }
-    }
-    Cow::Owned(out)
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 /// Who a file on disk belongs to.
@@ -351,19 +324,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_moved_pin_is_not_an_edit() {
+    fn a_moved_pin_is_an_edit() {
         let (a, b) = ("a".repeat(64), "b".repeat(64));
         let text = stamp(
             &format!("FROM gcr.io/distroless/cc-debian13:nonroot@sha256:{a} AS api\nUSER 65532\n"),
             "x",
         );
-        let bumped = text.replace(&a, &b);
-        assert_eq!(ownership(&bumped), Ownership::Generated);
-        // Anywhere else, a digest is text like any other.
-        let edited = text.replace("USER 65532", &format!("USER 65532 # sha256:{b}"));
-        assert_eq!(ownership(&edited), Ownership::Edited);
-        let label = stamp(&format!("LABEL d=\"sha256:{a}\"\n"), "x");
-        assert_eq!(ownership(&label.replace(&a, &b)), Ownership::Edited);
+        assert_eq!(ownership(&text), Ownership::Generated);
+        assert_eq!(ownership(&text.replace(&a, &b)), Ownership::Edited);
+        let unpinned = text.replace(&format!("@sha256:{a}"), "");
+        assert_eq!(ownership(&unpinned), Ownership::Edited);
     }
 
     fn pending(dir: &Path, name: &str, body: &str) -> PendingFile {

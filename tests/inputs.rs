@@ -185,3 +185,41 @@ fn a_full_stdout_is_an_error() {
         );
     }
 }
+
+#[test]
+fn check_fails_on_a_pin_removed_or_swapped_by_hand() {
+    let f = common::with_config("one-bin", "pin = true");
+    // Pins recorded in the FROM lines are kept by init without a registry.
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+    let unpinned = common::fixture("one-bin");
+    common::ok(&unpinned.run(&["init"]));
+    let text = unpinned.read("Dockerfile");
+    let pinned: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("FROM ") {
+            Some(rest) => {
+                let (image, stage) = rest.split_once(' ').unwrap_or((rest, ""));
+                format!("FROM {image}@sha256:{a} {stage}\n")
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    f.write("Dockerfile", &pinned);
+    common::ok(&f.run(&["init", "--force"]));
+    let good = f.read("Dockerfile");
+    assert!(good.contains(&format!("@sha256:{a}")), "{good}");
+    assert_eq!(f.run(&["check"]).status.code(), Some(0));
+    for (what, edited) in [
+        ("swapped", good.replace(&a, &b)),
+        ("removed", good.replace(&format!("@sha256:{a}"), "")),
+    ] {
+        f.write("Dockerfile", &edited);
+        let out = f.run(&["check"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a pin {what} by hand is stale: {}",
+            stdout(&out)
+        );
+    }
+}

@@ -336,6 +336,45 @@ pub fn stage_name(bin: &str) -> String {
     s
 }
 
+/// The `.dockerignore` rules that follow the `include` re-admissions. An
+/// `!folder` rule re-admits the whole folder under podman's and buildah's
+/// classic rules (BuildKit keeps what an earlier rule excluded inside it),
+/// so the secret patterns come again after them, and the same file means
+/// the same context on every engine. A path `include` names that itself
+/// looks like a secret is re-admitted last, with a warning naming the keys.
+pub fn dockerignore_after_keep(
+    keep: &[String],
+    origin: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<IgnoreSection> {
+    if keep.is_empty() {
+        return Vec::new();
+    }
+    let mut sections = vec![IgnoreSection {
+        comment: "Secrets stay out inside what `include` admits, on every engine.".to_string(),
+        patterns: crate::secrets::PATTERNS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    }];
+    let secret: Vec<&String> = keep
+        .iter()
+        .filter(|k| crate::secrets::excluded_as_secret(k))
+        .collect();
+    if !secret.is_empty() {
+        for k in &secret {
+            warnings.push(format!(
+                "`include` in {origin} re-admits {k}, which looks like a secret: it goes into the image; if it should not, drop it from `include` (and keep it out with `exclude` or a rule of the project's own .dockerignore)"
+            ));
+        }
+        sections.push(IgnoreSection {
+            comment: "Named by `include` although it looks like a secret.".to_string(),
+            patterns: secret.iter().map(|k| format!("!{k}")).collect(),
+        });
+    }
+    sections
+}
+
 /// The `.dockerignore` rules: the ecosystem's build debris first, then
 /// version control, secrets, editor debris and this tool's templates.
 pub fn dockerignore(first: (&str, &[&str])) -> Vec<IgnoreSection> {

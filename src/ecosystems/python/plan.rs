@@ -184,6 +184,8 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
     // paths that .dockerignore would otherwise drop.
     let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
     keep.sort();
+    let after_keep =
+        common::dockerignore_after_keep(&keep, "the tool's configuration", &mut warnings);
     let args = settings.args.clone().unwrap_or(default_args);
     let binary = Binary {
         name: project.name.clone(),
@@ -266,6 +268,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         dockerignore: python_ignores(project, copy_source),
         dockerignore_project: Vec::new(),
         dockerignore_keep: keep,
+        dockerignore_after_keep: after_keep,
         notes: Vec::new(),
         bake: false,
         compose: flags.compose.unwrap_or(project.compose),

@@ -153,6 +153,8 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         .collect();
     keep.sort();
     keep.dedup();
+    let after_keep =
+        common::dockerignore_after_keep(&keep, "the Cargo.toml metadata", &mut warnings);
     let mut dockerignore = common::dockerignore(RUST_IGNORES);
     if let Some(t) = &project.toolchain {
         dockerignore.push(crate::context::IgnoreSection {
@@ -204,6 +206,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         dockerignore,
         dockerignore_project: Vec::new(),
         dockerignore_keep: keep,
+        dockerignore_after_keep: after_keep,
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
         compose: opts.compose.unwrap_or(false),

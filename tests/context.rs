@@ -1,0 +1,152 @@
+//! The written `.dockerignore` means the same build context on every engine
+//! the tool supports: Docker's BuildKit, podman and buildah (classic rules,
+//! under which a re-admitted folder brings back what earlier rules left
+//! out). Each engine copies the real context into an image, whose files are
+//! then listed. Needs all three engines with the base images, so ignored
+//! unless asked for.
+
+mod common;
+
+use std::process::Command;
+
+use common::{ok, stderr};
+
+/// Runs a command, returning stdout; fails the test with its stderr.
+fn run(program: &str, args: &[&str], dir: &std::path::Path) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program} {args:?}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The files under `/ctx` of an image, from a container's export.
+fn listed(program: &str, image: &str, dir: &std::path::Path) -> Vec<String> {
+    let id = run(program, &["create", image, "x"], dir)
+        .trim()
+        .to_string();
+    let tar = Command::new(program)
+        .args(["export", &id])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    run(program, &["rm", &id], dir);
+    let mut archive = tar::Archive::new(tar.stdout.as_slice());
+    let mut files: Vec<String> = archive
+        .entries()
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let path = e.path().ok()?.to_string_lossy().into_owned();
+            let rel = path.strip_prefix("ctx/")?.trim_end_matches('/').to_string();
+            (e.header().entry_type().is_file() && !rel.is_empty()).then_some(rel)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+#[ignore = "needs Docker, podman and buildah with the base images: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn the_build_context_is_the_same_on_docker_podman_and_buildah() {
+    assert!(
+        std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1"),
+        "set up the engines (.ci/run does), then set CARGO_DISTROLESS_E2E=1"
+    );
+    let f = common::fixture("py-flask");
+    let config = f.read("distroless.toml");
+    f.write(
+        "distroless.toml",
+        &format!("{config}include = [\"config\"]\n"),
+    );
+    for (rel, text) in [
+        ("config/app.toml", "name = 'app'\n"),
+        ("config/tls.pem", "-----BEGIN PRIVATE KEY-----\n"),
+        ("config/.env", "TOKEN=x\n"),
+        ("config/sub/id_rsa", "key\n"),
+        ("config/.aws/credentials", "[default]\n"),
+        ("secrets.yaml", "token: x\n"),
+        (".npmrc", "//registry.npmjs.org/:_authToken=x\n"),
+    ] {
+        let path = f.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    ok(&f.run(&["init"]));
+    f.write(
+        "Listing.Dockerfile",
+        "FROM gcr.io/distroless/static-debian13:nonroot\nCOPY . /ctx\n",
+    );
+    let tag = "cargo-distroless-test-context";
+    run(
+        "docker",
+        &[
+            "build",
+            "--network",
+            "host",
+            "-q",
+            "-f",
+            "Listing.Dockerfile",
+            "-t",
+            tag,
+            ".",
+        ],
+        &f.dir,
+    );
+    let docker = listed("docker", tag, &f.dir);
+    let _ = Command::new("docker").args(["rmi", tag]).output();
+    for (program, args) in [
+        (
+            "podman",
+            &[
+                "build",
+                "--network",
+                "host",
+                "-q",
+                "-f",
+                "Listing.Dockerfile",
+                "-t",
+            ][..],
+        ),
+        (
+            "buildah",
+            &[
+                "bud",
+                "--network",
+                "host",
+                "-q",
+                "-f",
+                "Listing.Dockerfile",
+                "-t",
+            ][..],
+        ),
+    ] {
+        let mut args = args.to_vec();
+        args.extend([tag, "."]);
+        run(program, &args, &f.dir);
+        // buildah and podman share one image store: podman lists both.
+        let files = listed("podman", tag, &f.dir);
+        let _ = Command::new("podman").args(["rmi", tag]).output();
+        assert_eq!(files, docker, "{program}'s context differs from Docker's");
+    }
+    assert!(
+        docker.contains(&"config/app.toml".to_string()),
+        "{docker:?}"
+    );
+    assert!(docker.contains(&"app.py".to_string()), "{docker:?}");
+    for secret in [
+        "config/tls.pem",
+        "config/.env",
+        "config/sub/id_rsa",
+        "config/.aws/credentials",
+        "secrets.yaml",
+        ".npmrc",
+    ] {
+        assert!(
+            !docker.iter().any(|p| p == secret),
+            "{secret} reached the context: {docker:?}"
+        );
+    }
+}
