@@ -187,21 +187,61 @@ pub fn mirror(value: &str) -> Result<(), Broken> {
         return Err(rule);
     }
     let (host, path) = value.split_once('/').unwrap_or((value, ""));
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     let path_ok = path.is_empty()
         || path.split('/').all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+            image_repository(p) == p
+                && !p.starts_with('.')
+                && p.chars().any(|c| c.is_ascii_alphanumeric())
         });
-    if host_ok && path_ok {
+    if registry_host(host).is_ok() && path_ok {
         Ok(())
     } else {
         Err(rule)
     }
+}
+
+/// A registry host: DNS labels (letters, digits, `-` inside) joined by
+/// single dots, or an IPv4 or bracketed IPv6 address, with an optional port
+/// of 1-65535.
+pub fn registry_host(value: &str) -> Result<(), Broken> {
+    let rule = "a registry host is a DNS name or an IP address, with a port of 1-65535 if it has one, e.g. registry.internal or 127.0.0.1:5000";
+    let (name, port) = if let Some(rest) = value.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']').ok_or(rule)?;
+        if v6.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(rule);
+        }
+        match after {
+            "" => (None, None),
+            p => (None, Some(p.strip_prefix(':').ok_or(rule)?)),
+        }
+    } else {
+        match value.rsplit_once(':') {
+            Some((n, p)) => (Some(n), Some(p)),
+            None => (Some(value), None),
+        }
+    };
+    if let Some(p) = port {
+        let ok = !p.is_empty()
+            && p.len() <= 5
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
+        if !ok {
+            return Err(rule);
+        }
+    }
+    if let Some(n) = name {
+        let label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if n.is_empty() || n.len() > 253 || !n.split('.').all(label) {
+            return Err(rule);
+        }
+    }
+    Ok(())
 }
 
 /// A pinned digest: `sha256:` and 64 lowercase hex digits, as registries
@@ -304,17 +344,99 @@ pub fn image_reference(value: &str) -> Result<(), Broken> {
 }
 
 /// A file name for the Dockerfile, beside the project's own files: letters,
-/// digits, `.`, `_` and `-`, starting with a letter or digit.
+/// digits, `.`, `_` and `-`, starting with a letter or digit, and named as
+/// a Dockerfile (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`,
+/// `Containerfile`, `Containerfile.*`, `*.Containerfile`, any case), so it
+/// can never name a project input (`Cargo.toml`, `requirements.txt`, the
+/// tool's configuration) or another generated file, which `init --force`
+/// would replace.
 pub fn dockerfile_name(value: &str) -> Result<(), Broken> {
     let first = |c: char| c.is_ascii_alphanumeric();
     let rest = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    if chars_ok(value, first, rest) && !value.ends_with(".dockerignore") {
-        Ok(())
-    } else {
+    let lower = value.to_ascii_lowercase();
+    let named = ["dockerfile", "containerfile"].iter().any(|d| {
+        lower == *d || lower.starts_with(&format!("{d}.")) || lower.ends_with(&format!(".{d}"))
+    });
+    let generated = [".dockerignore", ".bake.hcl", ".compose.yaml"]
+        .iter()
+        .any(|s| lower.ends_with(s));
+    if !chars_ok(value, first, rest) {
         Err(
             "a file name at the project root: letters, digits, `.`, `_` and `-`, starting with a letter or digit, e.g. Dockerfile.distroless",
         )
+    } else if !named || generated {
+        Err(
+            "it must be named as a Dockerfile (`Dockerfile.NAME`, `NAME.Dockerfile` or the same with `Containerfile`), so that it never replaces another file of the project",
+        )
+    } else {
+        Ok(())
     }
+}
+
+/// A `writable` folder: a normalised relative path (no `.`, `..` or empty
+/// parts, no leading or trailing `/`) of letters, digits, `.`, `_` and `-`.
+pub fn writable_path(value: &str) -> Result<(), Broken> {
+    project_path(value)?;
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+    {
+        return Err("a writable folder's name takes letters, digits, `.`, `_`, `-` and `/` only");
+    }
+    if value.split('/').any(|p| p.is_empty() || p == ".") {
+        return Err("write the path in its plain form: no `./`, `//`, `/.` or slash at either end");
+    }
+    Ok(())
+}
+
+/// A `.dockerignore` pattern Docker can match: Go's `filepath.Match`
+/// syntax, with classes closed and no trailing escape.
+pub fn matchable_pattern(value: &str) -> Result<(), Broken> {
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.next().is_none() => {
+                return Err("it ends in `\\`, which escapes nothing");
+            }
+            '[' => {
+                if chars.peek() == Some(&'^') {
+                    chars.next();
+                }
+                let mut empty = true;
+                loop {
+                    match chars.next() {
+                        None => return Err("a `[` class is not closed with `]`"),
+                        Some(']') if !empty => break,
+                        Some('\\') => {
+                            chars.next();
+                        }
+                        Some(_) => {}
+                    }
+                    empty = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The Docker durations a health check takes: at least `min_ms`, at most
+/// one day, which Docker and Compose both accept and a probe can use.
+pub fn bounded_duration(value: &str, min_ms: u64) -> Result<(), Broken> {
+    docker_duration(value)?;
+    let ms = duration_ms(value).unwrap_or(u64::MAX);
+    if ms < min_ms {
+        return Err(if min_ms >= 1000 {
+            "it must be at least 1s"
+        } else {
+            "it must be at least 0s"
+        });
+    }
+    if ms > 86_400_000 {
+        return Err("it must be at most 24h");
+    }
+    Ok(())
 }
 
 /// An HTTP path for a health probe: starting with `/`, then the characters
@@ -385,12 +507,22 @@ mod tests {
     fn mirrors_are_hosts_with_a_path() {
         assert!(mirror("127.0.0.1:5000").is_ok());
         assert!(mirror("registry.internal/mirror/dl").is_ok());
+        assert!(mirror("[::1]:5000/m").is_ok());
         for bad in [
             "https://r.example",
             "r.example/",
             "",
             "r example",
             "r.example/Upper",
+            "r.example:0",
+            "r.example:65536",
+            "r.example:",
+            "r..example",
+            ".r.example",
+            "r.example/../x",
+            "r.example/./x",
+            "r.example//x",
+            "-r.example",
         ] {
             assert!(mirror(bad).is_err(), "{bad}");
         }
@@ -542,6 +674,60 @@ mod tests {
             "x:\"y\"",
         ] {
             assert!(image_reference(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dockerfile_names_never_name_another_file() {
+        for ok in [
+            "Dockerfile",
+            "Dockerfile.distroless",
+            "api.Dockerfile",
+            "Containerfile",
+        ] {
+            assert!(dockerfile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Cargo.toml",
+            "requirements.txt",
+            "distroless.toml",
+            "pyproject.toml",
+            "Dockerfile.dockerignore",
+            "Dockerfile.bake.hcl",
+            "Dockerfile.compose.yaml",
+            "compose.yaml",
+            "Makefile",
+            "../Dockerfile",
+        ] {
+            assert!(dockerfile_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn writable_paths_are_plain_and_patterns_matchable() {
+        for ok in ["media", "var/data", ".cache"] {
+            assert!(writable_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "./media", "media/", "a//b", "a/./b", "/abs", "a/../b", "a b",
+        ] {
+            assert!(writable_path(bad).is_err(), "{bad}");
+        }
+        for ok in ["*.csv", "data/[a-z]*", "x\\*", "[]a]"] {
+            assert!(matchable_pattern(ok).is_ok(), "{ok}");
+        }
+        for bad in ["[a-", "x\\", "data/[", "[^"] {
+            assert!(matchable_pattern(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn health_durations_are_bounded() {
+        assert!(bounded_duration("1s", 1000).is_ok());
+        assert!(bounded_duration("24h", 1000).is_ok());
+        assert!(bounded_duration("0s", 0).is_ok());
+        for bad in ["0s", "999ms", "25h", "87600h", "99999999999999999999h"] {
+            assert!(bounded_duration(bad, 1000).is_err(), "{bad}");
         }
     }
 }

@@ -23,27 +23,50 @@ pub fn project_rules(root: &Path, name: &str) -> Result<Vec<String>> {
     };
     let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let kept: &[&str] = if ownership(&text) == Ownership::Foreign {
+    let marked = |l: &&str| *l == START || *l == END;
+    // The tool's file ends with its stamp; with the fingerprint edited
+    // away, its inputs line is still last.
+    let stamped = lines
+        .iter()
+        .rev()
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with("# cargo-distroless inputs: "));
+    let kept: &[&str] = if ownership(&text) == Ownership::Foreign
+        && !stamped
+        && !lines.iter().any(marked)
+    {
         // The tool finds its own parts by these lines: one of the
-        // project's would end the kept rules early, or pass for a stamp.
+        // project's would pass for a stamp.
         if let Some((n, line)) = lines
             .iter()
             .enumerate()
-            .find(|(_, l)| **l == START || **l == END || l.starts_with("# cargo-distroless "))
+            .find(|(_, l)| l.starts_with("# cargo-distroless "))
         {
-            return Err(fail(
-                format!(
-                    "{name} line {}: `{line}` is a line cargo-distroless writes to mark its own parts",
-                    n + 1
-                ),
-                "remove that line from the project's .dockerignore, then run init again",
-            ));
+            return Err(own_line(name, n, line));
         }
         &lines
     } else {
-        let Some(start) = lines.iter().position(|l| *l == START) else {
-            return Ok(Vec::new());
-        };
+        // The tool's file, even with its stamp edited away: its rules are
+        // between the markers, each of which appears once.
+        for marker in [START, END] {
+            let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == marker).collect();
+            if at.len() > 1 {
+                return Err(own_line(name, at[1], marker));
+            }
+        }
+        let start = lines.iter().position(|l| *l == START);
+        let end = lines.iter().position(|l| *l == END);
+        let foreign = ownership(&text) == Ownership::Foreign && !stamped;
+        match (start, end) {
+            (None, None) => return Ok(Vec::new()),
+            // A marker alone, or the end before the start: not the tool's
+            // layout, so a line of the project's.
+            (None, Some(at)) => return Err(own_line(name, at, END)),
+            (Some(s), Some(e)) if e < s => return Err(own_line(name, e, END)),
+            (Some(at), None) if foreign => return Err(own_line(name, at, START)),
+            _ => {}
+        }
+        let start = start.unwrap_or_default();
         let Some(len) = lines[start + 1..].iter().position(|l| *l == END) else {
             return Err(fail(
                 format!(
@@ -53,7 +76,15 @@ pub fn project_rules(root: &Path, name: &str) -> Result<Vec<String>> {
                 "put that line back after the project's rules, then run init again",
             ));
         };
-        &lines[start + 1..start + 1 + len]
+        let kept = &lines[start + 1..start + 1 + len];
+        if let Some((n, line)) = kept
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.starts_with("# cargo-distroless "))
+        {
+            return Err(own_line(name, start + 1 + n, line));
+        }
+        kept
     };
     let first = kept
         .iter()
@@ -70,6 +101,17 @@ pub fn project_rules(root: &Path, name: &str) -> Result<Vec<String>> {
     // One blank line at most between rules, as the rendered file has them.
     rules.dedup_by(|a, b| a.is_empty() && b.is_empty());
     Ok(rules)
+}
+
+/// A line of the tool's own among the project's rules.
+fn own_line(name: &str, n: usize, line: &str) -> anyhow::Error {
+    fail(
+        format!(
+            "{name} line {}: `{line}` is a line cargo-distroless writes to mark its own parts, and the project's rules cannot hold it",
+            n + 1
+        ),
+        "remove that line from the project's rules, then run init again",
+    )
 }
 
 /// Fails when a rule of the `.dockerignore` text leaves out a file the
@@ -131,7 +173,8 @@ mod tests {
 
     #[test]
     fn the_tools_own_lines_are_refused_in_the_projects() {
-        for line in [START, END, "# cargo-distroless inputs: 0123"] {
+        // An inputs line that is not the last is not the tool's stamp.
+        for line in [START, END, "# cargo-distroless inputs: 0123\nmore/"] {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(
                 dir.path().join(".dockerignore"),
@@ -142,6 +185,24 @@ mod tests {
             let msg = format!("{err:#}");
             assert!(msg.contains(".dockerignore line 2"), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_marker_among_the_kept_rules_is_refused_not_dropped() {
+        for extra in [START, END, "# cargo-distroless fingerprint: 0"] {
+            let text = crate::write::stamp(
+                &format!("{START}\nnotes/\n{extra}\nmore/\n{END}\ntarget/\n"),
+                "x",
+            );
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(".dockerignore"), text).unwrap();
+            let err = project_rules(dir.path(), ".dockerignore").unwrap_err();
+            let msg = crate::error::format(&err);
+            assert!(msg.contains("line 3") || msg.contains("line 5"), "{msg}");
+        }
+        // The tool's file with its stamp removed is still read as the tool's.
+        let text = format!("{START}\nnotes/\n{END}\ntarget/\n");
+        assert_eq!(rules(&text), ["notes/"]);
     }
 
     #[test]

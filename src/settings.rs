@@ -344,14 +344,15 @@ fn health(setting: &HealthcheckSetting, origin: &Origin) -> Result<Health> {
     }
     let duration = |key: &str, value: Option<&String>, default: &str| -> Result<String> {
         let value = value.map_or(default, String::as_str);
-        grammar::docker_duration(value)
+        let min_ms = if key == "start-period" { 0 } else { 1000 };
+        grammar::bounded_duration(value, min_ms)
             .map(|()| value.to_string())
             .map_err(|rule| {
                 bad(
                     key,
                     value,
                     rule,
-                    "write a duration such as 30s, 1m30s or 500ms",
+                    "write a duration from 1s (0s for start-period) to 24h, such as 30s or 1m30s",
                 )
             })
     };
@@ -376,6 +377,12 @@ fn ports(ports: Option<&Ports>, origin: &Origin) -> Result<Vec<u16>> {
         Some(Ports::Many(ps)) => ps.clone(),
         None => vec![],
     };
+    if list.is_empty() {
+        return Err(fail(
+            format!("invalid `port` in {origin}: the list is empty"),
+            "name the port the service listens on (port = 8080), or leave the key out for the default",
+        ));
+    }
     if list.contains(&0) {
         return Err(fail(
             format!("invalid `port` in {origin}: 0 is not a port"),

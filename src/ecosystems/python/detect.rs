@@ -522,7 +522,9 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
     let mut exclude = Vec::new();
     if let Some(c) = &config {
         for pattern in c.own.exclude.iter().flatten() {
-            grammar::ignore_pattern(pattern).map_err(|why| {
+            grammar::ignore_pattern(pattern)
+                .and_then(|()| grammar::matchable_pattern(pattern))
+                .map_err(|why| {
                 fail(
                     format!(
                         "invalid `exclude` entry {pattern:?} in {}: {why}",
@@ -537,17 +539,15 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
     let mut writable = Vec::new();
     if let Some(c) = &config {
         for path in c.own.writable.iter().flatten() {
-            grammar::project_path(path)
+            let whole = path.trim_matches('/');
+            (whole != "." && !whole.is_empty())
+                .then_some(())
+                .ok_or("it names /app itself, which stays read-only")
+                .and_then(|()| grammar::writable_path(path))
                 .and_then(|()| {
-                    (path.trim_matches('/') != "." && !path.trim_matches('/').is_empty())
+                    (!project.path(path).is_file())
                         .then_some(())
-                        .ok_or("it names /app itself, which stays read-only")
-                })
-                .and_then(|()| {
-                    path.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
-                        .then_some(())
-                        .ok_or("a writable folder's name takes letters, digits, `.`, `_`, `-` and `/` only")
+                        .ok_or("it is a file: `writable` names folders the app writes into")
                 })
                 .map_err(|why| {
                     fail(

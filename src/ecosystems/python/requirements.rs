@@ -26,9 +26,21 @@ pub struct Requirements {
 pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
     let mut names: Vec<String> = Vec::new();
     let mut files: Vec<String> = Vec::new();
-    let mut todo = vec![first.to_string()];
+    // Each file with the chain of files that included it, outermost first.
+    let mut todo: Vec<(String, Vec<String>)> = vec![(first.to_string(), Vec::new())];
     let mut hashes = false;
-    while let Some(file) = todo.pop() {
+    while let Some((file, chain)) = todo.pop() {
+        if let Some(at) = chain.iter().position(|f| *f == file) {
+            let mut cycle = chain[at..].to_vec();
+            cycle.push(file.clone());
+            return Err(fail(
+                format!(
+                    "requirements files include each other in a loop: {}",
+                    cycle.join(" → ")
+                ),
+                "remove the -r/-c line that closes the loop; pip stops on it",
+            ));
+        }
         if files.contains(&file) {
             continue;
         }
@@ -100,7 +112,9 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                                 "name a requirements file inside the project, relative to the file that includes it; the image build sees nothing else",
                             ));
                         }
-                        todo.push(included);
+                        let mut inner = chain.clone();
+                        inner.push(file.clone());
+                        todo.push((included, inner));
                     }
                     "e" | "-editable" => {
                         return Err(fail(

@@ -1,0 +1,161 @@
+//! Every setting passes its grammar before it reaches a file, and the tool's
+//! own marks cannot be turned against the project: each bad value is an
+//! error naming the file, the key and the rule, and nothing is written.
+
+mod common;
+
+use common::{Fixture, error, fixture, ok, stdout, with_config};
+
+/// Refused with exit 2, naming each of `want`, and nothing written.
+fn refused(f: &Fixture, args: &[&str], want: &[&str]) {
+    let text = error(&f.run(args));
+    for w in want {
+        assert!(text.contains(w), "missing {w:?}:\n{text}");
+    }
+    assert!(!f.path("Dockerfile").exists(), "nothing is written");
+}
+
+/// The Python fixture with `lines` added to its distroless.toml.
+fn python_with(lines: &str) -> Fixture {
+    let f = fixture("py-flask");
+    let config = f.read("distroless.toml");
+    f.write("distroless.toml", &format!("{config}{lines}\n"));
+    f
+}
+
+#[test]
+fn the_file_setting_never_names_another_file() {
+    for name in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "compose.yaml",
+        "Dockerfile.dockerignore",
+    ] {
+        let f = with_config("one-bin", &format!("file = \"{name}\""));
+        refused(&f, &["init", "--force"], &["invalid `file`", name]);
+        assert!(
+            f.read("Cargo.toml").contains("[package]"),
+            "Cargo.toml kept"
+        );
+    }
+    for name in ["requirements.txt", "distroless.toml", "app.py"] {
+        let f = python_with(&format!("file = \"{name}\""));
+        refused(&f, &["init", "--force"], &["invalid `file`", name]);
+    }
+    let f = fixture("one-bin");
+    let out = f.run(&["init", "--file", "Cargo.toml", "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(f.read("Cargo.toml").contains("[package]"));
+}
+
+#[test]
+fn durations_ports_and_mirrors_are_bounded() {
+    for (config, want) in [
+        (
+            "port = 8080\nhealthcheck = { path = \"/h\", timeout = \"0s\" }",
+            "invalid `healthcheck` timeout \"0s\"",
+        ),
+        (
+            "port = 8080\nhealthcheck = { path = \"/h\", interval = \"87600h\" }",
+            "at most 24h",
+        ),
+        (
+            "port = 8080\nhealthcheck = { path = \"/h\", interval = \"500ms\" }",
+            "at least 1s",
+        ),
+        (
+            "port = []",
+            "invalid `port` in [package.metadata.distroless] of Cargo.toml: the list is empty",
+        ),
+        ("mirror = \"r.example:0\"", "invalid `mirror`"),
+        ("mirror = \"r..example\"", "invalid `mirror`"),
+        ("mirror = \"r.example/../x\"", "invalid `mirror`"),
+    ] {
+        // one-bin sets its own port: the case's lines take its place.
+        let f = fixture("one-bin");
+        let manifest = f.read("Cargo.toml").replace("port = 8080", config);
+        f.write("Cargo.toml", &manifest);
+        refused(&f, &["init"], &[want]);
+    }
+    let f = fixture("one-bin");
+    refused(&f, &["init", "--mirror", "r.example:99999"], &["mirror"]);
+}
+
+#[test]
+fn python_paths_patterns_and_words_are_checked() {
+    for (config, want) in [
+        (
+            "exclude = [\"data/[a-\"]",
+            "invalid `exclude` entry \"data/[a-\"",
+        ),
+        ("exclude = [\"x\\\\\"]", "invalid `exclude` entry"),
+        (
+            "writable = [\"./media\"]",
+            "invalid `writable` entry \"./media\"",
+        ),
+        ("writable = [\"media//x\"]", "invalid `writable` entry"),
+        ("writable = [\"app.py\"]", "it is a file"),
+        (
+            "entrypoint = [\"/venv/bin/python\", \"app.py\\nRUN x\"]",
+            "`entrypoint` in distroless.toml holds",
+        ),
+    ] {
+        refused(&python_with(config), &["init"], &[want]);
+    }
+}
+
+#[test]
+fn requirement_include_loops_are_named() {
+    let f = fixture("py-flask");
+    f.write("requirements.txt", "flask\n-r more.txt\n");
+    f.write("more.txt", "-r requirements.txt\n");
+    refused(
+        &f,
+        &["init"],
+        &["include each other in a loop: requirements.txt → more.txt → requirements.txt"],
+    );
+    let f = fixture("py-flask");
+    f.write("requirements.txt", "flask\n-r requirements.txt\n");
+    refused(&f, &["init"], &["requirements.txt → requirements.txt"]);
+    // Two files including the same third is no loop.
+    let f = fixture("py-flask");
+    f.write("requirements.txt", "-r a.txt\n-r b.txt\n");
+    f.write("a.txt", "-r c.txt\n");
+    f.write("b.txt", "-r c.txt\n");
+    f.write("c.txt", "flask\n");
+    ok(&f.run(&["init"]));
+}
+
+#[test]
+fn compose_values_are_not_interpolated() {
+    let f = with_config(
+        "one-bin",
+        "compose = true\nhealthcheck = \"/health?token=$HOME&x=$USER\"",
+    );
+    ok(&f.run(&["init"]));
+    let compose = f.read("compose.yaml");
+    assert!(
+        compose.contains("$$HOME") && compose.contains("$$USER"),
+        "{compose}"
+    );
+    assert!(!compose.replace("$$", "").contains('$'), "{compose}");
+}
+
+#[test]
+fn stamps_removed_by_hand_make_files_stale_not_errors() {
+    let f = with_config("one-bin", "include = [\"src\"]");
+    ok(&f.run(&["init"]));
+    for file in ["Dockerfile", ".dockerignore"] {
+        let text = f.read(file);
+        let edited: String = text
+            .lines()
+            .filter(|l| !l.starts_with("# cargo-distroless fingerprint"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        f.write(file, &edited);
+        let out = f.run(&["check"]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
+        f.write(file, &text);
+    }
+    assert_eq!(f.run(&["check"]).status.code(), Some(0));
+}
