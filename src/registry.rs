@@ -138,7 +138,7 @@ pub fn resolve(image: &Reference) -> Result<String> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let auth = authorize(&agent, image, &challenge)?;
+        let auth = authorize(&agent, image, &challenge, credentials(&image.registry))?;
         response = head(Some(&auth)).map_err(unreachable)?;
     }
     match response.status().as_u16() {
@@ -185,8 +185,12 @@ pub fn resolve(image: &Reference) -> Result<String> {
 
 /// The `Authorization` value a 401's challenge asks for: a bearer token from
 /// the realm (anonymous unless credentials are known), or basic auth.
-fn authorize(agent: &ureq::Agent, image: &Reference, challenge: &str) -> Result<String> {
-    let credentials = credentials(&image.registry);
+fn authorize(
+    agent: &ureq::Agent,
+    image: &Reference,
+    challenge: &str,
+    credentials: Option<String>,
+) -> Result<String> {
     let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
     if scheme.eq_ignore_ascii_case("basic") {
         return credentials.map(|c| format!("Basic {c}")).ok_or_else(|| {
@@ -207,30 +211,53 @@ fn authorize(agent: &ureq::Agent, image: &Reference, challenge: &str) -> Result<
         )
     })?;
     let scope = param("scope").unwrap_or_else(|| format!("repository:{}:pull", image.repository));
+    let trusted = realm_may_have_credentials(&realm, &image.registry).map_err(|why| {
+        fail(
+            format!(
+                "{} names the token service {realm:?}, which {why}",
+                image.registry
+            ),
+            "the registry's WWW-Authenticate header must name an http(s) token service",
+        )
+    })?;
     let mut req = agent.get(&realm).query("scope", &scope);
     if let Some(service) = param("service") {
         req = req.query("service", &service);
     }
-    if let Some(c) = &credentials {
+    let withheld = credentials.is_some() && !trusted;
+    if let Some(c) = credentials.as_ref().filter(|_| trusted) {
         req = req.header("Authorization", &format!("Basic {c}"));
     }
     let mut response = req.call().map_err(|e| {
         fail(
-            format!("cannot get a token from {realm}: {e}"),
+            format!(
+                "cannot get a token for {} from {realm}, the token service {} names: {e}",
+                image.to_image(),
+                image.registry
+            ),
             "pinning needs network access to the registry's token service",
         )
     })?;
     if response.status().as_u16() != 200 {
-        return Err(fail(
+        let hint = if withheld {
             format!(
-                "{realm} refused a token for {} (HTTP {})",
-                image.to_image(),
-                response.status().as_u16()
-            ),
+                "your credentials for {} were not sent to {realm}: it is plain http on another host; the registry must name an https token service",
+                image.registry
+            )
+        } else {
             format!(
                 "log in with `docker login {}`, then run again",
                 image.registry
+            )
+        };
+        return Err(fail(
+            format!(
+                "{realm}, the token service {} names, refused a token for {} (HTTP {})",
+                image.registry,
+                image.to_image(),
+                response.status().as_u16()
             ),
+            hint,
         ));
     }
     let text = response.body_mut().read_to_string().map_err(|e| {
@@ -250,6 +277,26 @@ fn authorize(agent: &ureq::Agent, image: &Reference, challenge: &str) -> Result<
         .or_else(|| body["access_token"].as_str())
         .map(|t| format!("Bearer {t}"))
         .ok_or_else(|| fail(format!("{realm} sent no token"), "try again later"))
+}
+
+/// Whether a token realm may be sent the registry's credentials: over
+/// https, or over plain http only on the registry's own host (a loopback or
+/// insecure registry the user named). An error says why a realm is no
+/// token service at all.
+fn realm_may_have_credentials(realm: &str, registry: &str) -> Result<bool, &'static str> {
+    let uri: ureq::http::Uri = realm.parse().map_err(|_| "is not a URL")?;
+    let host = uri.host().ok_or("names no host")?;
+    let registry_host = match registry.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => registry.rsplit_once(':').map_or(registry, |(h, _)| h),
+    };
+    match uri.scheme_str() {
+        Some("https") => Ok(true),
+        Some("http") => Ok(host
+            .trim_matches(['[', ']'])
+            .eq_ignore_ascii_case(registry_host)),
+        _ => Err("is neither http nor https"),
+    }
 }
 
 /// One `key="value"` of a challenge's parameters.
@@ -377,5 +424,72 @@ mod tests {
             Some("repository:library/rust:pull")
         );
         assert_eq!(challenge_param(c, "error"), None);
+    }
+
+    #[test]
+    fn credentials_go_to_https_realms_or_the_registrys_own_host() {
+        for (realm, registry, may) in [
+            ("https://auth.example/token", "registry.example", Ok(true)),
+            ("http://auth.example/token", "registry.example", Ok(false)),
+            ("http://127.0.0.1:9/token", "127.0.0.1:5000", Ok(true)),
+            ("http://127.0.0.2:9/token", "127.0.0.1:5000", Ok(false)),
+            ("http://[::1]:9/t", "[::1]:5000", Ok(true)),
+        ] {
+            assert_eq!(realm_may_have_credentials(realm, registry), may, "{realm}");
+        }
+        assert!(realm_may_have_credentials("ftp://x/t", "x").is_err());
+        assert!(realm_may_have_credentials("/token", "x").is_err());
+    }
+
+    /// A token service on `addr` that answers once and reports the
+    /// `Authorization` header it was sent.
+    fn token_service(addr: &str) -> (u16, std::sync::mpsc::Receiver<Option<String>>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind((addr, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut auth = None;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':') {
+                    if k.eq_ignore_ascii_case("authorization") {
+                        auth = Some(v.trim().to_string());
+                    }
+                }
+            }
+            let body = r#"{"token":"t"}"#;
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            tx.send(auth).unwrap();
+        });
+        (port, rx)
+    }
+
+    #[test]
+    fn a_plain_http_realm_on_another_host_gets_no_credentials() {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let image = Reference::parse("127.0.0.1:5999/team/app:1").unwrap();
+        for (addr, sent) in [("127.0.0.2", false), ("127.0.0.1", true)] {
+            let (port, rx) = token_service(addr);
+            let challenge = format!(r#"Bearer realm="http://{addr}:{port}/token",service="r""#);
+            let auth = authorize(&agent, &image, &challenge, Some("dXNlcjpwYXNz".into())).unwrap();
+            assert_eq!(auth, "Bearer t");
+            let header = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            assert_eq!(header.is_some(), sent, "{addr}: {header:?}");
+        }
     }
 }

@@ -104,50 +104,91 @@ fn with_parents(rel: &str) -> impl Iterator<Item = &str> {
 
 /// A `.dockerignore` as Docker reads it: rules in order, the last that
 /// matches a path (or one of its folders) deciding, `!` re-admitting.
-/// Compiled into one matcher, so a scan of thousands of paths stays cheap.
+/// Rules are kept as written and matched one by one with Docker's syntax
+/// (Go's `filepath.Match` per segment, `**` across segments), indexed by a
+/// literal segment each must meet: a file of 100,000 rules stays a few
+/// megabytes, and a path is matched only against rules that could match it.
 pub struct Ignore {
-    set: GlobSet,
-    /// Whether each rule excludes (`false`: it re-admits).
-    excludes: Vec<bool>,
-    /// Each rule as written, for messages.
-    rules: Vec<String>,
+    /// Each rule: its segments, whether it excludes (`false`: re-admits),
+    /// and the line as written, for messages.
+    rules: Vec<Rule>,
+    /// Rules by a literal segment the path must hold.
+    by_segment: std::collections::HashMap<String, Vec<usize>>,
+    /// Rules without such a segment: tried for every path.
+    everywhere: Vec<usize>,
+}
+
+struct Rule {
+    segments: Vec<String>,
+    excludes: bool,
+    line: String,
 }
 
 impl Ignore {
     pub fn parse(text: &str) -> Ignore {
-        let mut builder = GlobSetBuilder::new();
-        let mut excludes = Vec::new();
-        let mut rules = Vec::new();
+        let mut ignore = Ignore {
+            rules: Vec::new(),
+            by_segment: std::collections::HashMap::new(),
+            everywhere: Vec::new(),
+        };
         for line in text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            let (pattern, excluding) = match line.strip_prefix('!') {
+            let (pattern, excludes) = match line.strip_prefix('!') {
                 Some(rest) => (rest, false),
                 None => (line, true),
             };
-            if let Some(g) = glob(pattern) {
-                builder.add(g);
-                excludes.push(excluding);
-                rules.push(line.to_string());
+            let segments: Vec<String> = pattern
+                .trim()
+                .split('/')
+                .filter(|s| !s.is_empty() && *s != ".")
+                .map(String::from)
+                .collect();
+            if segments.is_empty() {
+                continue;
             }
+            let n = ignore.rules.len();
+            match segments.iter().find(|s| !s.contains(['*', '?', '[', '\\'])) {
+                Some(literal) => ignore
+                    .by_segment
+                    .entry(literal.clone())
+                    .or_default()
+                    .push(n),
+                None => ignore.everywhere.push(n),
+            }
+            ignore.rules.push(Rule {
+                segments,
+                excludes,
+                line: line.to_string(),
+            });
         }
-        Ignore {
-            set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
-            excludes,
-            rules,
-        }
+        ignore
     }
 
     /// The last rule that matches the path itself, after `inherited`, the
     /// last that matched one of its folders.
     fn last_rule(&self, rel: &str, inherited: Option<usize>) -> Option<usize> {
-        // Most paths match no rule: ask that first, without collecting.
-        if !self.set.is_match(rel) {
-            return inherited;
+        let parts: Vec<&str> = rel.split('/').collect();
+        // The highest rule of a list above `floor` that matches.
+        let last_in = |list: &[usize], floor: Option<usize>| {
+            list.iter()
+                .rev()
+                .take_while(|&&i| floor.is_none_or(|f| i > f))
+                .find(|&&i| matches(&self.rules[i].segments, &parts))
+                .copied()
+        };
+        let mut best = inherited.max(last_in(&self.everywhere, inherited));
+        let mut seen = std::collections::HashSet::new();
+        for part in &parts {
+            if seen.insert(*part) {
+                if let Some(list) = self.by_segment.get(*part) {
+                    best = best.max(last_in(list, best));
+                }
+            }
         }
-        self.set.matches(rel).into_iter().max().max(inherited)
+        best
     }
 
     /// Whether the path (relative to the context, with `/`) is left out.
@@ -160,7 +201,116 @@ impl Ignore {
         let last = with_parents(rel)
             .filter_map(|at| self.last_rule(at, None))
             .max()?;
-        self.excludes[last].then(|| self.rules[last].as_str())
+        let rule = &self.rules[last];
+        rule.excludes.then_some(rule.line.as_str())
+    }
+
+    fn rule_excludes(&self, i: usize) -> bool {
+        self.rules[i].excludes
+    }
+}
+
+/// Whether pattern segments match path segments: `**` any number of whole
+/// segments, any other segment one segment by [`segment_matches`].
+fn matches(pattern: &[String], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((first, rest)) if first == "**" => {
+            (0..=path.len()).any(|skip| matches(rest, &path[skip..]))
+        }
+        Some((first, rest)) => {
+            !path.is_empty() && segment_matches(first, path[0]) && matches(rest, &path[1..])
+        }
+    }
+}
+
+/// Go's `filepath.Match` within one segment: `*` any run of characters,
+/// `?` one, `[...]` a class (ranges, `^` negation), `\\` an escape. A
+/// malformed pattern matches nothing, as in Docker.
+fn segment_matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Iterative matching with one backtrack point for the last `*`.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => match class(&p, pi, n[ni]) {
+                Some((true, next)) => Some(next),
+                Some((false, _)) => None,
+                None => return false,
+            },
+            Some('\\') => match p.get(pi + 1) {
+                Some(c) if *c == n[ni] => Some(pi + 2),
+                Some(_) => None,
+                None => return false,
+            },
+            Some(c) if *c == n[ni] => Some(pi + 1),
+            _ => None,
+        };
+        match step {
+            Some(next) => {
+                pi = next;
+                ni += 1;
+            }
+            None => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Matches `c` against the class starting at `p[at]` (`[`): whether it
+/// matched and where the pattern goes on; `None` when the class is not
+/// closed.
+fn class(p: &[char], at: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = at + 1;
+    let negated = p.get(i) == Some(&'^');
+    if negated {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let lo = match p.get(i)? {
+            ']' if !first => return Some((matched != negated, i + 1)),
+            '\\' => {
+                i += 1;
+                *p.get(i)?
+            }
+            ch => *ch,
+        };
+        first = false;
+        i += 1;
+        let hi = if p.get(i) == Some(&'-') && p.get(i + 1).is_some_and(|ch| *ch != ']') {
+            i += 1;
+            let hi = match p.get(i)? {
+                '\\' => {
+                    i += 1;
+                    *p.get(i)?
+                }
+                ch => *ch,
+            };
+            i += 1;
+            hi
+        } else {
+            lo
+        };
+        if lo <= c && c <= hi {
+            matched = true;
+        }
     }
 }
 
@@ -213,7 +363,7 @@ pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
                 format!("{dir}/{name}")
             };
             let last = ignore.last_rule(&rel, inherited);
-            if last.is_some_and(|rule| ignore.excludes[rule]) {
+            if last.is_some_and(|rule| ignore.rule_excludes(rule)) {
                 continue;
             }
             let secret = secret_dir || secret_set().is_match(&rel);
@@ -238,6 +388,32 @@ pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_match_as_go_filepath_match() {
+        for (pattern, name, want) in [
+            ("*.csv", "a.csv", true),
+            ("*.csv", "a.csvx", false),
+            ("a?c", "abc", true),
+            ("[a-c]x", "bx", true),
+            ("[^a-c]x", "bx", false),
+            ("[^a-c]x", "dx", true),
+            ("\\*", "*", true),
+            ("\\*", "a", false),
+            ("[a-", "a", false),
+            ("*a*b", "xaxxb", true),
+            ("*a*b", "xaxxbc", false),
+            ("[]]", "]", true),
+        ] {
+            assert_eq!(segment_matches(pattern, name), want, "{pattern} {name}");
+        }
+        let ignore = Ignore::parse("**/cache/**/*.tmp\ndata/**\n!data/keep\n");
+        assert!(ignore.excludes("a/cache/b/c/x.tmp"));
+        assert!(ignore.excludes("cache/x.tmp"));
+        assert!(!ignore.excludes("a/cache/x.tmpx"));
+        assert!(ignore.excludes("data/x/y"));
+        assert!(!ignore.excludes("data/keep"));
+    }
 
     #[test]
     fn rules_decide_as_docker_does() {
