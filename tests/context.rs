@@ -1,9 +1,10 @@
-//! The written `.dockerignore` means the same build context on every engine
-//! the tool supports: Docker's BuildKit, podman and buildah (classic rules,
-//! under which a re-admitted folder brings back what earlier rules left
-//! out). Each engine copies the real context into an image, whose files are
-//! then listed. Needs all three engines with the base images, so ignored
-//! unless asked for.
+//! What the engines read stays what the tool means: the written
+//! `.dockerignore` gives the same build context on Docker's BuildKit, podman
+//! and buildah (classic rules, under which a re-admitted folder brings back
+//! what earlier rules left out), each engine copying the real context into
+//! an image whose files are then listed; and reading an image for its SBOM
+//! never follows a link inside it to a file of this machine. Needs the
+//! engines with the base images, so ignored unless asked for.
 
 mod common;
 
@@ -149,4 +150,66 @@ fn the_build_context_is_the_same_on_docker_podman_and_buildah() {
             "{secret} reached the context: {docker:?}"
         );
     }
+}
+
+/// Builds an image whose dpkg records include links to a file of this
+/// machine, reads its SBOM with `program`, and checks the file was never
+/// read: only the image's own record is listed.
+fn sbom_never_follows_links(program: &str, build: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("host-record");
+    std::fs::write(
+        &host,
+        "Package: host-secret\nStatus: install ok installed\nVersion: 1.0\n",
+    )
+    .unwrap();
+    let records = dir.path().join("ctx/status.d");
+    std::fs::create_dir_all(&records).unwrap();
+    std::fs::write(
+        records.join("app-record"),
+        "Package: app-record\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&host, records.join("host-link")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), records.join("host-dir")).unwrap();
+    std::fs::write(
+        dir.path().join("ctx/Dockerfile"),
+        "FROM gcr.io/distroless/static-debian13:nonroot\nCOPY status.d/ /var/lib/dpkg/status.d/\n",
+    )
+    .unwrap();
+    let tag = format!("cargo-distroless-test-sbom-links-{program}");
+    let ctx = dir.path().join("ctx");
+    let mut args = build.to_vec();
+    args.extend(["-t", &tag, "."]);
+    run(program, &args, &ctx);
+    let out = dir.path().join("sbom");
+    let image = cargo_distroless::sbom::Image {
+        tag: &tag,
+        base: "gcr.io/distroless/static-debian13:nonroot",
+        project_root: &ctx,
+        rust: false,
+    };
+    let path = cargo_distroless::sbom::write(
+        &which::which(program).unwrap(),
+        &image,
+        "app",
+        &out,
+        Some(0),
+    )
+    .unwrap();
+    let _ = Command::new(program).args(["rmi", &tag]).output();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains("app-record"), "{program}: {text}");
+    assert!(!text.contains("host-secret"), "{program} read the host: {text}");
+}
+
+#[test]
+#[ignore = "needs Docker and podman with the base images: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn an_sbom_never_reads_the_host_through_an_images_links() {
+    assert!(
+        std::env::var("CARGO_DISTROLESS_E2E").is_ok_and(|v| v == "1"),
+        "set up the engines (.ci/run does), then set CARGO_DISTROLESS_E2E=1"
+    );
+    sbom_never_follows_links("docker", &["build", "--network", "host", "-q"]);
+    sbom_never_follows_links("podman", &["build", "--network", "host", "-q"]);
 }
