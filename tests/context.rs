@@ -200,7 +200,10 @@ fn sbom_never_follows_links(program: &str, build: &[&str]) {
     let _ = Command::new(program).args(["rmi", &tag]).output();
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains("app-record"), "{program}: {text}");
-    assert!(!text.contains("host-secret"), "{program} read the host: {text}");
+    assert!(
+        !text.contains("host-secret"),
+        "{program} read the host: {text}"
+    );
 }
 
 #[test]

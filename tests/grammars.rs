@@ -159,3 +159,26 @@ fn stamps_removed_by_hand_make_files_stale_not_errors() {
     }
     assert_eq!(f.run(&["check"]).status.code(), Some(0));
 }
+
+#[test]
+fn the_mirror_and_pin_flags_apply_to_python_as_to_rust() {
+    for name in ["py-flask", "one-bin"] {
+        let f = fixture(name);
+        let out = f.run(&["init", "--mirror", "registry.internal/dl", "--stdout"]);
+        ok(&out);
+        let text = stdout(&out);
+        let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
+        assert!(
+            !froms.is_empty()
+                && froms
+                    .iter()
+                    .all(|l| l.starts_with("FROM registry.internal/dl/")),
+            "{name}: {froms:?}"
+        );
+        // Without a registry to ask, --pin stops and writes nothing.
+        let out = f.run(&["init", "--pin", "--mirror", "127.0.0.1:1"]);
+        let err = error(&out);
+        assert!(err.contains("cannot reach 127.0.0.1:1"), "{name}: {err}");
+        assert!(!f.path("Dockerfile").exists());
+    }
+}

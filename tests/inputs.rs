@@ -223,3 +223,18 @@ fn check_fails_on_a_pin_removed_or_swapped_by_hand() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_source_date_epoch_past_the_year_9999_is_an_error() {
+    let f = fixture("one-bin");
+    common::ok(&f.run(&["init"]));
+    let out = f.run_with(&["build"], &[("SOURCE_DATE_EPOCH", "99999999999999")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("SOURCE_DATE_EPOCH=99999999999999 lies after the year 9999")
+            && !err.contains("panicked"),
+        "{err}"
+    );
+}

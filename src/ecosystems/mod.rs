@@ -71,7 +71,7 @@ impl Detected {
                 let rust_only: Vec<_> = rust
                     .given()
                     .into_iter()
-                    .filter(|(_, key)| !matches!(*key, "compose" | "file"))
+                    .filter(|(_, key)| !matches!(*key, "compose" | "file" | "pin" | "mirror"))
                     .collect();
                 if let Some((flag, key)) = rust_only.first() {
                     return Err(fail(
