@@ -59,6 +59,7 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
     }
     crate::outln!(
         "\nHelpers: {{{{json x}}}} writes JSON; {{{{dq x}}}} writes a double-quoted Dockerfile word; \
+         {{{{yaml x}}}} writes a compose.yaml string; \
          {{{{include \"name\"}}}} renders another template here; {{{{include_each \"name\" list}}}} renders \
          one per item, a blank line between."
     )?;

@@ -1,5 +1,6 @@
-//! The helpers templates may use: `json`, `dq`, `include`, `include_each`,
-//! and `tidy`, which every rendered file passes through.
+//! The helpers templates may use: `json`, `dq`, `yaml`, `include`,
+//! `include_each`; the escape of every plain `{{value}}`; and `tidy`, which
+//! every rendered file passes through.
 
 use handlebars::{
     Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext,
@@ -11,9 +12,13 @@ use handlebars::{
 pub fn register(hb: &mut Handlebars) {
     hb.set_strict_mode(true);
     hb.register_escape_fn(crate::escape::line);
-    hb.register_helper("json", Box::new(json_helper));
-    hb.register_helper("dq", Box::new(dq_helper));
-    hb.register_helper("yaml", Box::new(yaml_helper));
+    // `{{json value}}`: compact JSON, the syntax of exec-form `ENTRYPOINT`,
+    // `CMD` and `COPY [...]`, and of HCL strings.
+    hb.register_helper("json", Box::new(Quote("json", json)));
+    // `{{dq value}}`: a double-quoted Dockerfile word for `ENV` and `LABEL`.
+    hb.register_helper("dq", Box::new(Quote("dq", dq_value)));
+    // `{{yaml value}}`: a string or list for `compose.yaml`, `$` doubled.
+    hb.register_helper("yaml", Box::new(Quote("yaml", yaml)));
     hb.register_helper("include", Box::new(include_helper));
     hb.register_helper("include_each", Box::new(include_each_helper));
 }
@@ -153,22 +158,6 @@ fn include_each_helper<'reg, 'rc>(
     Ok(())
 }
 
-/// `{{json value}}`: the value as compact JSON, the syntax of exec-form
-/// `ENTRYPOINT`/`CMD` and of `COPY [...]`.
-fn json_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
-    out.write(&json(value.value()))?;
-    Ok(())
-}
-
 /// Compact JSON with a space after each array comma: `["a", "b"]`.
 pub fn json(value: &serde_json::Value) -> String {
     match value {
@@ -178,22 +167,6 @@ pub fn json(value: &serde_json::Value) -> String {
         }
         other => crate::escape::json_text(&other.to_string()),
     }
-}
-
-/// `{{yaml value}}`: a string (or list of strings) for `compose.yaml`, as
-/// JSON with `$` doubled, so Compose takes it literally.
-fn yaml_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
-    out.write(&yaml(value.value()))?;
-    Ok(())
 }
 
 /// A value for `compose.yaml`: strings quoted with `$` doubled, lists as
@@ -209,24 +182,32 @@ pub fn yaml(value: &serde_json::Value) -> String {
     }
 }
 
-/// `{{dq value}}`: a double-quoted Dockerfile word, with `\`, `"` and `$`
-/// escaped so `ENV` and `LABEL` take the text literally.
-fn dq_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &HbContext,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("dq", 0))?;
-    let text = match value.value() {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    out.write(&dq(&text))?;
-    Ok(())
+/// A helper that writes its one parameter quoted for one place.
+struct Quote(&'static str, fn(&serde_json::Value) -> String);
+
+impl handlebars::HelperDef for Quote {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc HbContext,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(self.0, 0))?;
+        out.write(&(self.1)(value.value()))?;
+        Ok(())
+    }
+}
+
+/// A value as a double-quoted word: strings as they are, others as JSON.
+fn dq_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => dq(s),
+        other => dq(&other.to_string()),
+    }
 }
 
 /// Quotes a word for `ENV`/`LABEL`.
