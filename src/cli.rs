@@ -64,7 +64,7 @@ pub struct BuildArgs {
     pub tag: Option<String>,
 
     /// Target platform(s), e.g. linux/amd64,linux/arm64.
-    #[arg(long, value_name = "PLATFORM")]
+    #[arg(long, value_name = "PLATFORM", value_parser = platforms)]
     pub platform: Option<String>,
 
     /// Push the images instead of loading them locally.
@@ -76,7 +76,7 @@ pub struct BuildArgs {
     pub engine: Option<crate::engine::Engine>,
 
     /// Network mode for RUN steps, e.g. `host`.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", value_parser = network)]
     pub network: Option<String>,
 
     /// Import build cache from here (repeatable), passed to the engine, e.g.
@@ -312,6 +312,14 @@ fn mirror(value: &str) -> Result<String, String> {
 
 fn cache_spec(value: &str) -> Result<String, String> {
     grammar_value(crate::grammar::cache_spec)(value)
+}
+
+fn platforms(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::platforms)(value)
+}
+
+fn network(value: &str) -> Result<String, String> {
+    grammar_value(crate::grammar::network)(value)
 }
 
 /// Parses the process arguments.

@@ -496,6 +496,39 @@ pub fn duration_ms(value: &str) -> Option<u64> {
     Some(total)
 }
 
+/// Build platforms: `os/arch[/variant]`, comma-separated, each part
+/// lowercase letters, digits and `_` (`linux/amd64,linux/arm64/v8`).
+pub fn platforms(value: &str) -> Result<(), Broken> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let ok = value.split(',').all(|platform| {
+        let parts: Vec<&str> = platform.split('/').collect();
+        (2..=3).contains(&parts.len()) && parts.iter().all(|p| part(p))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "platforms are `os/arch` or `os/arch/variant`, comma-separated, e.g. linux/amd64,linux/arm64",
+        )
+    }
+}
+
+/// A network mode for build steps: `host`, `none`, `default`, or a
+/// network's name (letters, digits, `_`, `.` and `-`).
+pub fn network(value: &str) -> Result<(), Broken> {
+    let first = |c: char| c.is_ascii_alphanumeric();
+    let rest = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if chars_ok(value, first, rest) {
+        Ok(())
+    } else {
+        Err("a network mode is `host`, `none`, `default` or a network's name, e.g. host")
+    }
+}
+
 /// Stage names BuildKit keeps for itself: a stage may not take them.
 pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
 
@@ -718,6 +751,24 @@ mod tests {
         }
         for bad in ["[a-", "x\\", "data/[", "[^"] {
             assert!(matchable_pattern(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn platforms_and_networks() {
+        assert!(platforms("linux/amd64,linux/arm64/v8").is_ok());
+        for bad in [
+            "linux",
+            "linux/amd64,",
+            "linux/AMD64",
+            "linux/amd64\nx",
+            "a/b/c/d",
+        ] {
+            assert!(platforms(bad).is_err(), "{bad:?}");
+        }
+        assert!(network("host").is_ok() && network("my_net-1").is_ok());
+        for bad in ["", "host\n", "-x", "a b", "container:x"] {
+            assert!(network(bad).is_err(), "{bad:?}");
         }
     }
 

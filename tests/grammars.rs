@@ -182,3 +182,22 @@ fn the_mirror_and_pin_flags_apply_to_python_as_to_rust() {
         assert!(!f.path("Dockerfile").exists());
     }
 }
+
+#[test]
+fn build_flags_pass_their_grammar() {
+    let f = fixture("one-bin");
+    for (flag, value) in [
+        ("--platform", "linux/amd64\nx"),
+        ("--platform", "amd64"),
+        ("--network", "host bridge"),
+        ("--network", "-x"),
+    ] {
+        let out = f.run(&["build", flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value:?}");
+        assert!(
+            common::stderr(&out).contains(&format!("for '{flag}")),
+            "{}",
+            common::stderr(&out)
+        );
+    }
+}
