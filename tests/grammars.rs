@@ -192,7 +192,7 @@ fn build_flags_pass_their_grammar() {
         ("--network", "host bridge"),
         ("--network", "-x"),
     ] {
-        let out = f.run(&["build", flag, value]);
+        let out = f.run(&["build", &format!("{flag}={value}")]);
         assert_eq!(out.status.code(), Some(2), "{flag} {value:?}");
         assert!(
             common::stderr(&out).contains(&format!("for '{flag}")),
