@@ -121,6 +121,10 @@ pub fn parse_table<E: OwnKeys>(
         ));
     };
     if let Some(key) = table.keys().find(|k| !keys.contains(&k.as_str())) {
+        let hint = match closest(key, &keys) {
+            Some(near) => format!("did you mean `{near}`? {hint}"),
+            None => hint,
+        };
         return Err(fail(format!("invalid {origin}: unknown key `{key}`"), hint));
     }
     // Each half reads its own keys from the same table and passes over the
@@ -130,6 +134,17 @@ pub fn parse_table<E: OwnKeys>(
     let shared = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
     let own = E::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
     Ok((shared, own))
+}
+
+/// The known key closest to a mistyped one, when it is close enough to be
+/// what was meant (a typo, a swapped letter, `_` for `-`).
+pub fn closest<'a>(key: &str, keys: &[&'a str]) -> Option<&'a str> {
+    let key = key.to_ascii_lowercase().replace('_', "-");
+    keys.iter()
+        .map(|k| (strsim::damerau_levenshtein(&key, k), *k))
+        .filter(|(d, k)| *d <= 2.min(k.len() / 2))
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// Deserialises a configuration value, naming the key that is wrong, where
@@ -512,13 +527,26 @@ pub(crate) mod tests {
     fn unknown_key_names_key_file_and_every_key() {
         let text = format(&table(serde_json::json!({"prot": 80})).unwrap_err());
         assert!(text.contains("unknown key `prot`"), "{text}");
+        assert!(text.contains("did you mean `port`?"), "{text}");
         assert!(text.contains("crates/api/Cargo.toml"), "{text}");
         assert!(
-            text.contains("hint: the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `extra`"),
+            text.contains("the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `extra`"),
             "{text}"
         );
         let text = format(&table(serde_json::json!(["port"])).unwrap_err());
         assert!(text.contains("must be a table"), "{text}");
+    }
+
+    #[test]
+    fn typos_find_the_key_meant() {
+        let keys = ["port", "env", "include", "depends-on", "healthcheck"];
+        assert_eq!(closest("prot", &keys), Some("port"));
+        assert_eq!(closest("depends_on", &keys), Some("depends-on"));
+        assert_eq!(closest("helthcheck", &keys), Some("healthcheck"));
+        assert_eq!(closest("includes", &keys), Some("include"));
+        assert_eq!(closest("xyz", &keys), None);
+        assert_eq!(closest("ev", &keys), Some("env"));
+        assert_eq!(closest("image", &keys), None);
     }
 
     #[test]
