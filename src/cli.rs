@@ -54,6 +54,10 @@ pub struct BuildArgs {
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
+    /// Read the folder as this ecosystem's project, whatever else it holds.
+    #[arg(long, value_enum)]
+    pub ecosystem: Option<crate::ecosystems::Ecosystem>,
+
     /// Build only this binary's image (repeatable; default: every image).
     #[arg(long = "bin", value_name = "NAME")]
     pub bins: Vec<String>,
@@ -111,6 +115,12 @@ pub struct ProjectArgs {
     /// Path to Cargo.toml, instead of PATH/Cargo.toml.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+
+    /// Read the folder as this ecosystem's project, whatever else it holds
+    /// (a Cargo.toml beside a pyproject.toml, or the other way round); a
+    /// Python configuration's `ecosystem = "python"` does the same.
+    #[arg(long, value_enum)]
+    pub ecosystem: Option<crate::ecosystems::Ecosystem>,
 
     /// Package only the binaries of this workspace member (repeatable).
     /// Config key: `packages`.
@@ -197,6 +207,7 @@ impl ProjectArgs {
         Request {
             path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
+            ecosystem: self.ecosystem,
             rust: self.rust_flags(),
             explain: self.explain,
             resolve: crate::bases::Resolve::Never,
@@ -210,6 +221,7 @@ impl BuildArgs {
         Request {
             path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
+            ecosystem: self.ecosystem,
             ..Request::default()
         }
     }

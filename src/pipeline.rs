@@ -19,6 +19,8 @@ pub struct Request {
     pub path: Option<PathBuf>,
     /// A Cargo.toml to read instead of the folder's.
     pub manifest_path: Option<PathBuf>,
+    /// The ecosystem asked for (`--ecosystem`), over what the folder holds.
+    pub ecosystem: Option<ecosystems::Ecosystem>,
     /// Rust choices given as flags, over the project's recorded ones.
     pub rust: Selection,
     /// Whether to explain the plan (`--explain`).
@@ -65,7 +67,7 @@ pub fn detect(req: &Request) -> Result<Detected> {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    ecosystems::detect(&dir, req.manifest_path.as_deref(), &req.rust)
+    ecosystems::detect(&dir, req.manifest_path.as_deref(), req.ecosystem, &req.rust)
 }
 
 /// Runs the pipeline.

@@ -201,3 +201,27 @@ fn build_flags_pass_their_grammar() {
         );
     }
 }
+
+#[test]
+fn a_broken_pyproject_beside_a_cargo_toml_is_an_error_unless_rust_is_asked_for() {
+    let f = fixture("one-bin");
+    f.write("pyproject.toml", "[project\nname = \"x\"\n");
+    let err = error(&f.run(&["init"]));
+    assert!(
+        err.contains("pyproject.toml is not valid TOML") && err.contains("--ecosystem rust"),
+        "{err}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+    ok(&f.run(&["init", "--ecosystem", "rust"]));
+    assert!(f.read("Dockerfile").contains("cargo"), "a Rust Dockerfile");
+
+    // And the other way round: a folder that is both, read as Python.
+    let f = fixture("one-bin");
+    f.write("requirements.txt", "flask\n");
+    f.write("app.py", "print('hi')\n");
+    let out = f.run(&["init", "--ecosystem", "python", "--stdout"]);
+    ok(&out);
+    assert!(stdout(&out).contains("/venv"), "{}", stdout(&out));
+    let err = error(&common::fixture("py-flask").run(&["init", "--ecosystem", "rust"]));
+    assert!(err.contains("--ecosystem rust: no Cargo.toml"), "{err}");
+}

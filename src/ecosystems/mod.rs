@@ -12,7 +12,7 @@ use anyhow::Result;
 
 pub use common::Planned;
 
-use crate::error::fail;
+use crate::error::{WithHint, fail};
 use crate::folder::Folder;
 
 /// A project, as its ecosystem read it (boxed: the two differ much in size).
@@ -22,18 +22,51 @@ pub enum Detected {
     Python(Box<python::PythonProject>),
 }
 
-/// Reads the project in `dir` (or behind `manifest_path`). Rust is tried
-/// first unless the folder's Python configuration says `ecosystem =
-/// "python"`; the first ecosystem whose files are there reads it, and a
-/// broken project is an error, never masked by a later match.
+/// An ecosystem a user can ask for (`--ecosystem`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ecosystem {
+    Rust,
+    Python,
+}
+
+/// Reads the project in `dir` (or behind `manifest_path`). The ecosystem
+/// asked for reads it; otherwise Rust is tried first unless the folder's
+/// Python configuration says `ecosystem = "python"`; the first ecosystem
+/// whose files are there reads it. A broken project is an error, never
+/// masked by a later match: a malformed pyproject.toml or distroless.toml
+/// beside a Cargo.toml fails unless `--ecosystem rust` says to leave it.
 pub fn detect(
     dir: &Path,
     manifest_path: Option<&Path>,
+    asked: Option<Ecosystem>,
     flags: &rust::Selection,
 ) -> Result<Detected> {
     let folder = Folder::new(dir);
-    if manifest_path.is_none() && python::prefers_python(&folder) {
-        return python::read(&folder).map(|p| Detected::Python(Box::new(p)));
+    let python = || python::read(&folder).map(|p| Detected::Python(Box::new(p)));
+    match asked {
+        Some(Ecosystem::Python) => return python(),
+        Some(Ecosystem::Rust) => {
+            return match rust::manifest(dir, manifest_path)? {
+                Some(manifest) => rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p))),
+                None => Err(fail(
+                    format!("--ecosystem rust: no Cargo.toml in {}", dir.display()),
+                    "run it in the Cargo project's folder, or pass --manifest-path",
+                )),
+            };
+        }
+        None => {}
+    }
+    let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
+    if manifest_path.is_none() {
+        let prefers = python::prefers_python(&folder);
+        let prefers = if cargo {
+            prefers.hint("fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is")?
+        } else {
+            prefers?
+        };
+        if prefers {
+            return python();
+        }
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
         return rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p)));

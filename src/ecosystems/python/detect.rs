@@ -244,13 +244,12 @@ pub fn found(project: &Folder) -> bool {
 pub const LOOKS_FOR: &str =
     "pyproject.toml, requirements.txt, uv.lock, poetry.lock or Pipfile.lock";
 
-/// Whether the folder asks to be treated as Python even beside a Cargo.toml.
-pub fn prefers_python(project: &Folder) -> bool {
-    let pyproject = toml_file(project, "pyproject.toml").ok().flatten();
-    read_config(project, pyproject.as_ref())
-        .ok()
-        .flatten()
-        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python"))
+/// Whether the folder asks to be treated as Python even beside a Cargo.toml;
+/// a malformed pyproject.toml or configuration is an error, never a no.
+pub fn prefers_python(project: &Folder) -> Result<bool> {
+    let pyproject = toml_file(project, "pyproject.toml")?;
+    Ok(read_config(project, pyproject.as_ref())?
+        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python")))
 }
 
 /// A TOML file of the folder, if it has one; malformed is an error naming it.
