@@ -57,6 +57,24 @@ impl Folder {
     pub fn read_optional(&self, rel: impl AsRef<Path>) -> Result<Option<String>> {
         read_inside(&self.bound, &self.path(rel))
     }
+
+    /// A TOML file of the folder, if it has one; malformed is an error
+    /// naming it and the line.
+    pub fn read_toml(&self, file: &str) -> Result<Option<toml::Table>> {
+        let Some(text) = self.read_optional(file)? else {
+            return Ok(None);
+        };
+        toml::from_str::<toml::Table>(&text).map(Some).map_err(|e| {
+            crate::error::fail(
+                format!(
+                    "{} is not valid TOML: {}",
+                    self.path(file).display(),
+                    e.to_string().trim_end()
+                ),
+                format!("fix {file} at the line shown"),
+            )
+        })
+    }
 }
 
 /// Reads `path` if it exists and resolves inside `bound` (a resolved

@@ -20,7 +20,6 @@ pub mod folder;
 pub mod grammar;
 pub mod ignorefile;
 pub mod images;
-pub mod layers;
 pub mod layout;
 pub mod output;
 pub mod pipeline;

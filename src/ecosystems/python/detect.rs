@@ -247,26 +247,9 @@ pub const LOOKS_FOR: &str =
 /// Whether the folder asks to be treated as Python even beside a Cargo.toml;
 /// a malformed pyproject.toml or configuration is an error, never a no.
 pub fn prefers_python(project: &Folder) -> Result<bool> {
-    let pyproject = toml_file(project, "pyproject.toml")?;
+    let pyproject = project.read_toml("pyproject.toml")?;
     Ok(read_config(project, pyproject.as_ref())?
         .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python")))
-}
-
-/// A TOML file of the folder, if it has one; malformed is an error naming it.
-pub(super) fn toml_file(project: &Folder, file: &str) -> Result<Option<toml::Table>> {
-    let Some(text) = project.read_optional(file)? else {
-        return Ok(None);
-    };
-    toml::from_str::<toml::Table>(&text).map(Some).map_err(|e| {
-        fail(
-            format!(
-                "{} is not valid TOML: {}",
-                project.path(file).display(),
-                e.to_string().trim_end()
-            ),
-            format!("fix {file} at the line shown"),
-        )
-    })
 }
 
 /// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
@@ -302,7 +285,7 @@ fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Opti
         };
         return parse(cfg, origin).map(Some);
     }
-    if let Some(table) = toml_file(project, "distroless.toml")? {
+    if let Some(table) = project.read_toml("distroless.toml")? {
         let origin = Origin {
             table: "",
             file: "distroless.toml",
@@ -348,7 +331,7 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
             "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\") and a [project.scripts] entry to run",
         ));
     }
-    let py = toml_file(&member, "pyproject.toml")?.unwrap_or_default();
+    let py = member.read_toml("pyproject.toml")?.unwrap_or_default();
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
     // The root's lock pins every member.
     p.python_requirements.extend(super::pins::uv_lock(&root)?);
@@ -384,7 +367,7 @@ fn pep621_dependencies(py: &toml::Table) -> Vec<String> {
 
 /// Reads the project in one folder.
 fn read_folder(project: &Folder) -> Result<PythonProject> {
-    let pyproject = toml_file(project, "pyproject.toml")?;
+    let pyproject = project.read_toml("pyproject.toml")?;
     let empty = toml::Table::new();
     let py = pyproject.as_ref().unwrap_or(&empty);
     let poetry = py
@@ -703,7 +686,7 @@ fn check_uv_lock(
     name: &str,
     dependencies: &[String],
 ) -> Result<()> {
-    let Some(lock) = toml_file(project, "uv.lock")? else {
+    let Some(lock) = project.read_toml("uv.lock")? else {
         return Ok(());
     };
     let own = lock

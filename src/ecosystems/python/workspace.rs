@@ -95,7 +95,7 @@ struct Workspace {
 impl Workspace {
     fn at(root: &Path) -> Result<Option<Workspace>> {
         let folder = Folder::new(root);
-        let Some(table) = super::detect::toml_file(&folder, "pyproject.toml")? else {
+        let Some(table) = folder.read_toml("pyproject.toml")? else {
             return Ok(None);
         };
         let origin = folder.path("pyproject.toml");

@@ -3,7 +3,6 @@
 //! dependency downloads, no change to Cargo.lock.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -157,33 +156,13 @@ fn metadata(manifest: &Path) -> Result<Metadata> {
     let context = || format!("cannot read the Cargo project at {}", manifest.display());
     let mut cmd = MetadataCommand::new();
     cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
-    run_metadata(&cmd)
+    super::metadata::run(&cmd)
         .map_err(|why| match crate::folder::quoted_link_out(dir, &why) {
             Some(link) => link,
             None => anyhow::anyhow!(why),
         })
         .with_context(context)
         .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
-}
-
-/// Runs `cargo metadata`, stdin closed; on failure, what cargo said.
-pub(super) fn run_metadata(cmd: &MetadataCommand) -> std::result::Result<Metadata, String> {
-    let out = cmd
-        .cargo_command()
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if let Some(json) = stdout.lines().find(|l| l.starts_with('{')) {
-        return MetadataCommand::parse(json).map_err(|e| e.to_string());
-    }
-    let text = String::from_utf8_lossy(&out.stderr);
-    let text = text.trim().trim_start_matches("error: ");
-    Err(if text.is_empty() {
-        format!("cargo metadata printed no JSON ({})", out.status)
-    } else {
-        text.to_string()
-    })
 }
 
 /// Reads the project behind a manifest; `flags` are the command line's

@@ -1,7 +1,7 @@
 //! What `check` compares and says when a Rust build changed: the typed cargo
 //! build, the same whatever the templates make of it.
 
-use super::plan::Decisions;
+use super::decisions::Decisions;
 use crate::context::Context;
 use crate::ecosystems::common::BuildFacet;
 use crate::render::digest;

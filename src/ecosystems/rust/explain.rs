@@ -1,9 +1,9 @@
 //! `init --explain` for Rust: what was detected and why each image, package
 //! and library was chosen, written from the typed decisions.
 
+use super::decisions::Decisions;
 use super::detect::RustProject;
 use super::native::Linkage;
-use super::plan::Decisions;
 use crate::context::Context;
 use crate::ecosystems::common::Need;
 

@@ -105,7 +105,7 @@ pub fn resolve(cargo: &Path, manifest: &Path, target: &str, features: &Features)
     cmd.cargo_path(cargo)
         .manifest_path(manifest)
         .other_options(args);
-    let meta = match super::detect::run_metadata(&cmd) {
+    let meta = match super::metadata::run(&cmd) {
         Ok(meta) => meta,
         // Cargo's first line says it; the rest is advice for its own CLI.
         Err(why) => {

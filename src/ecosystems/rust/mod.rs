@@ -4,11 +4,13 @@
 pub mod cargo;
 pub mod cargo_config;
 pub mod config;
+pub mod decisions;
 pub mod dependencies;
 pub mod detect;
 pub mod drift;
 pub mod explain;
 pub mod graph;
+pub mod metadata;
 pub mod native;
 pub mod plan;
 

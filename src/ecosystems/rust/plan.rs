@@ -7,11 +7,12 @@ use anyhow::Result;
 
 use super::cargo::CargoBuild;
 use super::config::{ROOT_TABLE, Selection};
+use super::decisions::Decisions;
 use super::dependencies::{self, Cache};
 use super::detect::{Bin, RustPackage, RustProject};
 use super::native::{self, Linkage, NativeUse};
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, NativeDep, RustBuild};
-use crate::ecosystems::common::{self, AptNeed, Need, Planned};
+use crate::ecosystems::common::{self, Need, Planned};
 use crate::error::fail;
 use crate::images::{self, Variant};
 use crate::layout::{BUILD_DIR, OUT_DIR, PROBE};
@@ -22,24 +23,6 @@ const RUST_IGNORES: (&str, &[&str]) = (
     "Build output: never needed inside the image build.",
     &["target/"],
 );
-
-/// The typed decisions behind a Rust plan, before they become text.
-#[derive(Debug)]
-pub struct Decisions {
-    pub distro: &'static images::Distro,
-    pub family: &'static images::Runtime,
-    pub cargo: CargoBuild,
-    pub native: Vec<NativeUse>,
-    /// How `native` was found: `None` from cargo's resolved graph, else why
-    /// it is a guess from Cargo.lock.
-    pub native_guess: Option<String>,
-    pub apt: Vec<AptNeed>,
-    /// The builder's Rust, and why that one.
-    pub version: String,
-    pub version_source: String,
-    /// Where the compiled dependencies are kept.
-    pub cache: Cache,
-}
 
 /// Plans the Dockerfile for a Rust project; with `explain`, the `--explain`
 /// lines too.
@@ -734,6 +717,7 @@ fn rust_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecosystems::common::AptNeed;
     use crate::ecosystems::rust::detect::{TargetFile, Toolchain};
     use crate::ecosystems::rust::graph::BuildGraph;
     use crate::settings::Settings;

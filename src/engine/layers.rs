@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::engine::Engine;
+use super::kind::Engine;
 
 /// One history entry: the bytes it added and the instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]

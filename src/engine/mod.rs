@@ -10,24 +10,10 @@ use anyhow::{Context, Result};
 use crate::context::Binary;
 use crate::error::{fail, warn};
 
-/// A container engine the tool can drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Engine {
-    /// Docker with the buildx plugin.
-    Docker,
-    Podman,
-    Buildah,
-}
+mod kind;
+pub mod layers;
 
-impl Engine {
-    pub fn program(self) -> &'static str {
-        match self {
-            Engine::Docker => "docker",
-            Engine::Podman => "podman",
-            Engine::Buildah => "buildah",
-        }
-    }
-}
+pub use kind::Engine;
 
 /// Finds the engine: the one asked for, else docker with buildx, else podman,
 /// else buildah.
@@ -319,7 +305,7 @@ pub struct ImageReport {
     /// Everything above the base: the sum of `parts`.
     pub payload: Option<u64>,
     /// The payload by where it lands (`/venv`, `/app`, the binary, libraries).
-    pub parts: Vec<crate::layers::Part>,
+    pub parts: Vec<layers::Part>,
     pub user: String,
     pub entrypoint: String,
 }
@@ -399,15 +385,15 @@ fn from_buildah(image: &serde_json::Value) -> Inspected {
 /// entrypoint.
 pub fn report(engine: Engine, program: &Path, req: &Request) -> Vec<ImageReport> {
     let base = inspect(engine, program, req.runtime_image).and_then(|i| i.size);
-    let base_layers = crate::layers::history(engine, program, req.runtime_image);
+    let base_layers = layers::history(engine, program, req.runtime_image);
     req.targets
         .iter()
         .map(|b| {
             let tag = req.tags(b).swap_remove(0);
             let image = inspect(engine, program, &tag).unwrap_or_default();
-            let parts = crate::layers::history(engine, program, &tag)
+            let parts = layers::history(engine, program, &tag)
                 .zip(base_layers.as_ref())
-                .and_then(|(layers, base)| crate::layers::payload(&layers, base));
+                .and_then(|(layers, base)| layers::payload(&layers, base));
             ImageReport {
                 size: image.size,
                 base,
