@@ -671,3 +671,29 @@ fn patched_and_vendored_crates_must_be_inside_the_project() {
     );
     assert!(!f.path("Dockerfile").exists());
 }
+
+#[test]
+fn every_flag_of_every_command_is_in_the_readme() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for command in ["init", "check", "update", "build", "eject", "templates"] {
+        let out = common::cmd().args([command, "--help"]).output().unwrap();
+        let help = stdout(&out);
+        for flag in help
+            .lines()
+            .filter_map(|l| {
+                l.trim_start()
+                    .split_whitespace()
+                    .find(|w| w.starts_with("--"))
+            })
+            .map(|w| w.trim_end_matches(','))
+            .filter(|f| *f != "--help")
+        {
+            assert!(
+                readme.contains(&format!("{flag} "))
+                    || readme.contains(&format!("{flag}`"))
+                    || readme.contains(&format!("{flag}=")),
+                "`{command} {flag}` is not in the README"
+            );
+        }
+    }
+}
