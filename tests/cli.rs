@@ -680,11 +680,7 @@ fn every_flag_of_every_command_is_in_the_readme() {
         let help = stdout(&out);
         for flag in help
             .lines()
-            .filter_map(|l| {
-                l.trim_start()
-                    .split_whitespace()
-                    .find(|w| w.starts_with("--"))
-            })
+            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
             .map(|w| w.trim_end_matches(','))
             .filter(|f| *f != "--help")
         {
