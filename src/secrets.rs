@@ -119,9 +119,50 @@ pub struct Ignore {
 }
 
 struct Rule {
-    segments: Vec<String>,
+    segments: Vec<Segment>,
     excludes: bool,
     line: String,
+}
+
+/// One segment of a rule, in the shape that matches it fastest.
+enum Segment {
+    /// `**`: any number of whole segments.
+    Any,
+    /// No wildcard: the same name.
+    Literal(String),
+    /// `*` and a literal tail (`*.pem`): a name ending so.
+    Suffix(String),
+    /// A literal head and `*` (`id_rsa*`): a name starting so.
+    Prefix(String),
+    /// Anything else, matched by [`segment_matches`].
+    Glob(String),
+}
+
+impl Segment {
+    fn new(text: &str) -> Segment {
+        let wild = |t: &str| t.contains(['*', '?', '[', '\\']);
+        if text == "**" {
+            Segment::Any
+        } else if !wild(text) {
+            Segment::Literal(text.to_string())
+        } else if let Some(tail) = text.strip_prefix('*').filter(|t| !wild(t)) {
+            Segment::Suffix(tail.to_string())
+        } else if let Some(head) = text.strip_suffix('*').filter(|h| !wild(h)) {
+            Segment::Prefix(head.to_string())
+        } else {
+            Segment::Glob(text.to_string())
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Segment::Any => true,
+            Segment::Literal(l) => name == l,
+            Segment::Suffix(t) => name.ends_with(t.as_str()),
+            Segment::Prefix(h) => name.starts_with(h.as_str()),
+            Segment::Glob(g) => segment_matches(g, name),
+        }
+    }
 }
 
 impl Ignore {
@@ -140,24 +181,25 @@ impl Ignore {
                 Some(rest) => (rest, false),
                 None => (line, true),
             };
-            let segments: Vec<String> = pattern
+            let parts: Vec<&str> = pattern
                 .trim()
                 .split('/')
                 .filter(|s| !s.is_empty() && *s != ".")
-                .map(String::from)
                 .collect();
-            if segments.is_empty() {
+            if parts.is_empty() {
                 continue;
             }
             let n = ignore.rules.len();
-            match segments.iter().find(|s| !s.contains(['*', '?', '[', '\\'])) {
+            let wild = |t: &str| t.contains(['*', '?', '[', '\\']);
+            match parts.iter().find(|s| !wild(s)) {
                 Some(literal) => ignore
                     .by_segment
-                    .entry(literal.clone())
+                    .entry(literal.to_string())
                     .or_default()
                     .push(n),
                 None => ignore.everywhere.push(n),
             }
+            let segments = parts.into_iter().map(Segment::new).collect();
             ignore.rules.push(Rule {
                 segments,
                 excludes,
@@ -180,12 +222,12 @@ impl Ignore {
                 .copied()
         };
         let mut best = inherited.max(last_in(&self.everywhere, inherited));
-        let mut seen = std::collections::HashSet::new();
-        for part in &parts {
-            if seen.insert(*part) {
-                if let Some(list) = self.by_segment.get(*part) {
-                    best = best.max(last_in(list, best));
-                }
+        for (n, part) in parts.iter().enumerate() {
+            if parts[..n].contains(part) {
+                continue;
+            }
+            if let Some(list) = self.by_segment.get(*part) {
+                best = best.max(last_in(list, best));
             }
         }
         best
@@ -212,14 +254,17 @@ impl Ignore {
 
 /// Whether pattern segments match path segments: `**` any number of whole
 /// segments, any other segment one segment by [`segment_matches`].
-fn matches(pattern: &[String], path: &[&str]) -> bool {
+fn matches(pattern: &[Segment], path: &[&str]) -> bool {
     match pattern.split_first() {
         None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| matches(rest, &path[skip..]))
+        // `**` last matches whatever is left; `**/x` the last segment only.
+        Some((Segment::Any, [])) => true,
+        Some((Segment::Any, [last])) if !matches!(last, Segment::Any) => {
+            path.last().is_some_and(|name| last.matches(name))
         }
+        Some((Segment::Any, rest)) => (0..=path.len()).any(|skip| matches(rest, &path[skip..])),
         Some((first, rest)) => {
-            !path.is_empty() && segment_matches(first, path[0]) && matches(rest, &path[1..])
+            !path.is_empty() && first.matches(path[0]) && matches(rest, &path[1..])
         }
     }
 }
