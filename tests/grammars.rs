@@ -225,3 +225,20 @@ fn a_broken_pyproject_beside_a_cargo_toml_is_an_error_unless_rust_is_asked_for()
     let err = error(&common::fixture("py-flask").run(&["init", "--ecosystem", "rust"]));
     assert!(err.contains("--ecosystem rust: no Cargo.toml"), "{err}");
 }
+
+#[test]
+fn an_old_dockerignore_override_is_told_of_the_secret_section() {
+    let f = with_config("one-bin", "include = [\"src\"]");
+    let dir = f.path(".distroless/templates/common");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("dockerignore.hbs"),
+        "target/\n{{#each dockerignore_keep}}\n!{{this}}\n{{/each}}\n",
+    )
+    .unwrap();
+    let err = ok(&f.run(&["init"]));
+    assert!(
+        err.contains("does not render `dockerignore_after_keep`"),
+        "{err}"
+    );
+}
