@@ -81,10 +81,15 @@ fn the_build_context_is_the_same_on_docker_podman_and_buildah() {
         "FROM gcr.io/distroless/static-debian13:nonroot\nCOPY . /ctx\n",
     );
     let tag = "cargo-distroless-test-context";
-    run(
-        "docker",
-        &[
-            "build",
+    // buildah and podman share one image store: podman lists both.
+    let mut contexts = Vec::new();
+    for (program, verb, lister) in [
+        ("docker", "build", "docker"),
+        ("podman", "build", "podman"),
+        ("buildah", "bud", "podman"),
+    ] {
+        let args = [
+            verb,
             "--network",
             "host",
             "-q",
@@ -93,44 +98,14 @@ fn the_build_context_is_the_same_on_docker_podman_and_buildah() {
             "-t",
             tag,
             ".",
-        ],
-        &f.dir,
-    );
-    let docker = listed("docker", tag, &f.dir);
-    let _ = Command::new("docker").args(["rmi", tag]).output();
-    for (program, args) in [
-        (
-            "podman",
-            &[
-                "build",
-                "--network",
-                "host",
-                "-q",
-                "-f",
-                "Listing.Dockerfile",
-                "-t",
-            ][..],
-        ),
-        (
-            "buildah",
-            &[
-                "bud",
-                "--network",
-                "host",
-                "-q",
-                "-f",
-                "Listing.Dockerfile",
-                "-t",
-            ][..],
-        ),
-    ] {
-        let mut args = args.to_vec();
-        args.extend([tag, "."]);
+        ];
         run(program, &args, &f.dir);
-        // buildah and podman share one image store: podman lists both.
-        let files = listed("podman", tag, &f.dir);
-        let _ = Command::new("podman").args(["rmi", tag]).output();
-        assert_eq!(files, docker, "{program}'s context differs from Docker's");
+        contexts.push((program, listed(lister, tag, &f.dir)));
+        let _ = Command::new(lister).args(["rmi", tag]).output();
+    }
+    let docker = contexts[0].1.clone();
+    for (program, files) in &contexts[1..] {
+        assert_eq!(files, &docker, "{program}'s context differs from Docker's");
     }
     assert!(
         docker.contains(&"config/app.toml".to_string()),

@@ -125,6 +125,11 @@ const FIELDS: &[Field] = &[
         "app.py",
     ),
     field("requirement", false, "requirements.txt", "{RAW}", "flask"),
+    field("py project name", false, "pyproject.toml", "[project]\nname = {V}\nversion = \"1.0\"", "zz"),
+    field("py project version", false, "pyproject.toml", "[project]\nname = \"zz\"\nversion = {V}", "1.0"),
+    field("py project description", false, "pyproject.toml", "[project]\nname = \"zz\"\nversion = \"1.0\"\ndescription = {V}", "zz"),
+    field("py requires-python", false, "pyproject.toml", "[project]\nname = \"zz\"\nversion = \"1.0\"\nrequires-python = {V}", ">=3.10"),
+    field("py dependency", false, "pyproject.toml", "[project]\nname = \"zz\"\nversion = \"1.0\"\ndependencies = [{V}]", "flask"),
     field("python-version", false, ".python-version", "{RAW}", "3.13"),
     field(
         "rust description",
