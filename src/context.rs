@@ -294,8 +294,9 @@ pub struct Binary {
     /// or null.
     pub init: Option<Init>,
     /// The signal `docker stop` sends, when the program wants another than
-    /// SIGTERM (a Python program ignores SIGTERM as PID 1), or null.
-    pub stop_signal: Option<&'static str>,
+    /// SIGTERM (a Python program ignores SIGTERM as PID 1; uWSGI reloads on
+    /// it), or the `stop-signal` key's; null for SIGTERM.
+    pub stop_signal: Option<String>,
     /// The images this one needs first (`depends-on`), for compose.yaml.
     pub depends_on: Vec<DependsOn>,
 }

@@ -37,6 +37,8 @@ pub struct ImageSettings {
     pub init: Option<bool>,
     /// Images this one needs healthy first, in `compose.yaml`.
     pub depends_on: Option<Vec<String>>,
+    /// The signal `docker stop` sends, over the one the tool chose.
+    pub stop_signal: Option<String>,
 }
 
 impl ImageSettings {
@@ -50,6 +52,7 @@ impl ImageSettings {
         "healthcheck",
         "init",
         "depends-on",
+        "stop-signal",
     ];
 }
 
@@ -243,6 +246,8 @@ pub struct Settings {
     pub init: bool,
     /// Stage names of images this one needs healthy first.
     pub depends_on: Vec<String>,
+    /// `stop-signal`, validated.
+    pub stop_signal: Option<String>,
 }
 
 /// Merges a member's settings over the workspace's: a key the member sets
@@ -307,6 +312,16 @@ pub fn resolve(
     }
     if let Some((cfg, _)) = pick(|c| c.init.is_some()) {
         out.init = cfg.init.unwrap_or(false);
+    }
+    if let Some((cfg, origin)) = pick(|c| c.stop_signal.is_some()) {
+        let signal = cfg.stop_signal.clone().unwrap_or_default();
+        grammar::stop_signal(&signal).map_err(|rule| {
+            fail(
+                format!("invalid `stop-signal` {signal:?} in {origin}: {rule}"),
+                "name the signal the program stops on at once, e.g. stop-signal = \"SIGINT\"",
+            )
+        })?;
+        out.stop_signal = Some(signal);
     }
     if let Some((cfg, origin)) = pick(|c| c.depends_on.is_some()) {
         for name in cfg.depends_on.iter().flatten() {
@@ -530,7 +545,7 @@ pub(crate) mod tests {
         assert!(text.contains("did you mean `port`?"), "{text}");
         assert!(text.contains("crates/api/Cargo.toml"), "{text}");
         assert!(
-            text.contains("the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `extra`"),
+            text.contains("the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `stop-signal`, `extra`"),
             "{text}"
         );
         let text = format(&table(serde_json::json!(["port"])).unwrap_err());

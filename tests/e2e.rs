@@ -1557,6 +1557,11 @@ fn uwsgi_from_the_venv_with_a_wheel_that_bundles_libraries() {
         !bundled.is_empty() && bundled.iter().all(|l| l.starts_with("venv/")),
         "pillow's libraries ship in the venv, and the library step added none: {bundled:?}"
     );
+    // uWSGI reloads on SIGTERM (no --die-on-term here); its STOPSIGNAL
+    // SIGINT stops it at once.
+    let took = stop_time(&c, 10);
+    eprintln!("docker stop of uWSGI (SIGINT): {took:?}");
+    assert!(took < Duration::from_secs(2), "uWSGI took {took:?} to stop");
 }
 
 /// `writable = ["media"]`: that folder is the image user's, and the rest of

@@ -242,3 +242,36 @@ fn an_old_dockerignore_override_is_told_of_the_secret_section() {
         "{err}"
     );
 }
+
+#[test]
+fn stop_signals_from_the_key_and_from_known_programs() {
+    let f = with_config("one-bin", "stop-signal = \"SIGQUIT\"");
+    let out = f.run(&["init", "--stdout"]);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("\nSTOPSIGNAL SIGQUIT\n"),
+        "{}",
+        stdout(&out)
+    );
+    let f = with_config("one-bin", "stop-signal = \"SIGINT\\nRUN x\"");
+    refused(&f, &["init"], &["invalid `stop-signal`"]);
+    for (entrypoint, want) in [
+        (
+            "[\"/venv/bin/uwsgi\", \"--http-socket\", \":8000\"]",
+            Some("SIGINT"),
+        ),
+        ("[\"/venv/bin/python\", \"-m\", \"app\"]", Some("SIGINT")),
+        ("[\"/venv/bin/gunicorn\", \"app:app\"]", None),
+    ] {
+        let f = python_with(&format!("entrypoint = {entrypoint}"));
+        let out = f.run(&["init", "--stdout"]);
+        ok(&out);
+        let text = stdout(&out);
+        let signal = text.lines().find_map(|l| l.strip_prefix("STOPSIGNAL "));
+        assert_eq!(signal, want, "{entrypoint}");
+    }
+    let f = python_with("entrypoint = [\"/venv/bin/uwsgi\"]\nstop-signal = \"SIGQUIT\"");
+    let out = f.run(&["init", "--stdout"]);
+    ok(&out);
+    assert!(stdout(&out).contains("\nSTOPSIGNAL SIGQUIT\n"));
+}

@@ -170,7 +170,7 @@ pub fn explain_running(images: &[Binary]) -> Vec<String> {
                 b.name, init.path
             ));
         }
-        if let Some(signal) = b.stop_signal {
+        if let Some(signal) = &b.stop_signal {
             out.push(format!(
                 "stop: `docker stop` sends {signal} to `{}`",
                 b.name

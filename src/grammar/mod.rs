@@ -529,6 +529,32 @@ pub fn network(value: &str) -> Result<(), Broken> {
     }
 }
 
+/// A stop signal as `STOPSIGNAL` and Compose take it: a signal's name
+/// (`SIGINT`, `SIGQUIT`, `SIGRTMIN+3`) or its number, 1 to 64.
+pub fn stop_signal(value: &str) -> Result<(), Broken> {
+    let rule = "a signal is its name, e.g. SIGINT or SIGQUIT, or its number, 1 to 64";
+    if let Ok(n) = value.parse::<u8>() {
+        return if (1..=64).contains(&n) {
+            Ok(())
+        } else {
+            Err(rule)
+        };
+    }
+    let name = value.strip_prefix("SIG").ok_or(rule)?;
+    let (base, offset) = match name.split_once(['+', '-']) {
+        Some((b, o)) if b.starts_with("RTM") && o.parse::<u8>().is_ok_and(|n| n <= 30) => (b, true),
+        Some(_) => return Err(rule),
+        None => (name, false),
+    };
+    let ok = !base.is_empty()
+        && base.len() <= 8
+        && base
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && (!offset || matches!(base, "RTMIN" | "RTMAX"));
+    if ok { Ok(()) } else { Err(rule) }
+}
+
 /// Stage names BuildKit keeps for itself: a stage may not take them.
 pub const RESERVED_STAGES: &[&str] = &["scratch", "context"];
 

@@ -246,3 +246,23 @@ fn health_durations_are_bounded() {
         assert!(bounded_duration(bad, 1000).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn stop_signals() {
+    for ok in ["SIGINT", "SIGQUIT", "SIGTERM", "SIGRTMIN+3", "9", "64"] {
+        assert!(stop_signal(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "INT",
+        "sigint",
+        "SIGINT\n",
+        "0",
+        "65",
+        "SIG",
+        "SIGINT+1",
+        "SIGRTMIN+99",
+    ] {
+        assert!(stop_signal(bad).is_err(), "{bad:?}");
+    }
+}

@@ -209,7 +209,10 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         labels,
         healthcheck,
         init,
-        stop_signal,
+        stop_signal: settings
+            .stop_signal
+            .clone()
+            .or(stop_signal.map(String::from)),
         depends_on: Vec::new(),
     };
     let mut images = [binary];
@@ -508,6 +511,20 @@ impl Start {
     }
 }
 
+/// The signal that stops a configured program at once, when it is one the
+/// tool knows: the venv's Python (as PID 1 it ignores SIGTERM; SIGINT
+/// raises KeyboardInterrupt) and uWSGI (SIGTERM reloads it unless
+/// `--die-on-term`; SIGINT stops it). Other programs keep Docker's SIGTERM,
+/// which gunicorn, uvicorn and hypercorn stop on; `stop-signal` sets another.
+fn known_stop_signal(program: &str) -> Option<&'static str> {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let python = name == "python"
+        || name
+            .strip_prefix("python3")
+            .is_some_and(|v| v.is_empty() || v.starts_with('.'));
+    (python || name == "uwsgi").then_some("SIGINT")
+}
+
 /// How the image starts, in the order the README gives: configured, a
 /// single console script, a package's `__main__`, a script at the root.
 fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
@@ -530,9 +547,8 @@ fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
                 ),
             ));
         }
-        // A program of the user's choosing: Docker's default signal.
         return Ok(Start {
-            stop_signal: None,
+            stop_signal: known_stop_signal(&ep[0]),
             ..Start::plain(ep.clone())
         });
     }

@@ -634,7 +634,7 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Result<Binary> {
         labels,
         healthcheck,
         init,
-        stop_signal: None,
+        stop_signal: p.settings.stop_signal.clone(),
         depends_on: Vec::new(),
     })
 }
