@@ -275,3 +275,31 @@ fn stop_signals_from_the_key_and_from_known_programs() {
     ok(&out);
     assert!(stdout(&out).contains("\nSTOPSIGNAL SIGQUIT\n"));
 }
+
+#[test]
+fn django_settings_named_in_env_decide_collectstatic() {
+    let f = fixture("py-django");
+    // manage.py's default names settings without STATIC_ROOT; the env names
+    // the ones the image runs with.
+    let settings = f.read("mysite/settings.py");
+    f.write(
+        "mysite/settings.py",
+        &settings
+            .lines()
+            .filter(|l| !l.starts_with("STATIC_ROOT"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    let out = f.run(&["init", "--stdout"]);
+    ok(&out);
+    assert!(!stdout(&out).contains("collectstatic"), "{}", stdout(&out));
+    f.write("mysite/production.py", &format!("{settings}\n"));
+    let config = f.read("distroless.toml");
+    f.write(
+        "distroless.toml",
+        &format!("{config}env = {{ DJANGO_SETTINGS_MODULE = \"mysite.production\" }}\n"),
+    );
+    let out = f.run(&["init", "--stdout"]);
+    ok(&out);
+    assert!(stdout(&out).contains("collectstatic"), "{}", stdout(&out));
+}

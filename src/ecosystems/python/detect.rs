@@ -580,7 +580,14 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
 
     dependency_names.sort();
     dependency_names.dedup();
-    let django = super::django::detect(project, &dependency_names)?;
+    let django = super::django::detect(
+        project,
+        &dependency_names,
+        settings
+            .env
+            .get("DJANGO_SETTINGS_MODULE")
+            .map(String::as_str),
+    )?;
     Ok(PythonProject {
         root: project.root().to_path_buf(),
         name,

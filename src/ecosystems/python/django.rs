@@ -1,6 +1,7 @@
 //! Django, recognised: `django` among the dependencies and `manage.py` at
-//! the root. `manage.py` names the settings module (its
-//! `DJANGO_SETTINGS_MODULE` default); the settings decide whether static
+//! the root. The image's `env` names the settings module, as it does at run
+//! time, else `manage.py` does (its `DJANGO_SETTINGS_MODULE` default); the
+//! settings decide whether static
 //! files are collected at build time (they assign `STATIC_ROOT`), and the
 //! settings package's `wsgi.py` is what gunicorn serves.
 
@@ -19,15 +20,23 @@ pub struct Django {
     pub wsgi: Option<String>,
 }
 
-/// Reads a Django project, or `None` when the folder is not one.
-pub fn detect(project: &Folder, dependency_names: &[String]) -> Result<Option<Django>> {
+/// Reads a Django project, or `None` when the folder is not one. `env` is
+/// the `DJANGO_SETTINGS_MODULE` the image's `env` sets, if it does.
+pub fn detect(
+    project: &Folder,
+    dependency_names: &[String],
+    env: Option<&str>,
+) -> Result<Option<Django>> {
     if !dependency_names.iter().any(|d| d == "django") {
         return Ok(None);
     }
     let Some(manage) = project.read_optional("manage.py")? else {
         return Ok(None);
     };
-    let settings = settings_module(&manage);
+    let settings = match env {
+        Some(module) => module_name(module),
+        None => settings_module(&manage),
+    };
     let mut static_root_in = None;
     let mut wsgi = None;
     if let Some(module) = &settings {
@@ -64,7 +73,11 @@ fn settings_module(manage: &str) -> Option<String> {
     let rest = rest.trim_start_matches(['"', '\'']).trim_start();
     let rest = rest.strip_prefix(',')?.trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let value = rest[1..].split(quote).next()?;
+    module_name(rest[1..].split(quote).next()?)
+}
+
+/// A dotted Python module name, or `None` for anything else.
+fn module_name(value: &str) -> Option<String> {
     let valid = !value.is_empty()
         && value
             .split('.')
@@ -178,13 +191,28 @@ mod tests {
         let folder = Folder::new(dir.path());
         let deps = vec!["django".to_string()];
         assert_eq!(
-            detect(&folder, &deps).unwrap(),
+            detect(&folder, &deps, None).unwrap(),
             Some(Django {
                 settings: Some("site.settings.prod".into()),
                 static_root_in: Some("site/settings/base.py".into()),
                 wsgi: Some("site.wsgi".into()),
             })
         );
-        assert_eq!(detect(&folder, &[]).unwrap(), None, "no django, no Django");
+        assert_eq!(
+            detect(&folder, &[], None).unwrap(),
+            None,
+            "no django, no Django"
+        );
+        // The image's env names the module over manage.py's default.
+        w("other/settings.py", "STATIC_ROOT = '/srv/static'\n");
+        w("other/wsgi.py", "application = None\n");
+        assert_eq!(
+            detect(&folder, &deps, Some("other.settings")).unwrap(),
+            Some(Django {
+                settings: Some("other.settings".into()),
+                static_root_in: Some("other/settings.py".into()),
+                wsgi: Some("other.wsgi".into()),
+            })
+        );
     }
 }
