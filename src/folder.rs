@@ -81,15 +81,21 @@ impl Folder {
 /// folder); `None` when it does not exist. Refuses links that leave
 /// `bound`, anything but a plain file, and files over [`MAX_INPUT`].
 pub fn read_inside(bound: &Path, path: &Path) -> Result<Option<String>> {
-    let real = match path.canonicalize() {
-        Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    if !real.starts_with(bound) {
-        return Err(link_out(path));
+    match resolve_inside(bound, path)? {
+        Some(real) => read_plain(path, &real).map(Some),
+        None => Ok(None),
     }
-    read_plain(path, &real).map(Some)
+}
+
+/// Where `path` leads, when it exists and stays inside `bound` (resolved);
+/// `None` when it does not exist; an error naming the link when it leads out.
+fn resolve_inside(bound: &Path, path: &Path) -> Result<Option<PathBuf>> {
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(bound) => Ok(Some(real)),
+        Ok(_) => Err(link_out(path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 /// Reads a resolved path that must be a plain file of reasonable size.
@@ -147,12 +153,7 @@ pub fn no_links_out(dir: &Path, names: &[&str]) -> Result<()> {
         .canonicalize()
         .with_context(|| format!("cannot read {}", dir.display()))?;
     for name in names {
-        let path = dir.join(name);
-        if let Ok(real) = path.canonicalize() {
-            if !real.starts_with(&bound) {
-                return Err(link_out(&path));
-            }
-        }
+        resolve_inside(&bound, &dir.join(name))?;
     }
     Ok(())
 }

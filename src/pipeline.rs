@@ -87,20 +87,12 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let ignore_name = GeneratedFile::Dockerignore.name_beside(&planned.context.dockerfile);
     planned.context.dockerignore_project = crate::ignorefile::project_rules(&root, &ignore_name)?;
     let mut overrides = Overrides::read(&root)?;
-    let own_ignore = overrides
-        .files
-        .iter()
-        .find(|(t, _, _)| t.file == "common/dockerignore.hbs");
-    if let Some((_, file, text)) = own_ignore {
-        if !planned.context.dockerignore_after_keep.is_empty()
-            && !text.contains("dockerignore_after_keep")
-        {
-            let warning = format!(
-                "{}/{file} does not render `dockerignore_after_keep`: podman and buildah then re-admit the secrets inside a folder `include` names; add the section the built-in template ends with (`cargo distroless eject common/dockerignore` shows it)",
-                crate::layout::OVERRIDE_DIR
-            );
-            overrides.warnings.push(warning);
-        }
+    if !planned.context.dockerignore_after_keep.is_empty() {
+        overrides.warn_unless_rendered(
+            "common/dockerignore",
+            "dockerignore_after_keep",
+            "podman and buildah then re-admit the secrets inside a folder `include` names",
+        );
     }
     let sources = overrides.sources();
     let ctx = &planned.context;

@@ -222,6 +222,18 @@ impl Overrides {
         Ok(out)
     }
 
+    /// Warns when the override of `template` does not render `field`, a
+    /// part of the context the built-in renders for a reason (`why`): an
+    /// override written before the field existed keeps working without it.
+    pub fn warn_unless_rendered(&mut self, template: &str, field: &str, why: &str) {
+        let found = self.files.iter().find(|(t, _, _)| t.name == template);
+        if let Some((_, file, _)) = found.filter(|(_, _, text)| !text.contains(field)) {
+            self.warnings.push(format!(
+                "{OVERRIDE_DIR}/{file} does not render `{field}`: {why}; add what the built-in renders of it (`cargo distroless eject {template}` shows it)"
+            ));
+        }
+    }
+
     /// Every template's name with the text in effect, built in or overridden.
     pub fn sources(&self) -> Vec<(&'static str, &str)> {
         BUILTINS

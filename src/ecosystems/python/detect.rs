@@ -485,6 +485,17 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         ),
         None => (Settings::default(), None, false, NO_CONFIG.to_string()),
     };
+    if let (Some(ep), Some(c)) = (&entrypoint, &config) {
+        if let Some(word) = ep.iter().find(|w| grammar::no_control(w).is_err()) {
+            return Err(fail(
+                format!(
+                    "`entrypoint` in {} holds {word:?}: each word is one line, without control characters",
+                    c.origin
+                ),
+                "write each argument as one word of the list, e.g. entrypoint = [\"/venv/bin/python\", \"-m\", \"app\"]",
+            ));
+        }
+    }
     let file = config.as_ref().and_then(|c| c.own.file.clone());
     let mut compile_exclude = Vec::new();
     if let Some(c) = &config {

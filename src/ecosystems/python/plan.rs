@@ -12,7 +12,6 @@ use crate::context::{
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::ecosystems::rust::Selection;
 use crate::error::fail;
-use crate::grammar;
 use crate::images::{self, Variant};
 use crate::layout::{APP_DIR, OUT_DIR, VENV};
 use crate::version;
@@ -531,14 +530,6 @@ fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
     let origin = &project.config_origin;
     let python = format!("{VENV}/bin/python");
     if let Some(ep) = &project.entrypoint {
-        if let Some(word) = ep.iter().find(|w| grammar::no_control(w).is_err()) {
-            return Err(fail(
-                format!(
-                    "`entrypoint` in {origin} holds {word:?}: each word is one line, without control characters"
-                ),
-                "write each argument as one word of the list",
-            ));
-        }
         if ep.is_empty() || !ep[0].starts_with('/') {
             return Err(fail(
                 format!("`entrypoint` in {origin} must be a list starting with an absolute path"),
