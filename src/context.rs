@@ -21,7 +21,7 @@ pub struct Context {
     pub context_version: u32,
     /// About the tool that wrote the file.
     pub generator: Generator,
-    /// `rust` or `python`; picks the main template (`<ecosystem>/Dockerfile`).
+    /// The ecosystem's name; picks the main template (`<ecosystem>/Dockerfile`).
     pub ecosystem: &'static str,
     /// A short name for the project: the root package, else the root folder,
     /// made a valid image name.
@@ -30,10 +30,11 @@ pub struct Context {
     pub builder: Builder,
     /// The distroless image every final stage starts from.
     pub runtime: Runtime,
-    /// How the Rust build runs (Rust projects; null otherwise).
-    pub rust: Option<RustBuild>,
-    /// How the Python environment is built (Python projects; null otherwise).
-    pub python: Option<PythonBuild>,
+    /// The ecosystem's own section, under its name (`rust.*`,
+    /// `python.*`): read only by that ecosystem's templates.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub section: Section,
     /// One final stage each; the default (built without `--target`) is last.
     pub binaries: Vec<Binary>,
     /// The project's own `.dockerignore` lines, kept above the generated
@@ -59,6 +60,34 @@ pub struct Context {
     /// The Dockerfile's name: `Dockerfile`, or the `file` setting (then the
     /// other files follow it: `NAME.dockerignore`, `NAME.bake.hcl`, …).
     pub dockerfile: String,
+}
+
+/// An ecosystem's section of the context: its name and its data, which
+/// only that ecosystem's templates read. The core passes it through.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: &'static str,
+    pub value: serde_json::Value,
+}
+
+impl Section {
+    /// The section `name`, holding `data` as the templates will see it.
+    pub fn new<T: Serialize>(name: &'static str, data: &T) -> Section {
+        Section {
+            name,
+            // Plain data of strings, numbers and lists always serialises.
+            value: serde_json::to_value(data).unwrap_or_default(),
+        }
+    }
+}
+
+impl Serialize for Section {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.name, &self.value)?;
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -98,6 +127,9 @@ pub struct Builder {
     pub out_dir: &'static str,
     /// Debian packages the builder installs, each with the reason.
     pub packages: Vec<AptPackage>,
+    /// A folder the final stage copies whole (a virtual environment, say):
+    /// the library step leaves the libraries under it, or null.
+    pub own_libraries: Option<String>,
 }
 
 /// A Debian package the builder installs.
@@ -131,127 +163,6 @@ pub struct Runtime {
     /// Shared libraries (sonames) the image ships, space-separated: the
     /// builder copies in any other library a binary loads.
     pub libraries: String,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct RustBuild {
-    /// The builder's Rust version, e.g. `1.95`.
-    pub version: String,
-    /// Why that version.
-    pub version_source: String,
-    /// Whether Cargo.lock exists, so the build is `--locked`.
-    pub locked: bool,
-    /// The cargo profile.
-    pub profile: String,
-    /// The shell command that builds (a static build first sets `TARGET`
-    /// and `RUSTFLAGS`).
-    pub build_command: String,
-    /// Where cargo leaves the binaries, relative to the builder's workdir.
-    pub artifact_dir: String,
-    /// A fully static build (`runtime = "static"`): no shared libraries.
-    pub static_build: bool,
-    /// Crates that link system libraries or need build tools.
-    pub native: Vec<NativeDep>,
-    /// Cache-mount id of the target directory, unique to the project.
-    pub target_cache_id: String,
-    /// Packages with a build script (they run in the builder).
-    pub build_scripts: Vec<String>,
-    /// The toolchain file kept out of the build context, if any: the builder
-    /// image already is that toolchain, and rustup would otherwise fetch it.
-    pub toolchain_file: Option<String>,
-    /// Whether the builder builds the health probe, some image having a
-    /// `healthcheck`.
-    pub probe: bool,
-    /// The cargo-auditable version the builder installs to embed each
-    /// binary's crate list (scanners read it), or null (`auditable =
-    /// false`, or a vendored build, which runs offline).
-    pub auditable: Option<&'static str>,
-    /// Where the compiled dependencies are kept (the `cache` setting):
-    /// `layers`, an image layer built from the dependency plan, which every
-    /// cache export keeps; or `mounts`, a cache mount of the target folder,
-    /// which only a persistent builder keeps.
-    pub cache: &'static str,
-    /// The dependency plan, with `cache = "layers"`; null with mounts.
-    pub plan: Option<DependencyPlan>,
-}
-
-/// What the dependencies are built from: the manifests, Cargo.lock and a
-/// stand-in for each target, gathered in a stage of their own so that only
-/// these files key the dependency layer. Paths are relative to the
-/// workspace root and shell-quoted.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct DependencyPlan {
-    /// The stage that gathers the plan.
-    pub stage: String,
-    /// Where that stage gathers it.
-    pub dir: &'static str,
-    /// Copied as they are: manifests, Cargo.lock, cargo's configuration,
-    /// vendored crates, and the crates `[patch]` points at or that are
-    /// path dependencies but not members.
-    pub copy: Vec<String>,
-    /// Folders the stand-ins go in.
-    pub dirs: Vec<String>,
-    /// Stand-ins for libraries: empty files.
-    pub libs: Vec<String>,
-    /// Stand-ins for programs (bins, build scripts, declared examples,
-    /// tests and benches): `fn main() {}`.
-    pub mains: Vec<String>,
-}
-
-/// A crate from the native-library table found in Cargo.lock.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct NativeDep {
-    /// The crate, e.g. `openssl-sys`.
-    pub krate: String,
-    /// The library it stands for, e.g. `OpenSSL`.
-    pub library: String,
-    /// `system` (linked from the builder's packages) or `built in`
-    /// (vendored/bundled into the binary).
-    pub linkage: String,
-    /// The feature that built it in, if any.
-    pub because: Option<String>,
-    /// Shared libraries the binary loads because of it.
-    pub runtime_libs: Vec<String>,
-}
-
-/// How the Python environment is built.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct PythonBuild {
-    /// CPython of builder and runtime, e.g. `3.13.5`.
-    pub version: String,
-    /// `requirements`, `uv`, `poetry`, `pipenv`, `pyproject` or `none`.
-    pub installer: &'static str,
-    /// The virtual environment's path.
-    pub venv: &'static str,
-    /// Files copied (each to the same path) before dependencies are installed.
-    pub manifests: Vec<String>,
-    /// Environment for the builder's tools (trust store, caches, paths).
-    pub builder_env: Vec<EnvVar>,
-    /// Installs the pinned installer (uv, Poetry), if one is needed.
-    pub tool_command: Option<String>,
-    /// Installs the dependencies, in a layer of their own; none without any.
-    pub install_command: Option<String>,
-    /// What the dependencies are installed from, for the comment: e.g.
-    /// `the lockfile uv.lock` or `requirements.txt, hash-checked`.
-    pub dependencies_from: String,
-    /// The installer's cache directory, kept as a cache mount.
-    pub cache_dir: &'static str,
-    /// Installs the project itself after its source is copied, if it is a package.
-    pub project_command: Option<String>,
-    /// `compileall -x`: a shell-quoted regular expression of the paths not
-    /// meant to compile (the `compile-exclude` setting), or null.
-    pub compile_exclude: Option<String>,
-    /// Folders the app may write to (the `writable` setting), absolute:
-    /// created in the builder and owned by the image's user in the final
-    /// stage. Everything else stays root-owned.
-    pub writable: Vec<String>,
-    /// Commands the builder runs in its workdir after the install, with the
-    /// venv on `PATH` (`build-commands`, or Django's `collectstatic`).
-    pub build_commands: Vec<BuildCommand>,
-    /// Whether the final stage copies the source (the builder's workdir):
-    /// script projects run from it. An installed project's code is in the
-    /// venv already, so its image gets the venv and `include` only.
-    pub copy_source: bool,
 }
 
 /// One image and its final stage: a Rust binary, or the Python application.
@@ -338,17 +249,6 @@ pub struct Init {
     pub from: &'static str,
     /// Where the image has it; the entrypoint starts with it.
     pub path: &'static str,
-}
-
-/// A command the Python builder runs after the install.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct BuildCommand {
-    /// Its words, exec form.
-    pub argv: Vec<String>,
-    /// The same words for the builder's `RUN`, each shell-quoted.
-    pub shell: String,
-    /// Why it runs: the setting, or what was detected.
-    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

@@ -1,7 +1,7 @@
 //! `build --sbom DIR`: an SPDX 2.3 JSON document per built image, read
 //! from the image itself: its base image, the Debian packages copied in
 //! beside the base's (their records in `/var/lib/dpkg/status.d`), and the
-//! crates of `Cargo.lock` or the Python packages installed in the venv,
+//! packages of the application as its ecosystem's [`Inventory`] finds them,
 //! each with its version and package URL.
 
 use std::collections::BTreeSet;
@@ -27,8 +27,26 @@ pub struct Image<'a> {
     /// The base image, as `FROM` names it (with `@sha256:…` when pinned).
     pub base: &'a str,
     pub project_root: &'a Path,
-    /// The Rust crates come from Cargo.lock, the Python packages from the image.
-    pub rust: bool,
+    /// Where the application's packages are found.
+    pub inventory: Inventory,
+}
+
+/// Where an ecosystem's packages are read from, as its plan gives it: the
+/// image's own package records, the project's lockfile, or both.
+#[derive(Debug, Clone, Copy)]
+pub struct Inventory {
+    /// Which files of the image are package records, by path in the image.
+    pub records: fn(&str) -> bool,
+    /// The packages, from the project's root and the image's records.
+    pub packages: fn(&Path, &Records) -> Result<Vec<Package>>,
+}
+
+impl Inventory {
+    /// No packages beyond the Debian ones.
+    pub const NONE: Inventory = Inventory {
+        records: |_| false,
+        packages: |_, _| Ok(Vec::new()),
+    };
 }
 
 /// Writes `<dir>/<stage>.spdx.json` for an image; returns its path.
@@ -39,18 +57,14 @@ pub fn write(
     dir: &Path,
     epoch: Option<u64>,
 ) -> Result<PathBuf> {
-    let own = extract(program, image.tag)?;
-    let base = extract(program, image.base)?;
+    let own = extract(program, image.tag, image.inventory.records)?;
+    let base = extract(program, image.base, image.inventory.records)?;
     let base_debs: BTreeSet<String> = debs(&base).into_iter().map(|p| p.name).collect();
     let mut packages: Vec<Package> = debs(&own)
         .into_iter()
         .filter(|p| !base_debs.contains(&p.name))
         .collect();
-    if image.rust {
-        packages.extend(crates(image.project_root)?);
-    } else {
-        packages.extend(python(&own));
-    }
+    packages.extend((image.inventory.packages)(image.project_root, &own)?);
     packages.sort();
     packages.dedup();
     let document = document(image, &packages, epoch);
@@ -61,18 +75,18 @@ pub fn write(
     Ok(path)
 }
 
-/// The package records of an image: each dpkg record and each venv
-/// `METADATA`, by path inside the image.
-type Records = Vec<(String, String)>;
+/// The package records of an image: each dpkg record and each file the
+/// inventory names, by path inside the image.
+pub type Records = Vec<(String, String)>;
 
 /// The largest record read from an image; real ones are a few KiB.
 const MAX_RECORD: u64 = 1024 * 1024;
 
-/// Reads an image's package records (the dpkg records and the venv's
-/// `METADATA` files) out of the engine's export stream. Only plain files
+/// Reads an image's package records (the dpkg records and the files
+/// `wanted` names) out of the engine's export stream. Only plain files
 /// are read, from the stream itself: nothing is unpacked, so a link in the
 /// image can never lead to a file of this machine.
-fn extract(program: &Path, image: &str) -> Result<Records> {
+fn extract(program: &Path, image: &str, wanted: fn(&str) -> bool) -> Result<Records> {
     // A container is only read, never started; the word stands in for a
     // command, which a base image without an entrypoint needs to be created.
     let out = Command::new(program)
@@ -87,12 +101,12 @@ fn extract(program: &Path, image: &str) -> Result<Records> {
         ));
     }
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let records = export(program, &id);
+    let records = export(program, &id, wanted);
     let _ = Command::new(program).args(["rm", &id]).output();
     records.with_context(|| format!("cannot export {image}"))
 }
 
-fn export(program: &Path, id: &str) -> Result<Records> {
+fn export(program: &Path, id: &str, wanted: fn(&str) -> bool) -> Result<Records> {
     let mut child = Command::new(program)
         .args(["export", id])
         .stdout(Stdio::piped())
@@ -100,7 +114,7 @@ fn export(program: &Path, id: &str) -> Result<Records> {
         .spawn()
         .with_context(|| format!("cannot run {}", program.display()))?;
     let stdout = child.stdout.take().context("no output")?;
-    let records = records(stdout);
+    let records = records(stdout, wanted);
     let status = child.wait()?;
     if !status.success() {
         return Err(anyhow::anyhow!(
@@ -112,7 +126,7 @@ fn export(program: &Path, id: &str) -> Result<Records> {
 }
 
 /// The package records in a tar stream of an image's files.
-pub fn records(stream: impl std::io::Read) -> Result<Records> {
+pub fn records(stream: impl std::io::Read, wanted: fn(&str) -> bool) -> Result<Records> {
     use std::io::Read as _;
     let mut archive = tar::Archive::new(stream);
     let mut out = Vec::new();
@@ -126,13 +140,8 @@ pub fn records(stream: impl std::io::Read) -> Result<Records> {
             .to_string_lossy()
             .trim_start_matches("./")
             .to_string();
-        let wanted = path.starts_with("var/lib/dpkg/status.d/")
-            || (path.ends_with("/METADATA")
-                && path
-                    .rsplit('/')
-                    .nth(1)
-                    .is_some_and(|d| d.ends_with(".dist-info")));
-        if !wanted || entry.header().size()? > MAX_RECORD {
+        let keep = path.starts_with("var/lib/dpkg/status.d/") || wanted(&path);
+        if !keep || entry.header().size()? > MAX_RECORD {
             continue;
         }
         let mut text = String::new();
@@ -145,7 +154,7 @@ pub fn records(stream: impl std::io::Read) -> Result<Records> {
 }
 
 /// One field of a record (`Key: value`).
-fn field(text: &str, key: &str) -> Option<String> {
+pub fn field(text: &str, key: &str) -> Option<String> {
     text.lines()
         .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
         .map(|v| v.trim().to_string())
@@ -171,71 +180,6 @@ fn debs(records: &Records) -> Vec<Package> {
             })
         })
         .collect()
-}
-
-/// The Python distributions installed in the image's venv.
-fn python(records: &Records) -> Vec<Package> {
-    records
-        .iter()
-        .filter(|(path, _)| path.ends_with("/METADATA"))
-        .filter_map(|(_, text)| {
-            let (name, version) = (field(text, "Name")?, field(text, "Version")?);
-            Some(Package {
-                purl: format!(
-                    "pkg:pypi/{}@{}",
-                    purl_escape(&normalise(&name)),
-                    purl_escape(&version)
-                ),
-                name,
-                version,
-            })
-        })
-        .collect()
-}
-
-/// PEP 503's normal form, as package URLs take PyPI names.
-fn normalise(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = if matches!(c, '-' | '_' | '.') {
-            '-'
-        } else {
-            c.to_ascii_lowercase()
-        };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The crates of Cargo.lock that come from a registry or git.
-fn crates(root: &Path) -> Result<Vec<Package>> {
-    let Some(text) = crate::folder::Folder::new(root).read_optional("Cargo.lock")? else {
-        return Ok(Vec::new());
-    };
-    let lock: toml::Table = toml::from_str(&text).map_err(|e| {
-        fail(
-            format!("Cargo.lock is not valid: {e}"),
-            "run `cargo generate-lockfile`",
-        )
-    })?;
-    Ok(lock
-        .get("package")
-        .and_then(|p| p.as_array())
-        .into_iter()
-        .flatten()
-        .filter(|p| p.get("source").is_some())
-        .filter_map(|p| {
-            let name = p.get("name")?.as_str()?.to_string();
-            let version = p.get("version")?.as_str()?.to_string();
-            Some(Package {
-                purl: format!("pkg:cargo/{}@{}", purl_escape(&name), purl_escape(&version)),
-                name,
-                version,
-            })
-        })
-        .collect())
 }
 
 /// A name or version as a package URL holds it: everything but ASCII
@@ -368,7 +312,6 @@ mod tests {
 
     #[test]
     fn names_versions_and_urls_are_spdx_and_purl_safe() {
-        assert_eq!(normalise("Flask_SQLAlchemy.ext"), "flask-sqlalchemy-ext");
         assert_eq!(
             purl_escape("1:1.3.dfsg+really1.3.1-1"),
             "1%3A1.3.dfsg%2Breally1.3.1-1"
@@ -426,7 +369,8 @@ mod tests {
                 ("venv/lib/y.dist-info", "/"),
             ],
         );
-        let records = records(tar.as_slice()).unwrap();
+        let metadata = |p: &str| p.ends_with("/METADATA");
+        let records = records(tar.as_slice(), metadata).unwrap();
         let paths: Vec<&str> = records.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
@@ -443,6 +387,5 @@ mod tests {
                 purl: "pkg:deb/debian/libsqlite3-0@3.46.1-7%2Bdeb13u2?arch=amd64".into(),
             }]
         );
-        assert_eq!(python(&records)[0].purl, "pkg:pypi/flask@3.1.3");
     }
 }

@@ -162,7 +162,7 @@ fn sbom_never_follows_links(program: &str, build: &[&str]) {
         tag: &tag,
         base: "gcr.io/distroless/static-debian13:nonroot",
         project_root: &ctx,
-        rust: false,
+        inventory: cargo_distroless::ecosystems::python::inventory::INVENTORY,
     };
     let path = cargo_distroless::sbom::write(
         &which::which(program).unwrap(),

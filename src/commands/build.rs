@@ -101,7 +101,7 @@ pub fn run(args: &BuildArgs) -> Result<Status> {
                 tag: &tag,
                 base: &ctx.runtime.from,
                 project_root: req.root,
-                rust: ctx.rust.is_some(),
+                inventory: generated.planned.inventory,
             };
             let path = crate::sbom::write(&program, &image, &b.stage, &dir, req.epoch)?;
             crate::errln!("wrote {}", path.display());

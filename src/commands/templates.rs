@@ -19,7 +19,8 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
         Some(r) => Overrides::read(r)?,
         None => Overrides::default(),
     };
-    let fields = schema::fields();
+    let sections = crate::ecosystems::sections();
+    let fields = schema::fields(&sections);
     if args.json {
         let list: Vec<serde_json::Value> = BUILTINS
             .iter()
@@ -39,7 +40,7 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
             "context_version": CONTEXT_VERSION,
             "templates": list,
             "fields": fields,
-            "context": schema::schema(),
+            "context": schema::schema(&sections),
         });
         crate::outln!(
             "{}",

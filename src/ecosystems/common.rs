@@ -29,6 +29,8 @@ pub struct Planned {
     pub reads: Vec<String>,
     /// Where the base images come from: `mirror` and `pin`.
     pub bases: crate::bases::Sourcing,
+    /// Where an SBOM finds the application's packages.
+    pub inventory: crate::sbom::Inventory,
 }
 
 /// The build, typed by its ecosystem, as `check` sees it.

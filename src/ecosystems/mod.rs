@@ -85,6 +85,11 @@ pub fn detect(
     ))
 }
 
+/// Each ecosystem's section of the render context, for `templates`.
+pub fn sections() -> Vec<crate::render::schema::SectionSchema> {
+    vec![rust::section::schema(), python::section::schema()]
+}
+
 impl Detected {
     /// The build context: where the generated files go.
     pub fn root(&self) -> &Path {

@@ -1,8 +1,16 @@
 //! The render context's fields, read from its JSON Schema, so the list that
 //! `templates` prints (and the README's table) come from the doc comments
-//! in `context.rs` and cannot drift from them.
+//! in `context.rs` and the ecosystems' sections, and cannot drift from them.
 
 use crate::context::Context;
+
+/// An ecosystem's section of the context: its name, what it is for, and
+/// the schema of its data.
+pub struct SectionSchema {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub schema: schemars::Schema,
+}
 
 /// A field of the render context: its path (`binaries[].name`) and meaning.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -11,14 +19,34 @@ pub struct Field {
     pub about: String,
 }
 
-/// The JSON Schema of the render context.
-pub fn schema() -> schemars::Schema {
-    schemars::schema_for!(Context)
+/// The JSON Schema of the render context, each section a property that is
+/// null for the other ecosystems' projects.
+pub fn schema(sections: &[SectionSchema]) -> schemars::Schema {
+    let mut root = schemars::schema_for!(Context).to_value();
+    for section in sections {
+        let mut value = section.schema.clone().to_value();
+        let defs = value.as_object_mut().and_then(|o| o.remove("$defs"));
+        if let Some(o) = value.as_object_mut() {
+            o.remove("$schema");
+            o.remove("title");
+        }
+        if let Some(serde_json::Value::Object(defs)) = defs {
+            let all = &mut root["$defs"];
+            for (k, v) in defs {
+                all[k] = v;
+            }
+        }
+        root["properties"][section.name] = serde_json::json!({
+            "description": section.about,
+            "anyOf": [value, {"type": "null"}],
+        });
+    }
+    schemars::Schema::try_from(root).unwrap_or_default()
 }
 
 /// Every field of the render context, in the schema's order.
-pub fn fields() -> Vec<Field> {
-    let schema = schema();
+pub fn fields(sections: &[SectionSchema]) -> Vec<Field> {
+    let schema = schema(sections);
     let mut out = Vec::new();
     context_fields(schema.as_value(), schema.as_value(), "", &mut out);
     out.into_iter()
@@ -91,7 +119,21 @@ mod tests {
 
     #[test]
     fn nested_lists_and_options_are_walked() {
-        let fields = fields();
+        #[derive(schemars::JsonSchema)]
+        struct Inner {
+            /// A word.
+            word: String,
+        }
+        #[derive(schemars::JsonSchema)]
+        struct Own {
+            /// Some words.
+            words: Vec<Inner>,
+        }
+        let fields = fields(&[SectionSchema {
+            name: "own",
+            about: "An ecosystem's own section.",
+            schema: schemars::schema_for!(Own),
+        }]);
         let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
         for want in [
             "context_version",
@@ -99,8 +141,9 @@ mod tests {
             "builder.packages[].reason",
             "runtime.tag",
             "runtime.libraries",
-            "rust.native[].linkage",
-            "python.builder_env[].value",
+            "own",
+            "own.words[]",
+            "own.words[].word",
             "binaries[].include[].dest",
         ] {
             assert!(paths.contains(&want), "{want} missing from {paths:?}");

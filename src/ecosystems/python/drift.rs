@@ -2,21 +2,21 @@
 //! and what it installs from, the same whatever the templates make of it.
 
 use super::detect::{Installer, PythonProject};
-use crate::context::Context;
+use super::section::PythonBuild;
 use crate::ecosystems::common::BuildFacet;
 use crate::render::digest;
 
 /// The build facet: how the virtual environment is made.
-pub fn build_facet(project: &PythonProject, ctx: &Context) -> BuildFacet {
-    let version = ctx.python.as_ref().map_or("", |p| p.version.as_str());
+pub fn build_facet(project: &PythonProject, python: &PythonBuild) -> BuildFacet {
     BuildFacet {
-        digest: digest::short(&ctx.python),
-        summary: build_summary(project, version, ctx),
+        digest: digest::short(python),
+        summary: build_summary(project, python),
     }
 }
 
 /// The build in a line.
-fn build_summary(project: &PythonProject, version: &str, ctx: &Context) -> String {
+fn build_summary(project: &PythonProject, python: &PythonBuild) -> String {
+    let version = &python.version;
     let from = match &project.installer {
         Installer::Requirements { files, hashes } => format!(
             "pip from {}{}",
@@ -37,8 +37,7 @@ fn build_summary(project: &PythonProject, version: &str, ctx: &Context) -> Strin
     } else {
         ""
     };
-    let commands = ctx.python.as_ref().map_or(0, |p| p.build_commands.len());
-    let then = match commands {
+    let then = match python.build_commands.len() {
         0 => String::new(),
         1 => ", then 1 build command".to_string(),
         n => format!(", then {n} build commands"),

@@ -2,11 +2,17 @@
 //! installer and package was chosen.
 
 use super::detect::PythonProject;
+use super::section::PythonBuild;
 use crate::context::Context;
 use crate::ecosystems::common::{AptNeed, Need};
 
 /// The explanation, one line per fact.
-pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<String> {
+pub fn explain(
+    project: &PythonProject,
+    ctx: &Context,
+    python: &PythonBuild,
+    apt: &[AptNeed],
+) -> Vec<String> {
     let installer = project.installer.name();
     let mut out = vec![
         format!(
@@ -16,9 +22,7 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
         ),
         format!(
             "builder: {}: Debian's CPython {}, the interpreter {} carries",
-            ctx.builder.image,
-            ctx.python.as_ref().map_or("", |p| p.version.as_str()),
-            ctx.runtime.image
+            ctx.builder.image, python.version, ctx.runtime.image
         ),
     ];
     if let Some(m) = &project.uv_member {
@@ -65,7 +69,7 @@ pub fn explain(project: &PythonProject, ctx: &Context, apt: &[AptNeed]) -> Vec<S
             "django: recognised (django among the dependencies, manage.py at the root); {settings}; {static_files}"
         ));
     }
-    for c in ctx.python.iter().flat_map(|p| &p.build_commands) {
+    for c in &python.build_commands {
         out.push(format!("build command: {} ({})", c.shell, c.why));
     }
     for b in &ctx.binaries {

@@ -6,9 +6,11 @@ pub mod detect;
 pub mod django;
 pub mod drift;
 pub mod explain;
+pub mod inventory;
 pub mod pins;
 pub mod plan;
 pub mod requirements;
+pub mod section;
 pub mod version;
 pub mod workspace;
 

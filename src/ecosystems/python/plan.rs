@@ -6,9 +6,8 @@
 use anyhow::Result;
 
 use super::detect::{Installer, PythonProject};
-use crate::context::{
-    Binary, BuildCommand, Builder, Context, EnvVar, Generator, IgnoreSection, PythonBuild,
-};
+use super::section::{BuildCommand, PythonBuild};
+use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, Section};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::ecosystems::rust::Selection;
 use crate::error::fail;
@@ -232,6 +231,26 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             .map(String::from),
     );
     let builder_image = images::debian_slim(distro);
+    let python = PythonBuild {
+        version: version.to_string(),
+        installer,
+        venv: VENV,
+        manifests: steps.manifests,
+        builder_env: env,
+        tool_command: steps.tool,
+        install_command: steps.install,
+        dependencies_from: dependencies_from(project),
+        cache_dir: steps.cache,
+        project_command: steps.project,
+        compile_exclude: compile_exclude(&project.compile_exclude),
+        copy_source,
+        build_commands: build_commands(project),
+        writable: project
+            .writable
+            .iter()
+            .map(|w| format!("{APP_DIR}/{w}"))
+            .collect(),
+    };
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
@@ -243,30 +262,11 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             stage: "builder".into(),
             workdir: APP_DIR,
             out_dir: OUT_DIR,
+            own_libraries: Some(format!("{VENV}/")),
             packages: common::apt_context(&apt),
         },
         runtime,
-        rust: None,
-        python: Some(PythonBuild {
-            version: version.to_string(),
-            installer,
-            venv: VENV,
-            manifests: steps.manifests,
-            builder_env: env,
-            tool_command: steps.tool,
-            install_command: steps.install,
-            dependencies_from: dependencies_from(project),
-            cache_dir: steps.cache,
-            project_command: steps.project,
-            compile_exclude: compile_exclude(&project.compile_exclude),
-            copy_source,
-            build_commands: build_commands(project),
-            writable: project
-                .writable
-                .iter()
-                .map(|w| format!("{APP_DIR}/{w}"))
-                .collect(),
-        }),
+        section: Section::new("python", &python),
         binaries: vec![binary],
         dockerignore: python_ignores(project, copy_source),
         dockerignore_project: Vec::new(),
@@ -282,13 +282,14 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
             .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string()),
     };
     let explanation = if explain {
-        super::explain::explain(project, &context, &apt)
+        super::explain::explain(project, &context, &python, &apt)
     } else {
         Vec::new()
     };
     Ok(Planned {
-        build: super::drift::build_facet(project, &context),
+        build: super::drift::build_facet(project, &python),
         reads,
+        inventory: super::inventory::INVENTORY,
         bases: crate::bases::Sourcing {
             mirror: flags.mirror.clone().or(project.bases.mirror.clone()),
             pin: flags.pin.unwrap_or(project.bases.pin),
@@ -829,11 +830,16 @@ mod tests {
     fn build_commands_configured_or_djangos_collectstatic() {
         let commands = |p: &PythonProject| -> Vec<(String, String)> {
             let ctx = plan(p, &Selection::default(), false).unwrap().context;
-            ctx.python
-                .unwrap()
-                .build_commands
-                .into_iter()
-                .map(|c| (c.shell, c.why))
+            let commands = ctx.section.value["build_commands"].as_array().cloned();
+            commands
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    (
+                        c["shell"].as_str().unwrap().into(),
+                        c["why"].as_str().unwrap().into(),
+                    )
+                })
                 .collect()
         };
         let mut p = project();
@@ -1083,10 +1089,10 @@ mod tests {
             p.installer = installer.clone();
             root_script(&mut p, "main.py", true, None);
             let planned = plan(&p, &Selection::default(), true).unwrap();
-            let py = planned.context.python.unwrap();
-            assert_eq!(py.installer, *name);
-            assert_eq!(py.manifests, *manifests, "{name}");
-            assert_eq!(py.install_command.as_deref(), Some(*install), "{name}");
+            let py = &planned.context.section.value;
+            assert_eq!(py["installer"], *name);
+            assert_eq!(py["manifests"], serde_json::json!(manifests), "{name}");
+            assert_eq!(py["install_command"], *install, "{name}");
             assert_eq!(
                 planned.warnings.iter().any(|w| w.contains("no lockfile")),
                 *name == "pyproject",
@@ -1104,22 +1110,19 @@ mod tests {
         let py = plan(&p, &Selection::default(), true)
             .unwrap()
             .context
-            .python
-            .unwrap();
+            .section
+            .value;
         assert_eq!(
-            py.project_command.as_deref(),
-            Some("/opt/uv/bin/uv sync --frozen --no-dev --no-editable")
+            py["project_command"],
+            "/opt/uv/bin/uv sync --frozen --no-dev --no-editable"
         );
         p.installer = Installer::Poetry;
         let py = plan(&p, &Selection::default(), true)
             .unwrap()
             .context
-            .python
-            .unwrap();
-        assert_eq!(
-            py.project_command.as_deref(),
-            Some("/venv/bin/pip install --no-deps .")
-        );
+            .section
+            .value;
+        assert_eq!(py["project_command"], "/venv/bin/pip install --no-deps .");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! target as a stale Dockerfile, rather than a build finding out.
 
 use super::detect::RustProject;
-use crate::context::DependencyPlan;
+use super::section::DependencyPlan;
 use crate::shell::word;
 
 /// Where compiled dependencies are kept.

@@ -2,15 +2,14 @@
 //! build, the same whatever the templates make of it.
 
 use super::decisions::Decisions;
-use crate::context::Context;
+use super::section::RustBuild;
 use crate::ecosystems::common::BuildFacet;
 use crate::render::digest;
 
 /// The build facet: the cargo build, the builder's Rust, and the toolchain
 /// file and build scripts around it. The native crates are left to the
 /// builder's packages, which `check` names on their own.
-pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
-    let rust = ctx.rust.as_ref();
+pub fn build_facet(d: &Decisions, rust: &RustBuild) -> BuildFacet {
     BuildFacet {
         digest: digest::short(&(
             d.cargo.args("$TARGET"),
@@ -18,8 +17,12 @@ pub fn build_facet(d: &Decisions, ctx: &Context) -> BuildFacet {
             d.cargo.strip_debuginfo,
             d.cargo.artifact_dir(),
             &d.version,
-            rust.map(|r| (&r.toolchain_file, &r.build_scripts, &r.target_cache_id)),
-            rust.map(|r| (r.cache, &r.plan)),
+            (
+                &rust.toolchain_file,
+                &rust.build_scripts,
+                &rust.target_cache_id,
+            ),
+            (rust.cache, &rust.plan),
         )),
         summary: build_summary(d),
     }

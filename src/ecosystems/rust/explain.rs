@@ -4,11 +4,17 @@
 use super::decisions::Decisions;
 use super::detect::RustProject;
 use super::native::Linkage;
+use super::section::RustBuild;
 use crate::context::Context;
 use crate::ecosystems::common::Need;
 
 /// The explanation, one line per fact.
-pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<String> {
+pub fn explain(
+    project: &RustProject,
+    ctx: &Context,
+    rust: &RustBuild,
+    d: &Decisions,
+) -> Vec<String> {
     let mut out = Vec::new();
     let kind = match (&project.root_package, project.packages.len()) {
         (Some(_), 1) => "a single package".to_string(),
@@ -117,7 +123,7 @@ pub fn explain(project: &RustProject, ctx: &Context, d: &Decisions) -> Vec<Strin
         (false, true) => "auditable: no crate list is embedded: the build is offline (vendored), and cargo-auditable would have to be downloaded".into(),
         (false, false) => "auditable: off (auditable = false): scanners see no crate list in the binaries".into(),
     });
-    out.push(match ctx.rust.as_ref().and_then(|r| r.plan.as_ref()) {
+    out.push(match &rust.plan {
         Some(plan) => format!(
             "cache: layers: the dependencies compile in a layer of their own from a plan of {} copied files and {} stand-ins, which registry and GitHub Actions caches keep; cache = \"mounts\" uses cache mounts instead",
             plan.copy.len(),

@@ -10,9 +10,11 @@ pub mod detect;
 pub mod drift;
 pub mod explain;
 pub mod graph;
+pub mod inventory;
 pub mod metadata;
 pub mod native;
 pub mod plan;
+pub mod section;
 
 pub use config::Selection;
 pub use detect::{RustProject, manifest, read};

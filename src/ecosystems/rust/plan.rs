@@ -11,7 +11,8 @@ use super::decisions::Decisions;
 use super::dependencies::{self, Cache};
 use super::detect::{Bin, RustPackage, RustProject};
 use super::native::{self, Linkage, NativeUse};
-use crate::context::{Binary, Builder, Context, EnvVar, Generator, NativeDep, RustBuild};
+use super::section::{NativeDep, RustBuild};
+use crate::context::{Binary, Builder, Context, EnvVar, Generator, Section};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::error::fail;
 use crate::images::{self, Variant};
@@ -147,6 +148,29 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
     }
 
     let builder_image = images::rust_builder(&version, distro, true);
+    let rust = RustBuild {
+        version: version.clone(),
+        version_source: version_source.clone(),
+        locked: cargo.locked,
+        profile: cargo.profile.clone(),
+        build_command: cargo.command(),
+        artifact_dir: cargo.artifact_dir(),
+        static_build,
+        native: native.iter().map(native_dep).collect(),
+        target_cache_id: format!("{project_name}-target"),
+        build_scripts: project
+            .packages
+            .iter()
+            .filter(|p| p.build_script)
+            .map(|p| p.name.clone())
+            .collect(),
+        toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
+        probe,
+        auditable: cargo.auditable.then_some(super::cargo::AUDITABLE_VERSION),
+        cache: cache.name(),
+        plan: (cache == Cache::Layers)
+            .then(|| dependencies::plan(project, common::free_stage("plan", &stages))),
+    };
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
@@ -158,33 +182,11 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
             stage: common::builder_stage(&stages),
             workdir: BUILD_DIR,
             out_dir: OUT_DIR,
+            own_libraries: None,
             packages: common::apt_context(&apt),
         },
         runtime: common::runtime(family, distro, variant),
-        rust: Some(RustBuild {
-            version: version.clone(),
-            version_source: version_source.clone(),
-            locked: cargo.locked,
-            profile: cargo.profile.clone(),
-            build_command: cargo.command(),
-            artifact_dir: cargo.artifact_dir(),
-            static_build,
-            native: native.iter().map(native_dep).collect(),
-            target_cache_id: format!("{project_name}-target"),
-            build_scripts: project
-                .packages
-                .iter()
-                .filter(|p| p.build_script)
-                .map(|p| p.name.clone())
-                .collect(),
-            toolchain_file: project.toolchain.as_ref().map(|t| t.file.clone()),
-            probe,
-            auditable: cargo.auditable.then_some(super::cargo::AUDITABLE_VERSION),
-            cache: cache.name(),
-            plan: (cache == Cache::Layers)
-                .then(|| dependencies::plan(project, common::free_stage("plan", &stages))),
-        }),
-        python: None,
+        section: Section::new("rust", &rust),
         binaries,
         dockerignore,
         dockerignore_project: Vec::new(),
@@ -211,12 +213,13 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
     };
     let planned = Planned {
         explanation: if explain {
-            super::explain::explain(project, &context, &decisions)
+            super::explain::explain(project, &context, &rust, &decisions)
         } else {
             Vec::new()
         },
-        build: super::drift::build_facet(&decisions, &context),
+        build: super::drift::build_facet(&decisions, &rust),
         reads: reads(project),
+        inventory: super::inventory::INVENTORY,
         bases: crate::bases::Sourcing {
             mirror: opts.mirror.clone(),
             pin: opts.pin.unwrap_or(false),
@@ -788,13 +791,13 @@ mod tests {
         p.cargo_config.file = Some(".cargo/config.toml".into());
         p.cargo_config.vendored = Some("vendor".into());
         let planned = plan(&p, &Selection::default(), false).unwrap();
-        let rust = planned.context.rust.unwrap();
-        assert_eq!(rust.cache, "layers");
-        let deps = rust.plan.unwrap();
-        assert_eq!(deps.stage, "plan");
+        let rust = &planned.context.section.value;
+        assert_eq!(rust["cache"], "layers");
+        let deps = &rust["plan"];
+        assert_eq!(deps["stage"], "plan");
         assert_eq!(
-            deps.copy,
-            [
+            deps["copy"],
+            serde_json::json!([
                 ".cargo/config.toml",
                 "Cargo.lock",
                 "Cargo.toml",
@@ -803,24 +806,30 @@ mod tests {
                 "patches/patched",
                 "third_party/fork",
                 "vendor"
-            ],
+            ]),
             "manifests, and whole: what [patch] names, path dependencies that are not members, vendored crates"
         );
-        assert_eq!(deps.libs, ["crates/macros/src/lib.rs"]);
         assert_eq!(
-            deps.mains,
-            ["crates/api/build.rs", "crates/api/src/main.rs"]
+            deps["libs"],
+            serde_json::json!(["crates/macros/src/lib.rs"])
         );
         assert_eq!(
-            deps.dirs,
-            ["crates/api", "crates/api/src", "crates/macros/src"]
+            deps["mains"],
+            serde_json::json!(["crates/api/build.rs", "crates/api/src/main.rs"])
+        );
+        assert_eq!(
+            deps["dirs"],
+            serde_json::json!(["crates/api", "crates/api/src", "crates/macros/src"])
         );
         let mounts = Selection {
             cache: Some("mounts".into()),
             ..Default::default()
         };
-        let rust = plan(&p, &mounts, false).unwrap().context.rust.unwrap();
-        assert_eq!((rust.cache, rust.plan.is_none()), ("mounts", true));
+        let rust = plan(&p, &mounts, false).unwrap().context.section.value;
+        assert_eq!(
+            (rust["cache"].as_str(), rust["plan"].is_null()),
+            (Some("mounts"), true)
+        );
     }
 
     fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
