@@ -120,11 +120,13 @@ mod tests {
     #[test]
     fn nested_lists_and_options_are_walked() {
         #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
         struct Inner {
             /// A word.
             word: String,
         }
         #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
         struct Own {
             /// Some words.
             words: Vec<Inner>,

@@ -10,7 +10,7 @@ use crate::sbom::{Inventory, Package, Records, field, purl_escape};
 /// The venv's distributions, read from the image.
 pub const INVENTORY: Inventory = Inventory {
     records: is_metadata,
-    packages: packages,
+    packages,
 };
 
 /// A distribution's `METADATA`, in its `.dist-info` folder.
