@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn distributions_have_pypi_urls_of_normal_names() {
         assert_eq!(normalise("Flask_SQLAlchemy.ext"), "flask-sqlalchemy-ext");
-        let records = vec![
+        let records = [
             (
                 "venv/lib/python3.13/site-packages/Flask-3.1.3.dist-info/METADATA".to_string(),
                 "Metadata-Version: 2.1\nName: Flask\nVersion: 3.1.3\n".to_string(),
