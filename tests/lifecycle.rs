@@ -368,20 +368,20 @@ fn templates_json_lists_templates_and_context() {
     assert_eq!(
         names,
         [
-            "rust/Dockerfile",
-            "rust/builder",
-            "rust/final",
             "python/Dockerfile",
             "python/builder",
             "python/final",
-            "common/header",
+            "rust/Dockerfile",
+            "rust/builder",
+            "rust/final",
+            "rust/probe",
             "common/apt-packages",
+            "common/bake",
+            "common/compose",
             "common/copy-libraries",
             "common/dockerignore",
-            "common/bake",
+            "common/header",
             "common/health",
-            "common/compose",
-            "rust/probe",
         ]
     );
     assert_eq!(json["context"]["properties"]["binaries"]["type"], "array");

@@ -9,20 +9,20 @@ use crate::cli::EjectArgs;
 use crate::error::fail;
 use crate::layout::OVERRIDE_DIR;
 use crate::pipeline;
-use crate::render::{self, BUILTINS, Builtin};
+use crate::render::{self, Builtin, builtins};
 use crate::status::Status;
 use crate::write;
 
 pub fn run(args: &EjectArgs) -> Result<Status> {
     let root = pipeline::detect(&args.request())?.root().to_path_buf();
     let chosen: Vec<&Builtin> = if args.names.is_empty() {
-        BUILTINS.iter().collect()
+        builtins().iter().collect()
     } else {
         args.names
             .iter()
             .map(|n| {
                 render::find(n).ok_or_else(|| {
-                    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+                    let names: Vec<&str> = builtins().iter().map(|b| b.name).collect();
                     fail(
                         format!("no template named `{n}`"),
                         format!("the templates are: {}", names.join(", ")),

@@ -6,7 +6,7 @@ use crate::cli::TemplatesArgs;
 use crate::context::CONTEXT_VERSION;
 use crate::layout::OVERRIDE_DIR;
 use crate::pipeline;
-use crate::render::{BUILTINS, Overrides, schema};
+use crate::render::{Overrides, builtins, schema};
 use crate::status::Status;
 
 pub fn run(args: &TemplatesArgs) -> Result<Status> {
@@ -22,15 +22,15 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
     let sections = crate::ecosystems::sections();
     let fields = schema::fields(&sections);
     if args.json {
-        let list: Vec<serde_json::Value> = BUILTINS
+        let list: Vec<serde_json::Value> = builtins()
             .iter()
             .map(|b| {
                 serde_json::json!({
                     "name": b.name,
                     "file": b.file,
                     "about": b.about,
-                    "old_name": b.old.map(|(n, _)| n),
-                    "old_file": b.old.map(|(_, f)| f),
+                    "old_name": b.old.as_ref().map(|(n, _)| n),
+                    "old_file": b.old.as_ref().map(|(_, f)| f),
                     "overridden": overrides.overrides(b.name),
                 })
             })
@@ -49,8 +49,8 @@ pub fn run(args: &TemplatesArgs) -> Result<Status> {
         return Ok(Status::Ok);
     }
     crate::outln!("Templates (a file at the same path under {OVERRIDE_DIR}/ replaces one):")?;
-    let width = BUILTINS.iter().map(|b| b.file.len()).max().unwrap_or(0);
-    for b in BUILTINS {
+    let width = builtins().iter().map(|b| b.file.len()).max().unwrap_or(0);
+    for b in builtins() {
         let state = if overrides.overrides(b.name) {
             "overridden"
         } else {

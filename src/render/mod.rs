@@ -19,7 +19,7 @@ use crate::layout::{GeneratedFile, OVERRIDE_DIR};
 pub use helpers::tidy;
 
 /// A built-in template: its name, its file under `templates/`, and its text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Builtin {
     /// The name templates include it by (`{{include "common/header"}}`):
     /// its file without `.hbs`.
@@ -28,120 +28,70 @@ pub struct Builtin {
     pub file: &'static str,
     pub source: &'static str,
     /// What it renders.
-    pub about: &'static str,
+    pub about: String,
     /// Its name and file in the flat layout before ecosystem folders, which
     /// overrides and includes may still use.
-    pub old: Option<(&'static str, &'static str)>,
+    pub old: Option<(String, String)>,
 }
 
-macro_rules! builtin {
-    ($path:literal, $old_name:literal, $old_file:literal, $about:literal) => {
-        Builtin {
-            name: $path,
-            file: concat!($path, ".hbs"),
-            source: include_str!(concat!("../../templates/", $path, ".hbs")),
-            about: $about,
-            old: Some(($old_name, $old_file)),
-        }
-    };
-    ($path:literal, $about:literal) => {
-        Builtin {
-            name: $path,
-            file: concat!($path, ".hbs"),
-            source: include_str!(concat!("../../templates/", $path, ".hbs")),
-            about: $about,
-            old: None,
-        }
-    };
+/// The `templates/` folder, embedded: one folder per ecosystem and
+/// `common/`, each with a `templates.toml` that says what its templates do.
+static TEMPLATES: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// What a folder's `templates.toml` says of one template.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct About {
+    about: String,
+    old: Option<(String, String)>,
 }
 
-/// Every built-in template and partial.
-pub const BUILTINS: &[Builtin] = &[
-    builtin!(
-        "rust/Dockerfile",
-        "rust.Dockerfile",
-        "rust.Dockerfile.hbs",
-        "the Dockerfile of a Rust project: header, builder, one final stage per binary"
-    ),
-    builtin!(
-        "rust/builder",
-        "rust-builder",
-        "partials/rust-builder.hbs",
-        "the stage that compiles the Rust binaries"
-    ),
-    builtin!(
-        "rust/final",
-        "final-stage",
-        "partials/final-stage.hbs",
-        "one binary's runtime stage (rendered with the binary as context)"
-    ),
-    builtin!(
-        "python/Dockerfile",
-        "python.Dockerfile",
-        "python.Dockerfile.hbs",
-        "the Dockerfile of a Python project: header, builder, final stage"
-    ),
-    builtin!(
-        "python/builder",
-        "python-builder",
-        "partials/python-builder.hbs",
-        "the stage that builds the virtual environment"
-    ),
-    builtin!(
-        "python/final",
-        "python-final",
-        "partials/python-final.hbs",
-        "the Python application's runtime stage (rendered with it as context)"
-    ),
-    builtin!(
-        "common/header",
-        "header",
-        "partials/header.hbs",
-        "the comment block at the top of the Dockerfile"
-    ),
-    builtin!(
-        "common/apt-packages",
-        "apt-packages",
-        "partials/apt-packages.hbs",
-        "the cached layer that installs the builder's Debian packages"
-    ),
-    builtin!(
-        "common/copy-libraries",
-        "copy-libraries",
-        "partials/copy-libraries.hbs",
-        "the builder's copy_libs shell function (ldd, minus what the runtime ships)"
-    ),
-    builtin!(
-        "common/dockerignore",
-        "dockerignore",
-        "dockerignore.hbs",
-        "the .dockerignore"
-    ),
-    builtin!(
-        "common/bake",
-        "bake",
-        "bake.hbs",
-        "docker-bake.hcl: one target per binary and a default group"
-    ),
-    builtin!(
-        "common/health",
-        "an image's HEALTHCHECK and STOPSIGNAL (rendered with the image as context)"
-    ),
-    builtin!(
-        "common/compose",
-        "compose.yaml: one service per image, with ports, health checks and depends_on"
-    ),
-    builtin!(
-        "rust/probe",
-        "the health probe's Rust source, which the builder compiles (one line once Docker joins it)"
-    ),
-];
+/// Every built-in template and partial, found in the embedded folder:
+/// the ecosystems' folders in name order, then `common/`.
+pub fn builtins() -> &'static [Builtin] {
+    static ALL: std::sync::OnceLock<Vec<Builtin>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut folders: Vec<&include_dir::Dir> = TEMPLATES.dirs().collect();
+        folders.sort_by_key(|d| (d.path() == Path::new(COMMON), d.path()));
+        folders.iter().flat_map(|d| folder_builtins(d)).collect()
+    })
+}
+
+/// The folder every ecosystem's templates may include.
+const COMMON: &str = "common";
+
+/// The templates of one embedded folder, in name order.
+fn folder_builtins(dir: &'static include_dir::Dir<'static>) -> Vec<Builtin> {
+    let index: std::collections::BTreeMap<String, About> = dir
+        .get_file(dir.path().join("templates.toml"))
+        .and_then(|f| f.contents_utf8())
+        .map(|text| toml::from_str(text).expect("a built-in templates.toml parses"))
+        .unwrap_or_default();
+    let mut out: Vec<Builtin> = dir
+        .files()
+        .filter_map(|f| {
+            let file = f.path().to_str()?;
+            let name = file.strip_suffix(".hbs")?;
+            let about = index.get(name.rsplit('/').next()?);
+            Some(Builtin {
+                name,
+                file,
+                source: f.contents_utf8()?,
+                about: about.map(|a| a.about.clone()).unwrap_or_default(),
+                old: about.and_then(|a| a.old.clone()),
+            })
+        })
+        .collect();
+    out.sort_by_key(|b| b.name);
+    out
+}
 
 /// Looks a template up by its name or file, new or old.
 pub fn find(name: &str) -> Option<&'static Builtin> {
-    BUILTINS.iter().find(|b| {
+    builtins().iter().find(|b| {
         [b.name, b.file].contains(&name)
-            || b.old.is_some_and(|(old_name, old_file)| {
+            || b.old.as_ref().is_some_and(|(old_name, old_file)| {
                 [old_name, old_file, old_file.trim_end_matches(".hbs")].contains(&name)
             })
     })
@@ -182,9 +132,9 @@ impl Overrides {
             return Ok(out);
         }
         let read = |file: &str| crate::folder::read_own(root, &Path::new(OVERRIDE_DIR).join(file));
-        for t in BUILTINS {
+        for t in builtins() {
             let new = read(t.file)?;
-            let old_file = t.old.map_or("", |(_, f)| f);
+            let old_file = t.old.as_ref().map_or("", |(_, f)| f.as_str());
             let old = if old_file.is_empty() {
                 None
             } else {
@@ -212,7 +162,7 @@ impl Overrides {
                 (None, None) => {}
             }
         }
-        let known: Vec<&str> = BUILTINS.iter().map(|b| b.file).collect();
+        let known: Vec<&str> = builtins().iter().map(|b| b.file).collect();
         for f in unknown_files(&dir)? {
             out.warnings.push(format!(
                 "{f} matches no template and is ignored; the templates are: {}",
@@ -236,7 +186,7 @@ impl Overrides {
 
     /// Every template's name with the text in effect, built in or overridden.
     pub fn sources(&self) -> Vec<(&'static str, &str)> {
-        BUILTINS
+        builtins()
             .iter()
             .map(|t| {
                 let text = self
@@ -298,9 +248,9 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
                 continue;
             }
             let rel = crate::folder::relative_slash(&path, dir).unwrap_or_default();
-            if !BUILTINS
+            if !builtins()
                 .iter()
-                .any(|b| b.file == rel || b.old.is_some_and(|(_, f)| f == rel))
+                .any(|b| b.file == rel || b.old.as_ref().is_some_and(|(_, f)| *f == rel))
             {
                 found.push(format!("{OVERRIDE_DIR}/{rel}"));
             }
@@ -325,9 +275,9 @@ impl<'o> Renderer<'o> {
     pub fn new(overrides: &'o Overrides, ecosystem: Option<&str>) -> Result<Renderer<'o>> {
         let mut hb = Handlebars::new();
         helpers::register(&mut hb);
-        for (t, source) in BUILTINS.iter().zip(overrides.sources()) {
+        for (t, source) in builtins().iter().zip(overrides.sources()) {
             let folder = t.name.split('/').next().unwrap_or_default();
-            if ecosystem.is_some_and(|e| folder != e && folder != "common") {
+            if ecosystem.is_some_and(|e| folder != e && folder != COMMON) {
                 continue;
             }
             let parsed = handlebars::Template::compile(source.1);
@@ -356,10 +306,10 @@ impl<'o> Renderer<'o> {
                     });
                 }
             };
-            if let Some((old_name, _)) = t.old {
+            if let Some((old_name, _)) = &t.old {
                 let mut alias = template.clone();
                 alias.name = Some(old_name.to_string());
-                hb.register_template(old_name, alias);
+                hb.register_template(old_name.as_str(), alias);
             }
             let mut named = template;
             named.name = Some(t.name.to_string());
@@ -531,10 +481,27 @@ mod tests {
     }
 
     #[test]
-    fn every_builtin_lives_in_an_ecosystem_folder_or_common() {
-        for b in BUILTINS {
+    fn every_builtin_lives_in_an_ecosystem_folder_or_common_and_says_what_it_does() {
+        let sections = crate::ecosystems::sections();
+        let mut folders: Vec<&str> = sections.iter().map(|s| s.name).collect();
+        folders.push(COMMON);
+        for b in builtins() {
             let folder = b.name.split('/').next().unwrap_or_default();
-            assert!(["rust", "python", "common"].contains(&folder), "{}", b.name);
+            assert!(folders.contains(&folder), "{}", b.name);
+            assert!(
+                !b.about.is_empty(),
+                "{} has no entry in templates.toml",
+                b.name
+            );
         }
+        for folder in &folders {
+            assert!(
+                builtins()
+                    .iter()
+                    .any(|b| b.name.starts_with(&format!("{folder}/"))),
+                "no templates for {folder}"
+            );
+        }
+        assert!(find("rust/Dockerfile").is_some() && find("common/header").is_some());
     }
 }
