@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ecosystems::rust::Selection;
+use crate::ecosystems::{Flags, rust::Selection};
 use crate::pipeline::Request;
+use crate::settings::ProjectSettings;
 
 /// Write a Dockerfile that builds your project and runs it, non-root, on the
 /// smallest correct gcr.io/distroless image.
@@ -184,8 +185,21 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
+    /// The choices given as flags.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            shared: ProjectSettings {
+                compose: self.compose.then_some(true),
+                file: self.file.clone(),
+                pin: self.pin.then_some(true),
+                mirror: self.mirror.clone(),
+            },
+            rust: self.rust_flags(),
+        }
+    }
+
     /// The Rust choices given as flags.
-    pub fn rust_flags(&self) -> Selection {
+    fn rust_flags(&self) -> Selection {
         Selection {
             packages: self.packages.clone(),
             bins: self.bins.clone(),
@@ -194,10 +208,6 @@ impl ProjectArgs {
             no_default_features: self.no_default_features,
             all_features: self.all_features,
             profile: self.profile.clone(),
-            compose: self.compose.then_some(true),
-            file: self.file.clone(),
-            pin: self.pin.then_some(true),
-            mirror: self.mirror.clone(),
             ..Selection::default()
         }
     }
@@ -208,7 +218,7 @@ impl ProjectArgs {
             path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
             ecosystem: self.ecosystem,
-            rust: self.rust_flags(),
+            flags: self.flags(),
             explain: self.explain,
             resolve: crate::bases::Resolve::Never,
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use crate::drift::Facets;
-use crate::ecosystems::{self, Detected, Planned, rust::Selection};
+use crate::ecosystems::{self, Detected, Flags, Planned};
 use crate::layout::GeneratedFile;
 use crate::render::{self, Overrides, Renderer, digest};
 use crate::write::{self, PendingFile};
@@ -21,8 +21,8 @@ pub struct Request {
     pub manifest_path: Option<PathBuf>,
     /// The ecosystem asked for (`--ecosystem`), over what the folder holds.
     pub ecosystem: Option<ecosystems::Ecosystem>,
-    /// Rust choices given as flags, over the project's recorded ones.
-    pub rust: Selection,
+    /// Choices given as flags, over the project's recorded ones.
+    pub flags: Flags,
     /// Whether to explain the plan (`--explain`).
     pub explain: bool,
     /// Which base-image digests to ask registries for.
@@ -67,14 +67,19 @@ pub fn detect(req: &Request) -> Result<Detected> {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    ecosystems::detect(&dir, req.manifest_path.as_deref(), req.ecosystem, &req.rust)
+    ecosystems::detect(
+        &dir,
+        req.manifest_path.as_deref(),
+        req.ecosystem,
+        &req.flags,
+    )
 }
 
 /// Runs the pipeline.
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let detected = detect(req)?;
     let root = detected.root().to_path_buf();
-    let mut planned = detected.plan(&req.rust, req.explain)?;
+    let mut planned = detected.plan(&req.flags, req.explain)?;
     let recorded = crate::bases::recorded(&root, &planned.context.dockerfile)?;
     let sourcing = planned.bases.clone();
     let pins = crate::bases::apply(&mut planned.context, &sourcing, &recorded, req.resolve)?;

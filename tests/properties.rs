@@ -110,13 +110,14 @@ fn dockerfile(f: &Fields) -> Option<String> {
         patched: vec![],
         cargo_config: Default::default(),
         selection: Selection::default(),
+        choices: Default::default(),
     };
     let choices = Selection {
         features: vec![f.feature.clone()],
         profile: Some(f.profile.clone()),
         ..Selection::default()
     };
-    let ctx: Context = rust::plan(&project, &choices, false).ok()?.context;
+    let ctx: Context = rust::plan(&project, &choices, &Default::default(), false).ok()?.context;
     let mut files = render::render(renderer(), &ctx, &[GeneratedFile::Dockerfile]).unwrap();
     Some(files.remove(0).1)
 }

@@ -81,7 +81,7 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     }
     let keys: Vec<String> = args
         .project
-        .rust_flags()
+        .flags()
         .given()
         .into_iter()
         .map(|(_, key)| format!("`{key}`"))

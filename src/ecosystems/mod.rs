@@ -22,6 +22,26 @@ pub enum Detected {
     Python(Box<python::PythonProject>),
 }
 
+/// The choices given as flags: the whole-project ones every ecosystem
+/// takes, and each ecosystem's own (an error for another's project).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Flags {
+    pub shared: crate::settings::ProjectSettings,
+    pub rust: rust::Selection,
+}
+
+impl Flags {
+    /// Every choice given, as (flag or key, config key).
+    pub fn given(&self) -> Vec<(&'static str, &'static str)> {
+        let own = self
+            .rust
+            .given()
+            .into_iter()
+            .map(|(f, k)| (f.unwrap_or(k), k));
+        self.shared.given().into_iter().chain(own).collect()
+    }
+}
+
 /// An ecosystem a user can ask for (`--ecosystem`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Ecosystem {
@@ -39,8 +59,9 @@ pub fn detect(
     dir: &Path,
     manifest_path: Option<&Path>,
     asked: Option<Ecosystem>,
-    flags: &rust::Selection,
+    flags: &Flags,
 ) -> Result<Detected> {
+    let flags = &flags.rust;
     let folder = Folder::new(dir);
     let python = || python::read(&folder).map(|p| Detected::Python(Box::new(p)));
     match asked {
@@ -99,19 +120,19 @@ impl Detected {
         }
     }
 
-    /// Plans the files. `rust` holds the Rust choices given as flags, which
-    /// override the project's recorded ones; they are an error elsewhere.
+    /// Plans the files. The choices given as flags override the project's
+    /// recorded ones; an ecosystem's own flags are an error elsewhere.
     /// `explain` asks for the `--explain` lines.
-    pub fn plan(&self, rust: &rust::Selection, explain: bool) -> Result<Planned> {
+    pub fn plan(&self, flags: &Flags, explain: bool) -> Result<Planned> {
         match self {
-            Detected::Rust(p) => rust::plan(p, &rust.over(&p.selection), explain),
+            Detected::Rust(p) => rust::plan(
+                p,
+                &flags.rust.over(&p.selection),
+                &flags.shared.over(&p.choices),
+                explain,
+            ),
             Detected::Python(p) => {
-                let rust_only: Vec<_> = rust
-                    .given()
-                    .into_iter()
-                    .filter(|(_, key)| !matches!(*key, "compose" | "file" | "pin" | "mirror"))
-                    .collect();
-                if let Some((flag, key)) = rust_only.first() {
+                if let Some((flag, key)) = flags.rust.given().first() {
                     return Err(fail(
                         format!(
                             "{} applies to Rust projects, and this is a Python project",
@@ -120,7 +141,7 @@ impl Detected {
                         "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
                     ));
                 }
-                python::plan(p, rust, explain)
+                python::plan(p, &flags.shared.over(&p.choices), explain)
             }
         }
     }

@@ -94,6 +94,110 @@ pub struct Health {
     pub origin: String,
 }
 
+/// The whole-project choices every ecosystem takes, each with its flag:
+/// flags over the configuration, the same for every ecosystem. A Cargo
+/// workspace sets them in its root's table only.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProjectSettings {
+    /// Write compose.yaml.
+    pub compose: Option<bool>,
+    /// The Dockerfile's name.
+    pub file: Option<String>,
+    /// Pin every base image by digest.
+    pub pin: Option<bool>,
+    /// The registry that mirrors the base images.
+    pub mirror: Option<String>,
+}
+
+impl ProjectSettings {
+    /// Each choice as (flag, key), in the order [`ProjectSettings::given`] lists them.
+    pub const CHOICES: &'static [(&'static str, &'static str)] = &[
+        ("--compose", "compose"),
+        ("--file", "file"),
+        ("--pin", "pin"),
+        ("--mirror", "mirror"),
+    ];
+
+    /// The keys, as written.
+    pub const KEYS: &'static [&'static str] = &["compose", "file", "pin", "mirror"];
+
+    /// The choices made, as (flag, key).
+    pub fn given(&self) -> Vec<(&'static str, &'static str)> {
+        let made = [
+            self.compose.is_some(),
+            self.file.is_some(),
+            self.pin.is_some(),
+            self.mirror.is_some(),
+        ];
+        Self::CHOICES
+            .iter()
+            .zip(made)
+            .filter_map(|(c, made)| made.then_some(*c))
+            .collect()
+    }
+
+    /// These choices (from flags) over `recorded` (from the configuration).
+    pub fn over(&self, recorded: &ProjectSettings) -> ProjectSettings {
+        ProjectSettings {
+            compose: self.compose.or(recorded.compose),
+            file: self.file.clone().or_else(|| recorded.file.clone()),
+            pin: self.pin.or(recorded.pin),
+            mirror: self.mirror.clone().or_else(|| recorded.mirror.clone()),
+        }
+    }
+
+    /// Checks the values against their grammars, naming the key and table.
+    pub fn check(&self, origin: &str) -> Result<()> {
+        if let Some(f) = &self.file {
+            grammar::dockerfile_name(f).map_err(|why| {
+                fail(
+                    format!("invalid `file` {f:?} in {origin}: {why}"),
+                    "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
+                )
+            })?;
+        }
+        if let Some(m) = &self.mirror {
+            grammar::mirror(m).map_err(|why| {
+                fail(
+                    format!("invalid `mirror` {m:?} in {origin}: {why}"),
+                    "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether compose.yaml is written.
+    pub fn compose(&self) -> bool {
+        self.compose.unwrap_or(false)
+    }
+
+    /// The Dockerfile's name.
+    pub fn dockerfile(&self) -> String {
+        self.file
+            .clone()
+            .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string())
+    }
+
+    /// Where the base images come from.
+    pub fn sourcing(&self) -> crate::bases::Sourcing {
+        crate::bases::Sourcing {
+            mirror: self.mirror.clone(),
+            pin: self.pin.unwrap_or(false),
+        }
+    }
+}
+
+/// A configuration table, read: the image's settings, the project's
+/// choices, and the ecosystem's own keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed<E> {
+    pub image: ImageSettings,
+    pub project: ProjectSettings,
+    pub own: E,
+}
+
 /// An ecosystem's own keys, beside the shared ones (its struct passes over
 /// the shared keys rather than denying unknown ones).
 pub trait OwnKeys: DeserializeOwned + Default {
@@ -108,8 +212,13 @@ pub fn parse_table<E: OwnKeys>(
     value: &serde_json::Value,
     origin: &str,
     more: &str,
-) -> Result<(ImageSettings, E)> {
-    let keys: Vec<&str> = ImageSettings::KEYS.iter().chain(E::KEYS).copied().collect();
+) -> Result<Parsed<E>> {
+    let keys: Vec<&str> = ImageSettings::KEYS
+        .iter()
+        .chain(ProjectSettings::KEYS)
+        .chain(E::KEYS)
+        .copied()
+        .collect();
     let hint = format!(
         "the keys are {}; {more}",
         keys.iter()
@@ -134,9 +243,16 @@ pub fn parse_table<E: OwnKeys>(
     // other's, which the check above has vouched for. Most tables are
     // valid: they are read plainly, and only a failure is read again to
     // name the key at fault.
-    let shared = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    let image = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    let project: ProjectSettings =
+        ProjectSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    project.check(origin)?;
     let own = E::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
-    Ok((shared, own))
+    Ok(Parsed {
+        image,
+        project,
+        own,
+    })
 }
 
 /// The known key closest to a mistyped one, when it is close enough to be

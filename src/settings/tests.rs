@@ -23,7 +23,37 @@ impl OwnKeys for Own {
 }
 
 fn table(json: serde_json::Value) -> Result<(ImageSettings, Own)> {
-    parse_table(&json, "[t] of crates/api/Cargo.toml", "see the README")
+    parse_table(&json, "[t] of crates/api/Cargo.toml", "see the README").map(|p| (p.image, p.own))
+}
+
+#[test]
+fn project_choices_are_shared_keys_checked_and_flags_win() {
+    let json = serde_json::json!({"compose": true, "mirror": "reg.example/m", "extra": true});
+    let parsed: Parsed<Own> = parse_table(&json, "[t] of x", "see the README").unwrap();
+    assert_eq!(parsed.project.compose, Some(true));
+    assert_eq!(
+        parsed.project.given(),
+        [("--compose", "compose"), ("--mirror", "mirror")]
+    );
+    let flags = ProjectSettings {
+        mirror: Some("other.example".into()),
+        pin: Some(true),
+        ..Default::default()
+    };
+    let merged = flags.over(&parsed.project);
+    assert_eq!(merged.mirror.as_deref(), Some("other.example"));
+    assert_eq!((merged.compose(), merged.sourcing().pin), (true, true));
+    assert_eq!(merged.dockerfile(), "Dockerfile");
+    for (bad, key) in [
+        (serde_json::json!({"mirror": "a b"}), "`mirror`"),
+        (serde_json::json!({"file": "../Dockerfile"}), "`file`"),
+    ] {
+        let err = crate::error::format(&parse_table::<Own>(&bad, "[t] of x", "").unwrap_err());
+        assert!(
+            err.contains(&format!("invalid {key}")) && err.contains("[t] of x"),
+            "{err}"
+        );
+    }
 }
 
 fn shared(json: serde_json::Value) -> ImageSettings {
@@ -44,7 +74,7 @@ fn unknown_key_names_key_file_and_every_key() {
     assert!(text.contains("did you mean `port`?"), "{text}");
     assert!(text.contains("crates/api/Cargo.toml"), "{text}");
     assert!(
-        text.contains("the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `stop-signal`, `extra`"),
+        text.contains("the keys are `port`, `env`, `include`, `args`, `apt`, `healthcheck`, `init`, `depends-on`, `stop-signal`, `compose`, `file`, `pin`, `mirror`, `extra`"),
         "{text}"
     );
     let text = format(&table(serde_json::json!(["port"])).unwrap_err());

@@ -76,10 +76,9 @@ pub struct PythonProject {
     pub settings: Settings,
     /// The configured `ENTRYPOINT`, if any.
     pub entrypoint: Option<Vec<String>>,
-    /// `compose = true` in the configuration.
-    pub compose: bool,
-    /// The `file` setting: the Dockerfile's name.
-    pub file: Option<String>,
+    /// The whole-project choices of the configuration (`compose`, `file`,
+    /// `pin`, `mirror`), checked.
+    pub choices: settings::ProjectSettings,
     /// `compile-exclude`: source paths not to byte-compile, checked.
     pub compile_exclude: Vec<String>,
     /// `exclude`: .dockerignore patterns the project adds, checked.
@@ -91,8 +90,6 @@ pub struct PythonProject {
     pub build_commands: Option<Vec<Vec<String>>>,
     /// A Django project: what its settings say.
     pub django: Option<super::django::Django>,
-    /// Where the base images come from (`mirror`, `pin`), checked.
-    pub bases: crate::bases::Sourcing,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
     /// The uv workspace member this is, built from the workspace root.
@@ -182,10 +179,6 @@ pub struct PyConfig {
     pub ecosystem: Option<String>,
     /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
     pub entrypoint: Option<Vec<String>>,
-    /// Write compose.yaml.
-    pub compose: Option<bool>,
-    /// The Dockerfile's name.
-    pub file: Option<String>,
     /// Paths of the source that are not Python to compile (templates).
     pub compile_exclude: Option<Vec<String>>,
     /// .dockerignore patterns to add.
@@ -194,30 +187,23 @@ pub struct PyConfig {
     pub writable: Option<Vec<String>>,
     /// Commands run in the builder after the install, exec form.
     pub build_commands: Option<Vec<Vec<String>>>,
-    /// Pin the base images by digest.
-    pub pin: Option<bool>,
-    /// The registry that mirrors the base images.
-    pub mirror: Option<String>,
 }
 
 impl OwnKeys for PyConfig {
     const KEYS: &'static [&'static str] = &[
         "entrypoint",
         "ecosystem",
-        "compose",
-        "file",
         "compile-exclude",
         "exclude",
         "writable",
         "build-commands",
-        "pin",
-        "mirror",
     ];
 }
 
 /// A configuration table, read, with where it came from.
 struct Config {
     shared: settings::ImageSettings,
+    choices: settings::ProjectSettings,
     own: PyConfig,
     origin: Origin<'static>,
 }
@@ -257,14 +243,16 @@ pub fn prefers_python(project: &Folder) -> Result<bool> {
 fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Config>> {
     let parse = |value: &toml::Value, origin: Origin<'static>| -> Result<Config> {
         let json = serde_json::to_value(value).unwrap_or_default();
-        let (shared, own): (_, PyConfig) = parse_table(
+        let parsed: settings::Parsed<PyConfig> = parse_table(
             &json,
             &origin.to_string(),
             "see the README's Python section",
         )?;
+        let (shared, choices, own) = (parsed.image, parsed.project, parsed.own);
         match own.ecosystem.as_deref() {
             None | Some("python" | "rust") => Ok(Config {
                 shared,
+                choices,
                 own,
                 origin,
             }),
@@ -476,14 +464,19 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
     let python_requirements = super::pins::read(project, py)?;
 
     let config = read_config(project, pyproject.as_ref())?;
-    let (settings, entrypoint, compose, config_origin) = match &config {
+    let (settings, entrypoint, choices, config_origin) = match &config {
         Some(c) => (
             settings::resolve(None, (&c.shared, &c.origin), project.root())?,
             c.own.entrypoint.clone(),
-            c.own.compose.unwrap_or(false),
+            c.choices.clone(),
             c.origin.to_string(),
         ),
-        None => (Settings::default(), None, false, NO_CONFIG.to_string()),
+        None => (
+            Settings::default(),
+            None,
+            settings::ProjectSettings::default(),
+            NO_CONFIG.to_string(),
+        ),
     };
     if let (Some(ep), Some(c)) = (&entrypoint, &config) {
         if let Some(word) = ep.iter().find(|w| grammar::no_control(w).is_err()) {
@@ -496,7 +489,6 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             ));
         }
     }
-    let file = config.as_ref().and_then(|c| c.own.file.clone());
     let mut compile_exclude = Vec::new();
     if let Some(c) = &config {
         for path in c.own.compile_exclude.iter().flatten() {
@@ -556,21 +548,6 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable.sort();
         writable.dedup();
     }
-    let mut bases = crate::bases::Sourcing::default();
-    if let Some(c) = &config {
-        if let Some(m) = &c.own.mirror {
-            crate::grammar::mirror(m).map_err(|why| {
-                fail(
-                    format!("invalid `mirror` {m:?} in {}: {why}", c.origin),
-                    "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",
-                )
-            })?;
-        }
-        bases = crate::bases::Sourcing {
-            mirror: c.own.mirror.clone(),
-            pin: c.own.pin.unwrap_or(false),
-        };
-    }
     let build_commands = match &config {
         Some(c) => c
             .own
@@ -580,14 +557,6 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             .transpose()?,
         None => None,
     };
-    if let (Some(f), Some(c)) = (&file, &config) {
-        grammar::dockerfile_name(f).map_err(|why| {
-            fail(
-                format!("invalid `file` {f:?} in {}: {why}", c.origin),
-                "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
-            )
-        })?;
-    }
 
     dependency_names.sort();
     dependency_names.dedup();
@@ -629,14 +598,12 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         python_requirements,
         settings,
         entrypoint,
-        compose,
-        file,
+        choices,
         compile_exclude,
         exclude,
         writable,
         build_commands,
         django,
-        bases,
         config_origin,
         uv_member: None,
     })

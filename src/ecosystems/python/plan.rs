@@ -9,10 +9,10 @@ use super::detect::{Installer, PythonProject};
 use super::section::{BuildCommand, PythonBuild};
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, Section};
 use crate::ecosystems::common::{self, Need, Planned};
-use crate::ecosystems::rust::Selection;
 use crate::error::fail;
 use crate::images::{self, Variant};
 use crate::layout::{APP_DIR, OUT_DIR, VENV};
+use crate::settings::ProjectSettings;
 use crate::version;
 
 /// The uv release the builder installs for uv.lock projects.
@@ -85,10 +85,9 @@ fn python_ignores(project: &PythonProject, copy_source: bool) -> Vec<IgnoreSecti
 /// (`urlopen` raises on 4xx and 5xx, and on a closed port).
 const PY_PROBE: &str = "import sys, urllib.request as r; sys.exit(0 if r.urlopen('http://127.0.0.1:' + sys.argv[1] + sys.argv[2], timeout=int(sys.argv[3]) / 1000).status < 400 else 1)";
 
-/// Plans the Dockerfile for a Python project; `flags` are the choices given
-/// on the command line that Python takes too (`--compose`, `--file`); with
-/// `explain`, the `--explain` lines too.
-pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result<Planned> {
+/// Plans the Dockerfile for a Python project with the project's choices
+/// (flags over configuration); with `explain`, the `--explain` lines too.
+pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
     let (distro, family) = images::python_runtime();
     let version = distro.python.unwrap_or_default();
@@ -274,12 +273,8 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         dockerignore_after_keep: after_keep,
         notes: Vec::new(),
         bake: false,
-        compose: flags.compose.unwrap_or(project.compose),
-        dockerfile: flags
-            .file
-            .clone()
-            .or_else(|| project.file.clone())
-            .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string()),
+        compose: choices.compose(),
+        dockerfile: choices.dockerfile(),
     };
     let explanation = if explain {
         super::explain::explain(project, &context, &python, &apt)
@@ -290,10 +285,7 @@ pub fn plan(project: &PythonProject, flags: &Selection, explain: bool) -> Result
         build: super::drift::build_facet(project, &python),
         reads,
         inventory: super::inventory::INVENTORY,
-        bases: crate::bases::Sourcing {
-            mirror: flags.mirror.clone().or(project.bases.mirror.clone()),
-            pin: flags.pin.unwrap_or(project.bases.pin),
-        },
+        bases: choices.sourcing(),
         explanation,
         context,
         warnings,
@@ -780,14 +772,12 @@ mod tests {
             python_requirements: vec![],
             settings: Settings::default(),
             entrypoint: None,
-            compose: false,
-            file: None,
+            choices: Default::default(),
             compile_exclude: vec![],
             exclude: vec![],
             writable: vec![],
             build_commands: None,
             django: None,
-            bases: Default::default(),
             config_origin: "[tool.distroless] of pyproject.toml".into(),
             uv_member: None,
         }
@@ -807,7 +797,7 @@ mod tests {
     }
 
     fn image(p: &PythonProject) -> crate::context::Binary {
-        plan(p, &Selection::default(), true)
+        plan(p, &ProjectSettings::default(), true)
             .unwrap()
             .context
             .binaries
@@ -815,7 +805,7 @@ mod tests {
     }
 
     fn error(p: &PythonProject) -> String {
-        crate::error::format(&plan(p, &Selection::default(), true).unwrap_err())
+        crate::error::format(&plan(p, &ProjectSettings::default(), true).unwrap_err())
     }
 
     fn django(static_root_in: Option<&str>) -> crate::ecosystems::python::django::Django {
@@ -829,7 +819,7 @@ mod tests {
     #[test]
     fn build_commands_configured_or_djangos_collectstatic() {
         let commands = |p: &PythonProject| -> Vec<(String, String)> {
-            let ctx = plan(p, &Selection::default(), false).unwrap().context;
+            let ctx = plan(p, &ProjectSettings::default(), false).unwrap().context;
             let commands = ctx.section.value["build_commands"].as_array().cloned();
             commands
                 .unwrap_or_default()
@@ -1088,7 +1078,7 @@ mod tests {
             let mut p = project();
             p.installer = installer.clone();
             root_script(&mut p, "main.py", true, None);
-            let planned = plan(&p, &Selection::default(), true).unwrap();
+            let planned = plan(&p, &ProjectSettings::default(), true).unwrap();
             let py = &planned.context.section.value;
             assert_eq!(py["installer"], *name);
             assert_eq!(py["manifests"], serde_json::json!(manifests), "{name}");
@@ -1107,7 +1097,7 @@ mod tests {
         p.installable = true;
         p.scripts = vec!["serve".into()];
         p.installer = Installer::Uv;
-        let py = plan(&p, &Selection::default(), true)
+        let py = plan(&p, &ProjectSettings::default(), true)
             .unwrap()
             .context
             .section
@@ -1117,7 +1107,7 @@ mod tests {
             "/opt/uv/bin/uv sync --frozen --no-dev --no-editable"
         );
         p.installer = Installer::Poetry;
-        let py = plan(&p, &Selection::default(), true)
+        let py = plan(&p, &ProjectSettings::default(), true)
             .unwrap()
             .context
             .section
@@ -1145,7 +1135,7 @@ mod tests {
                 requirement: pin.into(),
                 kind,
             }];
-            match plan(&p, &Selection::default(), true) {
+            match plan(&p, &ProjectSettings::default(), true) {
                 Ok(_) => assert!(ok, "{source} {pin}"),
                 Err(err) => {
                     let text = crate::error::format(&err);
@@ -1173,7 +1163,7 @@ mod tests {
             name: "libpq-dev".into(),
             origin: "distroless.toml".into(),
         }];
-        let ctx = plan(&p, &Selection::default(), true).unwrap().context;
+        let ctx = plan(&p, &ProjectSettings::default(), true).unwrap().context;
         let b = &ctx.binaries[0];
         assert_eq!(b.args, ["--fast"]);
         assert!(b.env.contains(&EnvVar::new("PYTHONUNBUFFERED", "0")));

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::error::fail;
 use crate::grammar;
-use crate::settings::{ImageSettings, Origin, OwnKeys, parse_table};
+use crate::settings::{ImageSettings, Origin, OwnKeys, Parsed, ProjectSettings, parse_table};
 
 /// The Rust-only keys: choices about the whole project. Unknown keys are
 /// errors (`parse_table` refuses them), so a typo never silently drops a
@@ -27,12 +27,8 @@ pub struct RustConfig {
     pub all_features: Option<bool>,
     pub profile: Option<String>,
     pub bake: Option<bool>,
-    pub compose: Option<bool>,
-    pub file: Option<String>,
     pub strip: Option<bool>,
     pub cache: Option<String>,
-    pub pin: Option<bool>,
-    pub mirror: Option<String>,
     pub auditable: Option<bool>,
 }
 
@@ -54,27 +50,11 @@ impl RustConfig {
                 })?;
             }
         }
-        if let Some(f) = &self.file {
-            grammar::dockerfile_name(f).map_err(|why| {
-                fail(
-                    format!("invalid `file` {f:?} in {origin}: {why}"),
-                    "name the Dockerfile to write, e.g. file = \"Dockerfile.distroless\"",
-                )
-            })?;
-        }
         if let Some(c) = self.cache.as_deref().filter(|c| !CACHE_MODES.contains(c)) {
             return Err(fail(
                 format!("invalid `cache` {c:?} in {origin}: it is \"layers\" or \"mounts\""),
                 "cache = \"layers\" (the default) keeps the compiled dependencies in an image layer, which registry and GitHub caches keep; \"mounts\" keeps them in a cache mount of a persistent builder",
             ));
-        }
-        if let Some(m) = &self.mirror {
-            crate::grammar::mirror(m).map_err(|why| {
-                fail(
-                    format!("invalid `mirror` {m:?} in {origin}: {why}"),
-                    "name the registry that mirrors the base images, e.g. mirror = \"registry.internal/mirror\"",
-                )
-            })?;
         }
         if let Some(p) = &self.profile {
             grammar::cargo_profile(p).map_err(|why| {
@@ -101,12 +81,8 @@ impl OwnKeys for RustConfig {
         "all-features",
         "profile",
         "bake",
-        "compose",
-        "file",
         "strip",
         "cache",
-        "pin",
-        "mirror",
         "auditable",
     ];
 }
@@ -117,10 +93,12 @@ pub const CACHE_MODES: &[&str] = &["layers", "mounts"];
 /// Where `runtime`, `distro` and the other whole-project keys are set.
 pub const ROOT_TABLE: &str = "set in [workspace.metadata.distroless] or the root package's [package.metadata.distroless] of the root Cargo.toml";
 
-/// One `distroless` table, both halves.
+/// One `distroless` table: the image's settings, the project's shared
+/// choices and the Rust keys.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Table {
     pub settings: ImageSettings,
+    pub project: ProjectSettings,
     pub rust: RustConfig,
 }
 
@@ -131,20 +109,29 @@ impl Table {
         let Some(value) = metadata.get("distroless") else {
             return Ok(Table::default());
         };
-        let (settings, rust): (_, RustConfig) = parse_table(
+        let parsed: Parsed<RustConfig> = parse_table(
             value,
             &origin.to_string(),
             "`packages` and the keys after it belong in the root's table; see the README's Configuration section",
         )?;
-        rust.check(origin)?;
-        Ok(Table { settings, rust })
+        parsed.own.check(origin)?;
+        Ok(Table {
+            settings: parsed.image,
+            project: parsed.project,
+            rust: parsed.own,
+        })
     }
 
     /// Refuses whole-project keys in a member's table, where they would be
     /// silently ignored.
     pub fn check_member(&self, origin: &Origin) -> Result<()> {
-        let given = Selection::from_root(&self.rust, None).given();
-        let Some((_, key)) = given.first() else {
+        let mut given: Vec<&str> = Selection::from_root(&self.rust, None)
+            .given()
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect();
+        given.extend(self.project.given().into_iter().map(|(_, key)| key));
+        let Some(key) = given.first() else {
             return Ok(());
         };
         Err(fail(
@@ -169,18 +156,10 @@ pub struct Selection {
     pub all_features: bool,
     pub profile: Option<String>,
     pub bake: Option<bool>,
-    /// Write compose.yaml. Not Rust's alone: Python takes it too.
-    pub compose: Option<bool>,
-    /// The Dockerfile's name. Not Rust's alone either.
-    pub file: Option<String>,
     /// `false` keeps the binaries' debug info (stripped by default).
     pub strip: Option<bool>,
     /// Where compiled dependencies are kept: `layers` or `mounts`.
     pub cache: Option<String>,
-    /// Pin every base image by digest. Not Rust's alone: Python takes it too.
-    pub pin: Option<bool>,
-    /// The registry that mirrors the base images. Python takes it too.
-    pub mirror: Option<String>,
     /// `false` builds without cargo-auditable.
     pub auditable: Option<bool>,
 }
@@ -199,12 +178,8 @@ pub const CHOICES: &[(Option<&str>, &str)] = &[
     (Some("--all-features"), "all-features"),
     (Some("--profile"), "profile"),
     (None, "bake"),
-    (Some("--compose"), "compose"),
-    (Some("--file"), "file"),
     (None, "strip"),
     (None, "cache"),
-    (Some("--pin"), "pin"),
-    (Some("--mirror"), "mirror"),
     (None, "auditable"),
 ];
 
@@ -231,18 +206,14 @@ impl Selection {
             all_features: pick(w, r, |c| &c.all_features).unwrap_or(false),
             profile: pick(w, r, |c| &c.profile),
             bake: pick(w, r, |c| &c.bake),
-            compose: pick(w, r, |c| &c.compose),
-            file: pick(w, r, |c| &c.file),
             strip: pick(w, r, |c| &c.strip),
             cache: pick(w, r, |c| &c.cache),
-            pin: pick(w, r, |c| &c.pin),
-            mirror: pick(w, r, |c| &c.mirror),
             auditable: pick(w, r, |c| &c.auditable),
         }
     }
 
     /// Whether each choice of [`CHOICES`] is made, in that order.
-    fn made(&self) -> [bool; 18] {
+    fn made(&self) -> [bool; 14] {
         [
             !self.packages.is_empty(),
             !self.bins.is_empty(),
@@ -255,12 +226,8 @@ impl Selection {
             self.all_features,
             self.profile.is_some(),
             self.bake.is_some(),
-            self.compose.is_some(),
-            self.file.is_some(),
             self.strip.is_some(),
             self.cache.is_some(),
-            self.pin.is_some(),
-            self.mirror.is_some(),
             self.auditable.is_some(),
         ]
     }
@@ -292,12 +259,8 @@ impl Selection {
             all_features: self.all_features || recorded.all_features,
             profile: self.profile.clone().or(recorded.profile.clone()),
             bake: self.bake.or(recorded.bake),
-            compose: self.compose.or(recorded.compose),
-            file: self.file.clone().or(recorded.file.clone()),
             strip: self.strip.or(recorded.strip),
             cache: self.cache.clone().or(recorded.cache.clone()),
-            pin: self.pin.or(recorded.pin),
-            mirror: self.mirror.clone().or(recorded.mirror.clone()),
             auditable: self.auditable.or(recorded.auditable),
         }
     }

@@ -49,6 +49,8 @@ pub struct RustProject {
     pub cargo_config: super::cargo_config::CargoConfig,
     /// Choices recorded in the root's table (`packages`, `bins`, `rust-version`).
     pub selection: Selection,
+    /// The whole-project choices of the root's table over the workspace's.
+    pub choices: crate::settings::ProjectSettings,
 }
 
 /// One workspace member.
@@ -199,6 +201,10 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
 
     let (root_package, root_config) = root_member;
     let selection = Selection::from_root(&ws_config.rust, root_config.as_ref().map(|t| &t.rust));
+    let choices = match &root_config {
+        Some(root) => root.project.over(&ws_config.project),
+        None => ws_config.project.clone(),
+    };
     if let Some(v) = selection
         .rust_version
         .as_deref()
@@ -238,6 +244,7 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
         patched: files.patched,
         cargo_config,
         selection,
+        choices,
         root,
     })
 }

@@ -17,6 +17,7 @@ use crate::ecosystems::common::{self, Need, Planned};
 use crate::error::fail;
 use crate::images::{self, Variant};
 use crate::layout::{BUILD_DIR, OUT_DIR, PROBE};
+use crate::settings::ProjectSettings;
 use crate::version::RustVersion;
 
 /// Build output of Rust projects.
@@ -27,12 +28,22 @@ const RUST_IGNORES: (&str, &[&str]) = (
 
 /// Plans the Dockerfile for a Rust project; with `explain`, the `--explain`
 /// lines too.
-pub fn plan(project: &RustProject, opts: &Selection, explain: bool) -> Result<Planned> {
-    decide(project, opts, explain).map(|(planned, _)| planned)
+pub fn plan(
+    project: &RustProject,
+    opts: &Selection,
+    choices: &ProjectSettings,
+    explain: bool,
+) -> Result<Planned> {
+    decide(project, opts, choices, explain).map(|(planned, _)| planned)
 }
 
 /// The plan, with the typed decisions it was made from.
-fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Planned, Decisions)> {
+fn decide(
+    project: &RustProject,
+    opts: &Selection,
+    choices: &ProjectSettings,
+    explain: bool,
+) -> Result<(Planned, Decisions)> {
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
     let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
@@ -194,11 +205,8 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         dockerignore_after_keep: after_keep,
         notes,
         bake: opts.bake.unwrap_or(selected.len() > 1),
-        compose: opts.compose.unwrap_or(false),
-        dockerfile: opts
-            .file
-            .clone()
-            .unwrap_or_else(|| crate::layout::DOCKERFILE.to_string()),
+        compose: choices.compose(),
+        dockerfile: choices.dockerfile(),
     };
     let decisions = Decisions {
         distro,
@@ -220,10 +228,7 @@ fn decide(project: &RustProject, opts: &Selection, explain: bool) -> Result<(Pla
         build: super::drift::build_facet(&decisions, &rust),
         reads: reads(project),
         inventory: super::inventory::INVENTORY,
-        bases: crate::bases::Sourcing {
-            mirror: opts.mirror.clone(),
-            pin: opts.pin.unwrap_or(false),
-        },
+        bases: choices.sourcing(),
         context,
         warnings,
     };
@@ -790,7 +795,13 @@ mod tests {
         p.patched = vec!["patches/patched".into()];
         p.cargo_config.file = Some(".cargo/config.toml".into());
         p.cargo_config.vendored = Some("vendor".into());
-        let planned = plan(&p, &Selection::default(), false).unwrap();
+        let planned = plan(
+            &p,
+            &Selection::default(),
+            &ProjectSettings::default(),
+            false,
+        )
+        .unwrap();
         let rust = &planned.context.section.value;
         assert_eq!(rust["cache"], "layers");
         let deps = &rust["plan"];
@@ -825,7 +836,11 @@ mod tests {
             cache: Some("mounts".into()),
             ..Default::default()
         };
-        let rust = plan(&p, &mounts, false).unwrap().context.section.value;
+        let rust = plan(&p, &mounts, &ProjectSettings::default(), false)
+            .unwrap()
+            .context
+            .section
+            .value;
         assert_eq!(
             (rust["cache"].as_str(), rust["plan"].is_null()),
             (Some("mounts"), true)
@@ -849,15 +864,18 @@ mod tests {
             patched: vec![],
             cargo_config: Default::default(),
             selection: Default::default(),
+            choices: Default::default(),
         }
     }
 
     fn planned(p: &RustProject, opts: &Selection) -> Planned {
-        plan(p, opts, true).unwrap()
+        plan(p, opts, &ProjectSettings::default(), true).unwrap()
     }
 
     fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
-        decide(p, opts, false).unwrap().1
+        decide(p, opts, &ProjectSettings::default(), false)
+            .unwrap()
+            .1
     }
 
     fn stages(p: &Planned) -> Vec<&str> {
@@ -907,7 +925,9 @@ mod tests {
             bins: vec!["gama".into()],
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &opts, false).unwrap_err());
+        let text = crate::error::format(
+            &plan(&ws, &opts, &ProjectSettings::default(), false).unwrap_err(),
+        );
         assert!(text.contains("no binary named `gama`"), "{text}");
         assert!(text.contains("alpha, beta"), "{text}");
     }
@@ -915,7 +935,15 @@ mod tests {
     #[test]
     fn library_only_is_an_error() {
         let ws = project(vec![pkg("lib", &[])], Some("lib"));
-        let text = crate::error::format(&plan(&ws, &Selection::default(), false).unwrap_err());
+        let text = crate::error::format(
+            &plan(
+                &ws,
+                &Selection::default(),
+                &ProjectSettings::default(),
+                false,
+            )
+            .unwrap_err(),
+        );
         assert!(text.contains("no binary target"), "{text}");
         assert!(text.contains("hint:"), "{text}");
     }
@@ -928,8 +956,10 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            crate::error::format(&plan(&ws, &opts, false).unwrap_err())
-                .contains("the members are: a")
+            crate::error::format(
+                &plan(&ws, &opts, &ProjectSettings::default(), false).unwrap_err()
+            )
+            .contains("the members are: a")
         );
     }
 
@@ -990,7 +1020,8 @@ mod tests {
             rust_version: Some("latest".into()),
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &bad, false).unwrap_err());
+        let text =
+            crate::error::format(&plan(&ws, &bad, &ProjectSettings::default(), false).unwrap_err());
         assert!(
             text.contains("--rust-version `latest` is not a Rust version"),
             "{text}"
@@ -1097,7 +1128,9 @@ mod tests {
             runtime: Some("static".into()),
             ..Default::default()
         };
-        let text = crate::error::format(&plan(&ws, &static_opts, false).unwrap_err());
+        let text = crate::error::format(
+            &plan(&ws, &static_opts, &ProjectSettings::default(), false).unwrap_err(),
+        );
         assert!(
             text.contains("`openssl-sys` links the system OpenSSL")
                 && text.contains("enable the `vendored` feature of `openssl`"),
