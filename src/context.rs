@@ -113,7 +113,7 @@ impl Generator {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Builder {
-    /// e.g. `rust:1.95-slim-trixie` (behind the `mirror`, when set).
+    /// e.g. `rust:1-slim-trixie` (behind the `mirror`, when set).
     pub image: String,
     /// What `FROM` names: the image, with `@sha256:…` when pinned.
     pub from: String,

@@ -1,12 +1,10 @@
-//! The image catalogue: which builder and runtime images exist, what each holds,
-//! and how they pair. Kept as one table of data so that a new Debian release or
-//! Rust version is a one-line change (see docs in the README).
+//! The image catalogue: the Debian releases and the distroless runtime
+//! families, what each holds, and how they pair. Kept as tables of data so
+//! that a new Debian release is a one-line change; each ecosystem names its
+//! own builder images.
 
 /// Distroless images run as this user and group in their `nonroot` variants.
 pub const NONROOT_UID: u32 = 65532;
-
-/// The newest stable Rust the catalogue knows an official image for.
-pub const RUST_STABLE: &str = "1.95";
 
 /// The Debian release used unless the project asks for another.
 pub const DEFAULT_DISTRO: &str = "debian13";
@@ -17,13 +15,11 @@ pub const DEFAULT_DISTRO: &str = "debian13";
 pub struct Distro {
     /// The suffix of distroless image names, e.g. `debian13`.
     pub id: &'static str,
-    /// The codename in builder tags, e.g. `trixie` in `rust:1.95-slim-trixie`.
+    /// The codename in builder tags, e.g. `trixie` in `rust:1-slim-trixie`.
     pub codename: &'static str,
     pub glibc: &'static str,
     /// Past its support date: usable on request, with a warning.
     pub end_of_life: bool,
-    /// The CPython the `python3` image carries, if this release has one.
-    pub python: Option<&'static str>,
 }
 
 pub const DISTROS: &[Distro] = &[
@@ -32,14 +28,12 @@ pub const DISTROS: &[Distro] = &[
         codename: "trixie",
         glibc: "2.41",
         end_of_life: false,
-        python: Some("3.13.5"),
     },
     Distro {
         id: "debian12",
         codename: "bookworm",
         glibc: "2.36",
         end_of_life: true,
-        python: None,
     },
 ];
 
@@ -200,25 +194,9 @@ pub fn runtime_image(runtime: &Runtime, distro: &Distro, variant: Variant) -> St
     )
 }
 
-/// The official Rust builder for a version on a release: the slim one unless
-/// C build tools beyond gcc are needed.
-pub fn rust_builder(version: &str, distro: &Distro, slim: bool) -> String {
-    let slim = if slim { "-slim" } else { "" };
-    format!("rust:{version}{slim}-{}", distro.codename)
-}
-
-/// The default release and its `python3` family: the one runtime Python
-/// projects get (a test checks the catalogue has both).
-pub fn python_runtime() -> (&'static Distro, &'static Runtime) {
-    let distro = distro(DEFAULT_DISTRO).unwrap_or(&DISTROS[0]);
-    let family = runtime("python3").unwrap_or(&RUNTIMES[RUNTIMES.len() - 1]);
-    (distro, family)
-}
-
-/// The Debian image Python projects build on: the release's own CPython,
-/// the interpreter its python3 runtime carries.
-pub fn debian_slim(distro: &Distro) -> String {
-    format!("debian:{}-slim", distro.id.trim_start_matches("debian"))
+/// The release every image comes from unless the project asks for another.
+pub fn default_distro() -> &'static Distro {
+    distro(DEFAULT_DISTRO).unwrap_or(&DISTROS[0])
 }
 
 #[cfg(test)]
@@ -226,9 +204,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_rust_pairing_matches_the_facts() {
-        let d = distro(DEFAULT_DISTRO).unwrap();
-        assert_eq!(rust_builder(RUST_STABLE, d, true), "rust:1.95-slim-trixie");
+    fn the_default_pairing_matches_the_facts() {
+        let d = default_distro();
+        assert_eq!(d.codename, "trixie");
         assert_eq!(
             runtime_image(runtime("cc").unwrap(), d, Variant::Nonroot),
             "gcr.io/distroless/cc-debian13:nonroot"
@@ -241,21 +219,6 @@ mod tests {
             for id in r.distros {
                 assert!(distro(id).is_some(), "{} names unknown {id}", r.name);
             }
-        }
-    }
-
-    #[test]
-    fn the_python_runtime_is_in_the_catalogue() {
-        let (d, r) = python_runtime();
-        assert_eq!((d.id, r.name), (DEFAULT_DISTRO, "python3"));
-        assert!(r.distros.contains(&d.id) && d.python.is_some());
-    }
-
-    #[test]
-    fn python_only_on_releases_that_have_it() {
-        let py = runtime("python3").unwrap();
-        for d in DISTROS {
-            assert_eq!(py.distros.contains(&d.id), d.python.is_some(), "{}", d.id);
         }
     }
 

@@ -31,7 +31,6 @@ pub mod secrets;
 pub mod settings;
 pub mod shell;
 pub mod status;
-pub mod version;
 pub mod write;
 
 pub use commands::run;

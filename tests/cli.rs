@@ -633,7 +633,7 @@ fn pinning_without_the_registry_writes_nothing() {
     ok(&f.run(&["init", "--mirror", "registry.internal/dl"]));
     let dockerfile = f.read("Dockerfile");
     assert!(
-        dockerfile.contains("FROM registry.internal/dl/library/rust:1.95"),
+        dockerfile.contains("FROM registry.internal/dl/library/rust:1-slim-trixie"),
         "{dockerfile}"
     );
     assert!(

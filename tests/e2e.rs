@@ -58,7 +58,7 @@ fn bake_docker_config() -> String {
         .expect("docker runs");
     let version = stdout(&out);
     assert!(
-        cargo_distroless::version::parse_buildx(&version) >= (0, 17),
+        cargo_distroless::engine::parse_buildx(&version) >= (0, 17),
         "buildx in {dir} is too old for bake's network: {version}"
     );
     dir

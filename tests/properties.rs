@@ -117,7 +117,9 @@ fn dockerfile(f: &Fields) -> Option<String> {
         profile: Some(f.profile.clone()),
         ..Selection::default()
     };
-    let ctx: Context = rust::plan(&project, &choices, &Default::default(), false).ok()?.context;
+    let ctx: Context = rust::plan(&project, &choices, &Default::default(), false)
+        .ok()?
+        .context;
     let mut files = render::render(renderer(), &ctx, &[GeneratedFile::Dockerfile]).unwrap();
     Some(files.remove(0).1)
 }

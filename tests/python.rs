@@ -195,7 +195,7 @@ fn rust_wins_unless_configured() {
         ("app.py", ""),
     ];
     let d = project(&files);
-    assert!(stdout(&init(&d, &["--stdout"])).contains("FROM rust:1.95-slim-trixie"));
+    assert!(stdout(&init(&d, &["--stdout"])).contains("FROM rust:1-slim-trixie"));
     std::fs::write(
         d.path().join("pyproject.toml"),
         "[project]\nname = \"both\"\nversion = \"1\"\n[tool.distroless]\necosystem = \"python\"\n",

@@ -56,7 +56,7 @@ fn explain_says_why() {
     let text = ok(&out);
     for want in [
         "project: notes at",
-        "builder: rust:1.95-slim-trixie: Rust 1.95",
+        "builder: rust:1-slim-trixie: Rust 1 (the newest stable: no toolchain is named, and each release moves the `1` tag)",
         "runtime: gcr.io/distroless/cc-debian13:nonroot: Rust on glibc",
         "native: libsqlite3-sys (SQLite) from the system; the builder installs libsqlite3-dev pkg-config",
         "libsqlite3.so.0 is not in cc, so it is copied from the builder",
@@ -104,7 +104,7 @@ fn distro_debug_and_build_options() {
     ]}, {
         insta::assert_snapshot!("one-bin-debian12-debug.Dockerfile", dockerfile);
     });
-    assert!(dockerfile.contains("FROM rust:1.95-slim-bookworm AS builder"));
+    assert!(dockerfile.contains("FROM rust:1-slim-bookworm AS builder"));
     assert!(dockerfile.contains("FROM gcr.io/distroless/cc-debian12:debug-nonroot AS hello"));
     assert!(
         dockerfile.contains(

@@ -110,7 +110,7 @@ fn check(f: &Fixture) -> i32 {
 fn pinned_bases_build_from_a_mirror_and_update_follows_the_tag() {
     engine();
     let mirror = format!("{REGISTRY}/cargo-distroless-e2e/mirror-{}", nonce());
-    let rust = "library/rust:1.95-slim-trixie";
+    let rust = "library/rust:1-slim-trixie";
     let cc = "distroless/cc-debian13:nonroot";
     for image in [rust, cc] {
         copy(
@@ -279,7 +279,7 @@ fn a_registry_that_asks_for_credentials_gets_the_docker_configs() {
     assert!(login.status.success(), "{}", stderr(&login));
     // Small stand-ins under the base images' names: a pin reads manifests only.
     for image in [
-        "library/rust:1.95-slim-trixie",
+        "library/rust:1-slim-trixie",
         "distroless/cc-debian13:nonroot",
     ] {
         copy(

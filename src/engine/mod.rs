@@ -10,6 +10,8 @@ use anyhow::{Context, Result};
 use crate::context::Binary;
 use crate::error::{fail, warn};
 
+mod buildx;
+pub use buildx::parse_buildx;
 mod kind;
 pub mod layers;
 
@@ -293,7 +295,7 @@ fn buildx_version(program: &Path) -> (u64, u64) {
     let Ok(out) = Command::new(program).args(["buildx", "version"]).output() else {
         return (0, 0);
     };
-    crate::version::parse_buildx(&String::from_utf8_lossy(&out.stdout))
+    buildx::parse_buildx(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// One built image, as the report shows it.

@@ -6,11 +6,13 @@ pub mod detect;
 pub mod django;
 pub mod drift;
 pub mod explain;
+pub mod interpreters;
 pub mod inventory;
 pub mod pins;
 pub mod plan;
 pub mod requirements;
 pub mod section;
+pub mod specifiers;
 pub mod version;
 pub mod workspace;
 

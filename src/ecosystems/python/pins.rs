@@ -40,9 +40,9 @@ impl PythonPin {
     /// Whether it admits this version.
     pub fn allows(&self, version: &str) -> bool {
         match self.kind {
-            PinKind::Specifier => crate::version::specifier_allows(&self.requirement, version),
+            PinKind::Specifier => super::specifiers::specifier_allows(&self.requirement, version),
             PinKind::Release | PinKind::Development => {
-                crate::version::python_version_file_allows(&self.requirement, version)
+                super::specifiers::python_version_file_allows(&self.requirement, version)
             }
         }
     }

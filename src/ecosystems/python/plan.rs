@@ -7,13 +7,13 @@ use anyhow::Result;
 
 use super::detect::{Installer, PythonProject};
 use super::section::{BuildCommand, PythonBuild};
+use super::specifiers as version;
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, Section};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::error::fail;
-use crate::images::{self, Variant};
+use crate::images::Variant;
 use crate::layout::{APP_DIR, OUT_DIR, VENV};
 use crate::settings::ProjectSettings;
-use crate::version;
 
 /// The uv release the builder installs for uv.lock projects.
 pub const UV_VERSION: &str = "0.13.9";
@@ -89,8 +89,8 @@ const PY_PROBE: &str = "import sys, urllib.request as r; sys.exit(0 if r.urlopen
 /// (flags over configuration); with `explain`, the `--explain` lines too.
 pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
-    let (distro, family) = images::python_runtime();
-    let version = distro.python.unwrap_or_default();
+    let interpreter = super::interpreters::Interpreter::debian();
+    let (distro, family, version) = (interpreter.distro, interpreter.family, interpreter.version);
     let runtime = common::runtime(family, distro, Variant::Nonroot);
     check_python(project, version, &runtime.image, &mut warnings)?;
 
@@ -229,7 +229,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
             .filter(|a| a.ends_with(".py"))
             .map(String::from),
     );
-    let builder_image = images::debian_slim(distro);
+    let builder_image = interpreter.builder();
     let python = PythonBuild {
         version: version.to_string(),
         installer,

@@ -10,11 +10,11 @@ use std::collections::HashSet;
 use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, TargetKind};
 
 use super::config::{Selection, Table};
+use super::version::RustVersion;
 use crate::error::{WithHint, fail};
 use crate::folder::{Folder, relative_slash};
 use crate::grammar;
 use crate::settings::{self, Origin, Settings};
-use crate::version::RustVersion;
 
 /// A workspace (or single package) as the plan needs it.
 #[derive(Debug, Clone)]

@@ -12,13 +12,13 @@ use super::dependencies::{self, Cache};
 use super::detect::{Bin, RustPackage, RustProject};
 use super::native::{self, Linkage, NativeUse};
 use super::section::{NativeDep, RustBuild};
+use super::version::RustVersion;
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, Section};
 use crate::ecosystems::common::{self, Need, Planned};
 use crate::error::fail;
 use crate::images::{self, Variant};
 use crate::layout::{BUILD_DIR, OUT_DIR, PROBE};
 use crate::settings::ProjectSettings;
-use crate::version::RustVersion;
 
 /// Build output of Rust projects.
 const RUST_IGNORES: (&str, &[&str]) = (
@@ -158,7 +158,7 @@ fn decide(
         });
     }
 
-    let builder_image = images::rust_builder(&version, distro, true);
+    let builder_image = builder_image(&version, distro, true);
     let rust = RustBuild {
         version: version.clone(),
         version_source: version_source.clone(),
@@ -647,8 +647,10 @@ fn binary(s: &Selected, stage: &str, default: bool) -> Result<Binary> {
     })
 }
 
-/// The builder's Rust version: a numeric toolchain pin, else `--rust-version`,
-/// else the newest stable the catalogue knows; never below `rust-version`.
+/// The builder's Rust, as the official image tags name it: `1` floats
+/// with each stable release (pinning freezes its digest, `update` moves it);
+/// an exact channel names exactly its tag. Returns the tag's version and
+/// where it came from.
 fn rust_version(
     project: &RustProject,
     selected: &[Selected],
@@ -667,24 +669,26 @@ fn rust_version(
         },
         None => None,
     };
-    let pinned = project
-        .toolchain
-        .as_ref()
-        .and_then(|t| RustVersion::parse(&t.channel).map(|v| (t, v)));
-    if let Some(t) = &project.toolchain {
-        if pinned.is_none() && t.channel != "stable" {
-            warnings.push(format!(
-                "{} names the channel `{}`, which has no official Rust image; the builder uses stable Rust",
-                t.file, t.channel
-            ));
-        }
-    }
-    let stable = RustVersion::parse(images::RUST_STABLE).unwrap_or(RustVersion {
-        major: 1,
-        minor: 0,
-        patch: None,
-    });
-    let (mut version, have, mut source) = match (pinned, flag) {
+    let pinned = match &project.toolchain {
+        Some(t) if t.channel == STABLE => None,
+        Some(t) => match RustVersion::parse(&t.channel) {
+            Some(v) => Some((t, v)),
+            None => {
+                return Err(fail(
+                    format!(
+                        "{} names the channel `{}`: only stable Rust releases have official images",
+                        t.file, t.channel
+                    ),
+                    format!(
+                        "name a release (channel = \"1.95\") or `stable` in {}; to build on your own toolchain image, override the builder (`cargo distroless eject rust/builder`)",
+                        t.file
+                    ),
+                ));
+            }
+        },
+        None => None,
+    };
+    let (version, have, source) = match (pinned, flag) {
         (Some((t, v)), flag) => {
             if let Some((f, _)) = flag.filter(|(f, _)| *f != t.channel) {
                 warnings.push(format!(
@@ -692,34 +696,48 @@ fn rust_version(
                     t.file, t.channel
                 ));
             }
-            (t.channel.clone(), v, format!("pinned by {}", t.file))
+            (t.channel.clone(), Some(v), format!("pinned by {}", t.file))
         }
-        (None, Some((f, v))) => (f, v, "--rust-version".to_string()),
+        (None, Some((f, v))) => (f, Some(v), "--rust-version".to_string()),
         (None, None) => (
-            images::RUST_STABLE.to_string(),
-            stable,
-            "the newest stable Rust the catalogue knows".to_string(),
+            FLOATING.to_string(),
+            None,
+            match &project.toolchain {
+                Some(t) => format!(
+                    "the newest stable: {} names `stable`, and each release moves the `{FLOATING}` tag",
+                    t.file
+                ),
+                None => format!(
+                    "the newest stable: no toolchain is named, and each release moves the `{FLOATING}` tag"
+                ),
+            },
         ),
     };
     let msrv = selected
         .iter()
         .filter_map(|s| s.package.rust_version.map(|v| (v, &s.package.name)))
         .max_by_key(|(v, _)| (v.major, v.minor, v.patch));
-    if let Some((need, pkg)) = msrv {
+    if let (Some(have), Some((need, pkg))) = (have, msrv) {
         if have.older_than(need) {
-            // `X.Y.0` is named `X.Y`, the tag that tracks the newest patch.
-            let wanted = RustVersion {
-                patch: need.patch.filter(|p| *p != 0),
-                ..need
-            };
             warnings.push(format!(
-                "Rust {version} is older than `{pkg}`'s rust-version; the builder uses Rust {wanted}"
+                "Rust {version} ({source}) is older than `{pkg}`'s rust-version {need}, so cargo will refuse to build it; raise the pin to {need} or later"
             ));
-            version = wanted.to_string();
-            source = format!("the rust-version of {pkg}");
         }
     }
     Ok((version, source))
+}
+
+/// The toolchain channel that floats with each release.
+const STABLE: &str = "stable";
+
+/// The official image tag of the newest stable Rust.
+const FLOATING: &str = "1";
+
+/// The official Rust builder for a version on a release: the slim one unless
+/// C build tools beyond gcc are needed.
+fn builder_image(version: &str, distro: &images::Distro, slim: bool) -> String {
+    let slim = if slim { "-slim" } else { "" };
+    format!("rust:{version}{slim}-{}", distro.codename)
 }
 
 #[cfg(test)]
@@ -987,9 +1005,10 @@ mod tests {
     #[test]
     fn rust_version_order_of_precedence() {
         let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
+        let p = planned(&ws, &Selection::default());
         assert_eq!(
-            planned(&ws, &Selection::default()).context.builder.image,
-            "rust:1.95-slim-trixie"
+            p.context.builder.image, "rust:1-slim-trixie",
+            "stable floats"
         );
         let flag = Selection {
             rust_version: Some("1.90.1".into()),
@@ -1008,14 +1027,62 @@ mod tests {
         assert!(p.warnings.iter().any(|w| w.contains("ignored")));
         ws.packages[0].rust_version = RustVersion::parse("1.91.0");
         let p = planned(&ws, &flag);
-        assert_eq!(p.context.builder.image, "rust:1.91-slim-trixie");
+        assert_eq!(
+            p.context.builder.image, "rust:1.88-slim-trixie",
+            "an exact pin is honoured"
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("older than `a`'s rust-version 1.91.0")),
+            "{:?}",
+            p.warnings
+        );
         ws.toolchain = Some(Toolchain {
-            file: "rust-toolchain".into(),
-            channel: "nightly".into(),
+            file: "rust-toolchain.toml".into(),
+            channel: "1.100".into(),
         });
         let p = planned(&ws, &Selection::default());
-        assert_eq!(p.context.builder.image, "rust:1.95-slim-trixie");
-        assert!(p.warnings.iter().any(|w| w.contains("nightly")));
+        assert_eq!(p.context.builder.image, "rust:1.100-slim-trixie");
+        assert!(
+            p.warnings.is_empty(),
+            "1.100 is newer than 1.91: {:?}",
+            p.warnings
+        );
+        ws.toolchain = Some(Toolchain {
+            file: "rust-toolchain.toml".into(),
+            channel: "stable".into(),
+        });
+        assert_eq!(
+            planned(&ws, &Selection::default()).context.builder.image,
+            "rust:1-slim-trixie"
+        );
+        for channel in [
+            "nightly",
+            "beta",
+            "nightly-2026-11-01",
+            "1.95-x86_64-unknown-linux-gnu",
+        ] {
+            ws.toolchain = Some(Toolchain {
+                file: "rust-toolchain".into(),
+                channel: channel.into(),
+            });
+            let text = crate::error::format(
+                &plan(
+                    &ws,
+                    &Selection::default(),
+                    &ProjectSettings::default(),
+                    false,
+                )
+                .unwrap_err(),
+            );
+            assert!(
+                text.contains(&format!("rust-toolchain names the channel `{channel}`"))
+                    && text.contains("eject rust/builder"),
+                "{text}"
+            );
+        }
+        ws.toolchain = None;
         let bad = Selection {
             rust_version: Some("latest".into()),
             ..Default::default()

@@ -17,7 +17,8 @@ pub fn schema() -> SectionSchema {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RustBuild {
-    /// The builder's Rust version, e.g. `1.95`.
+    /// The builder image's Rust tag: `1`, the newest stable release (the
+    /// tag moves with each), or the exact `X.Y[.Z]` a toolchain file pins.
     pub version: String,
     /// Why that version.
     pub version_source: String,

@@ -1,50 +1,7 @@
-//! Version numbers the tool compares: Rust toolchains (`X.Y[.Z]`), Python
-//! requirements (PEP 440 and Poetry specifiers) and buildx releases. A leaf.
+//! Python version requirements: PEP 440 and Poetry specifiers, and
+//! `.python-version` files, evaluated for one CPython version.
 
 use std::cmp::Ordering;
-
-/// A Rust version, `X.Y` or `X.Y.Z`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RustVersion {
-    pub major: u64,
-    pub minor: u64,
-    /// Absent in `X.Y`, which names the newest patch release.
-    pub patch: Option<u64>,
-}
-
-impl RustVersion {
-    /// Parses `X.Y` or `X.Y.Z`; anything else is `None`.
-    pub fn parse(text: &str) -> Option<RustVersion> {
-        let mut parts = text.split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        let patch = match parts.next() {
-            Some(p) => Some(p.parse().ok()?),
-            None => None,
-        };
-        parts.next().is_none().then_some(RustVersion {
-            major,
-            minor,
-            patch,
-        })
-    }
-
-    /// Whether a toolchain of this version is older than `need`. `X.Y`
-    /// stands for its newest patch release, so it meets any `X.Y.Z`.
-    pub fn older_than(self, need: RustVersion) -> bool {
-        (self.major, self.minor, self.patch.unwrap_or(u64::MAX))
-            < (need.major, need.minor, need.patch.unwrap_or(0))
-    }
-}
-
-impl std::fmt::Display for RustVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.patch {
-            Some(p) => write!(f, "{}.{}.{p}", self.major, self.minor),
-            None => write!(f, "{}.{}", self.major, self.minor),
-        }
-    }
-}
 
 fn numbers(v: &str) -> Vec<u64> {
     v.trim()
@@ -144,40 +101,9 @@ pub fn major_minor(version: &str) -> &str {
     }
 }
 
-/// Reads `docker buildx version`: "github.com/docker/buildx v0.13.1 …" or
-/// Debian's "… 0.29.1+ds1 …", as (major, minor); (0, 0) when unreadable.
-pub fn parse_buildx(text: &str) -> (u64, u64) {
-    let version = text
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .trim_start_matches('v');
-    let mut parts = version
-        .split(['.', '+', '-'])
-        .map(|p| p.parse::<u64>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(text: &str) -> RustVersion {
-        RustVersion::parse(text).unwrap()
-    }
-
-    #[test]
-    fn rust_versions_parse_and_compare() {
-        assert_eq!(v("1.86").to_string(), "1.86");
-        assert_eq!(v("1.86.1").to_string(), "1.86.1");
-        for bad in ["1", "1.x", "latest", "1.2.3.4", ""] {
-            assert_eq!(RustVersion::parse(bad), None, "{bad}");
-        }
-        assert!(v("1.85").older_than(v("1.86.0")));
-        assert!(!v("1.86").older_than(v("1.86.1")));
-        assert!(v("1.86.0").older_than(v("1.86.1")));
-        assert!(!v("1.95.0").older_than(v("1.95.0")));
-    }
 
     #[test]
     fn pep440_and_poetry_specifiers() {
@@ -212,21 +138,5 @@ mod tests {
         assert!(!python_version_file_allows("pypy3.10", "3.13.5"));
         assert_eq!(major_minor("3.13.5"), "3.13");
         assert_eq!(major_minor("3"), "3");
-    }
-
-    #[test]
-    fn buildx_versions_upstream_and_debian() {
-        assert_eq!(
-            parse_buildx(
-                "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0"
-            ),
-            (0, 13)
-        );
-        assert_eq!(
-            parse_buildx("github.com/docker/buildx 0.29.1+ds1 0.29.1+ds1-4"),
-            (0, 29)
-        );
-        assert_eq!(parse_buildx(""), (0, 0));
-        assert!(parse_buildx("x v0.17.0 y") >= (0, 17));
     }
 }
