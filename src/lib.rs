@@ -5,33 +5,32 @@
 //! [`context`] → [`render`] → [`write`], driven by [`pipeline`]; the
 //! [`commands`] only present what comes back.
 
-pub mod bases;
-pub mod cache;
+mod bases;
+mod cache;
 pub mod cli;
 pub mod commands;
 pub mod context;
-pub mod drift;
+mod drift;
 pub mod ecosystems;
 pub mod engine;
-pub mod epoch;
+mod epoch;
 pub mod error;
-pub mod escape;
-pub mod folder;
+mod escape;
+mod folder;
 pub mod grammar;
-pub mod ignorefile;
-pub mod images;
+mod ignorefile;
+mod images;
 pub mod layout;
 pub mod output;
 pub mod pipeline;
-pub mod registry;
+mod registry;
 pub mod render;
-pub mod reproducible;
+mod reproducible;
 pub mod sbom;
-pub mod secrets;
+mod secrets;
 pub mod settings;
-pub mod shell;
-pub mod status;
+mod shell;
+mod status;
 pub mod write;
 
-pub use commands::run;
 pub use status::Status;

@@ -169,7 +169,7 @@ pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
     .into_iter()
     .map(|path| {
         format!(
-            "{path} looks like a secret, and no .dockerignore rule keeps it out of the build context: keep it out with the `exclude` key of the tool's configuration (Python) or a rule in the project's own .dockerignore, which init keeps, or move it out of the project"
+            "{path} looks like a secret, and no .dockerignore rule keeps it out of the build context: keep it out with a rule in the project's own .dockerignore, which init keeps (or the ecosystem's `exclude` key, where it has one), or move it out of the project"
         )
     })
     .collect()

@@ -234,6 +234,7 @@ impl Ignore {
     }
 
     /// Whether the path (relative to the context, with `/`) is left out.
+    #[cfg(test)]
     pub fn excludes(&self, rel: &str) -> bool {
         self.excluded_by(rel).is_some()
     }
@@ -379,6 +380,7 @@ fn secret_name(rel: &str) -> bool {
 
 /// Whether a path looks like it holds a secret: one of [`PATTERNS`] (for
 /// it or a folder it is in), or a name that says so.
+#[cfg(test)]
 pub fn looks_secret(rel: &str) -> bool {
     secret_name(rel) || with_parents(rel).any(|at| secret_set().is_match(at))
 }

@@ -565,7 +565,7 @@ fn include(path: &str, origin: &Origin, context: &Path) -> Result<Include> {
             hint.to_string(),
         )
     };
-    let inside_hint = "name a file or folder below the file that lists it; in a Cargo workspace, list files from elsewhere in [workspace.metadata.distroless] of the root Cargo.toml";
+    let inside_hint = "name a file or folder below the file that lists it; in a workspace, list files from elsewhere in the root's table";
     if let Err(rule) = grammar::project_path(path) {
         return Err(bad(rule, inside_hint));
     }

@@ -6,13 +6,13 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use serde::Deserialize;
 
+use super::config::{NO_CONFIG, read_config};
 use super::requirements::{self, dep_name};
 use crate::error::fail;
 use crate::folder::Folder;
 use crate::grammar;
-use crate::settings::{self, Origin, OwnKeys, Settings, parse_table};
+use crate::settings::{self, Settings};
 
 /// How the dependencies are installed: by the project's own tool, from its
 /// lockfile where it has one.
@@ -171,46 +171,6 @@ fn script_info(project: &Folder, file: &str) -> Result<ScriptInfo> {
     })
 }
 
-/// The Python-only keys of `[tool.distroless]` (or `distroless.toml`).
-#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PyConfig {
-    /// `python` to choose Python in a folder that is also a Rust project.
-    pub ecosystem: Option<String>,
-    /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
-    pub entrypoint: Option<Vec<String>>,
-    /// Paths of the source that are not Python to compile (templates).
-    pub compile_exclude: Option<Vec<String>>,
-    /// .dockerignore patterns to add.
-    pub exclude: Option<Vec<String>>,
-    /// Folders under /app the app writes to.
-    pub writable: Option<Vec<String>>,
-    /// Commands run in the builder after the install, exec form.
-    pub build_commands: Option<Vec<Vec<String>>>,
-}
-
-impl OwnKeys for PyConfig {
-    const KEYS: &'static [&'static str] = &[
-        "entrypoint",
-        "ecosystem",
-        "compile-exclude",
-        "exclude",
-        "writable",
-        "build-commands",
-    ];
-}
-
-/// A configuration table, read, with where it came from.
-struct Config {
-    shared: settings::ImageSettings,
-    choices: settings::ProjectSettings,
-    own: PyConfig,
-    origin: Origin<'static>,
-}
-
-/// Where settings live when there are none, for messages.
-const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
-
 /// The files that make a folder a Python project.
 const MARKERS: &[&str] = &[
     "pyproject.toml",
@@ -229,60 +189,6 @@ pub fn found(project: &Folder) -> bool {
 /// The files that make a folder a Python project, for messages.
 pub const LOOKS_FOR: &str =
     "pyproject.toml, requirements.txt, uv.lock, poetry.lock or Pipfile.lock";
-
-/// Whether the folder asks to be treated as Python even beside a Cargo.toml;
-/// a malformed pyproject.toml or configuration is an error, never a no.
-pub fn prefers_python(project: &Folder) -> Result<bool> {
-    let pyproject = project.read_toml("pyproject.toml")?;
-    Ok(read_config(project, pyproject.as_ref())?
-        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python")))
-}
-
-/// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
-/// distroless.toml.
-fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Config>> {
-    let parse = |value: &toml::Value, origin: Origin<'static>| -> Result<Config> {
-        let json = serde_json::to_value(value).unwrap_or_default();
-        let parsed: settings::Parsed<PyConfig> = parse_table(
-            &json,
-            &origin.to_string(),
-            "see the README's Python section",
-        )?;
-        let (shared, choices, own) = (parsed.image, parsed.project, parsed.own);
-        match own.ecosystem.as_deref() {
-            None | Some("python" | "rust") => Ok(Config {
-                shared,
-                choices,
-                own,
-                origin,
-            }),
-            Some(other) => Err(fail(
-                format!("invalid `ecosystem` in {origin}: `{other}`"),
-                "write ecosystem = \"python\" (or \"rust\")",
-            )),
-        }
-    };
-    if let Some(cfg) = pyproject
-        .and_then(|t| t.get("tool"))
-        .and_then(|t| t.get("distroless"))
-    {
-        let origin = Origin {
-            table: "[tool.distroless]",
-            file: "pyproject.toml",
-            dir: "",
-        };
-        return parse(cfg, origin).map(Some);
-    }
-    if let Some(table) = project.read_toml("distroless.toml")? {
-        let origin = Origin {
-            table: "",
-            file: "distroless.toml",
-            dir: "",
-        };
-        return parse(&toml::Value::Table(table), origin).map(Some);
-    }
-    Ok(None)
-}
 
 fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
     let mut value = table.get(path[0])?;
@@ -753,87 +659,4 @@ fn check_pipfile_lock(project: &Folder) -> Result<()> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A throw-away project folder holding these files.
-    pub(crate) fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Folder) {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let p = Folder::new(dir.path());
-        (dir, p)
-    }
-
-    #[test]
-    fn stale_uv_lock_is_an_error() {
-        let (_d, p) = project(&[
-            (
-                "pyproject.toml",
-                "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"flask\", \"pyyaml\"]\n",
-            ),
-            (
-                "uv.lock",
-                "version = 1\n[[package]]\nname = \"app\"\nversion = \"1\"\n[package.metadata]\nrequires-dist = [{ name = \"flask\" }]\n",
-            ),
-        ]);
-        let text = crate::error::format(&read(&p).unwrap_err());
-        assert!(
-            text.contains("out of date") && text.contains("pyyaml"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn reads_pep621_scripts_and_config() {
-        let (_d, p) = project(&[
-            (
-                "pyproject.toml",
-                "[project]\nname = \"greeter\"\nversion = \"0.2.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"click\"]\n[project.scripts]\ngreet = \"greeter.cli:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n[tool.distroless]\nport = 8000\n",
-            ),
-            ("greeter/__init__.py", ""),
-            ("greeter/__main__.py", ""),
-        ]);
-        let py = read(&p).unwrap();
-        assert_eq!(py.scripts, ["greet"]);
-        assert!(py.installable);
-        assert_eq!(
-            py.main_packages,
-            [MainPackage {
-                name: "greeter".into(),
-                in_src: false
-            }]
-        );
-        assert_eq!(
-            py.installer,
-            Installer::Pyproject {
-                dependencies: vec!["click".into()]
-            }
-        );
-        assert_eq!(py.python_requirements[0].requirement, ">=3.11");
-        assert_eq!(py.settings.ports, [8000]);
-    }
-
-    #[test]
-    fn bad_toml_and_unknown_keys_name_the_file() {
-        let (_d, p) = project(&[("pyproject.toml", "[project\nname = 1\n")]);
-        let text = crate::error::format(&read(&p).unwrap_err());
-        assert!(
-            text.contains("pyproject.toml is not valid TOML") && text.contains("line 1"),
-            "{text}"
-        );
-        let (_d, p) = project(&[
-            ("distroless.toml", "prot = 80\n"),
-            ("requirements.txt", "flask\n"),
-        ]);
-        let text = crate::error::format(&read(&p).unwrap_err());
-        assert!(
-            text.contains("invalid distroless.toml: unknown key `prot`")
-                && text.contains("`entrypoint`"),
-            "{text}"
-        );
-    }
-}
+pub(crate) mod tests;

@@ -2,9 +2,11 @@
 //! Pipenv locks, built into a virtual environment by Debian's own CPython
 //! and run on python3-debian13.
 
+pub mod config;
 pub mod detect;
 pub mod django;
 pub mod drift;
+pub mod entrypoint;
 pub mod explain;
 pub mod interpreters;
 pub mod inventory;
@@ -16,5 +18,6 @@ pub mod specifiers;
 pub mod version;
 pub mod workspace;
 
-pub use detect::{LOOKS_FOR, PythonProject, found, prefers_python, read};
+pub use config::prefers_python;
+pub use detect::{LOOKS_FOR, PythonProject, found, read};
 pub use plan::plan;

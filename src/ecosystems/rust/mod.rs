@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod native;
 pub mod plan;
 pub mod section;
+pub mod toolchain;
 pub mod version;
 
 pub use config::Selection;

@@ -1,0 +1,103 @@
+//! A Python project's configuration: `[tool.distroless]` of pyproject.toml,
+//! else `distroless.toml`; the shared keys and the Python ones.
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use crate::error::fail;
+use crate::folder::Folder;
+use crate::settings::{self, Origin, OwnKeys, parse_table};
+
+/// The Python-only keys of `[tool.distroless]` (or `distroless.toml`).
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PyConfig {
+    /// `python` to choose Python in a folder that is also a Rust project.
+    pub ecosystem: Option<String>,
+    /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
+    pub entrypoint: Option<Vec<String>>,
+    /// Paths of the source that are not Python to compile (templates).
+    pub compile_exclude: Option<Vec<String>>,
+    /// .dockerignore patterns to add.
+    pub exclude: Option<Vec<String>>,
+    /// Folders under /app the app writes to.
+    pub writable: Option<Vec<String>>,
+    /// Commands run in the builder after the install, exec form.
+    pub build_commands: Option<Vec<Vec<String>>>,
+}
+
+impl OwnKeys for PyConfig {
+    const KEYS: &'static [&'static str] = &[
+        "entrypoint",
+        "ecosystem",
+        "compile-exclude",
+        "exclude",
+        "writable",
+        "build-commands",
+    ];
+}
+
+/// A configuration table, read, with where it came from.
+pub struct Config {
+    pub shared: settings::ImageSettings,
+    pub choices: settings::ProjectSettings,
+    pub own: PyConfig,
+    pub origin: Origin<'static>,
+}
+
+/// Where settings live when there are none, for messages.
+pub const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
+
+/// Whether the folder asks to be treated as Python even beside a Cargo.toml;
+/// a malformed pyproject.toml or configuration is an error, never a no.
+pub fn prefers_python(project: &Folder) -> Result<bool> {
+    let pyproject = project.read_toml("pyproject.toml")?;
+    Ok(read_config(project, pyproject.as_ref())?
+        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python")))
+}
+
+/// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
+/// distroless.toml.
+pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Config>> {
+    let parse = |value: &toml::Value, origin: Origin<'static>| -> Result<Config> {
+        let json = serde_json::to_value(value).unwrap_or_default();
+        let parsed: settings::Parsed<PyConfig> = parse_table(
+            &json,
+            &origin.to_string(),
+            "see the README's Python section",
+        )?;
+        let (shared, choices, own) = (parsed.image, parsed.project, parsed.own);
+        match own.ecosystem.as_deref() {
+            None | Some("python" | "rust") => Ok(Config {
+                shared,
+                choices,
+                own,
+                origin,
+            }),
+            Some(other) => Err(fail(
+                format!("invalid `ecosystem` in {origin}: `{other}`"),
+                "write ecosystem = \"python\" (or \"rust\")",
+            )),
+        }
+    };
+    if let Some(cfg) = pyproject
+        .and_then(|t| t.get("tool"))
+        .and_then(|t| t.get("distroless"))
+    {
+        let origin = Origin {
+            table: "[tool.distroless]",
+            file: "pyproject.toml",
+            dir: "",
+        };
+        return parse(cfg, origin).map(Some);
+    }
+    if let Some(table) = project.read_toml("distroless.toml")? {
+        let origin = Origin {
+            table: "",
+            file: "distroless.toml",
+            dir: "",
+        };
+        return parse(&toml::Value::Table(table), origin).map(Some);
+    }
+    Ok(None)
+}
