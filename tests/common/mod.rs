@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+pub mod images;
+
 /// A fixture copied into a temporary folder of the same name.
 pub struct Fixture {
     _tmp: tempfile::TempDir,
@@ -254,4 +256,25 @@ pub fn report_adds_up(report: &str, tag: &str) -> String {
         "the parts add to {sum} MB, not {payload} MB: {parts_line}"
     );
     parts_line
+}
+
+/// A throw-away project from (path, text) pairs.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `init` with `args` in the project.
+pub fn init_in(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    cmd()
+        .current_dir(dir.path())
+        .arg("init")
+        .args(args)
+        .output()
+        .unwrap()
 }

@@ -1,0 +1,328 @@
+//! Python projects built and run on a real engine: every installer, console
+//! scripts, servers, uv workspaces, uWSGI, writable folders, Django.
+//!
+//! Ignored unless asked for (`.ci/run` starts the engines and runs them):
+//! `CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::images::*;
+use common::{fixture, ok, stderr, stdout};
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_flask_from_requirements_with_compiled_markupsafe() {
+    engine();
+    python_fixture(
+        "py-flask",
+        18320,
+        "[\"/venv/bin/python\",\"/app/app.py\"]",
+        "py-flask: hello from flask; speedups markupsafe._speedups; markupsafe &lt;ok&gt;",
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_package_with_a_console_script() {
+    engine();
+    python_fixture(
+        "py-package",
+        18321,
+        "[\"/venv/bin/greeter-server\"]",
+        "greeter: hello (from a console script; installed at /venv/lib/python3.13/site-packages/greeter/server.py)",
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_poetry_app() {
+    engine();
+    python_fixture(
+        "py-poetry",
+        18322,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "poetry-app: hello (six 1.17.0)",
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_yaml_with_libyaml_from_hashed_requirements() {
+    engine();
+    python_fixture(
+        "py-yaml",
+        18323,
+        "[\"/venv/bin/python\",\"-m\",\"yamlsvc\"]",
+        "yamlsvc: hello (libyaml True; {'a': 1})",
+    );
+}
+
+/// A uv-locked app; then a source-only change must not reinstall the
+/// dependencies.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_uv_app_and_source_change_rebuild() {
+    engine();
+    let f = python_fixture(
+        "py-uv",
+        18324,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "uv-app: hello (itsdangerous ",
+    );
+    let nonce = nonce();
+    let main = f.read("main.py");
+    f.write(
+        "main.py",
+        &main.replace("uv-app", &format!("uv-app-{nonce}")),
+    );
+    let started = Instant::now();
+    let log = build(&f.dir, None, "cargo-distroless-e2e/py-uv:changed");
+    eprintln!(
+        "py-uv rebuild after a source change: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let install = log
+        .lines()
+        .find(|l| l.contains("uv sync --frozen --no-dev --no-install-project"))
+        .unwrap();
+    let step = install.split_whitespace().next().unwrap();
+    assert!(
+        log.contains(&format!("{step} CACHED")),
+        "the dependency layer is reused:\n{log}"
+    );
+    let c = serve("cargo-distroless-e2e/py-uv:changed", 18325);
+    assert!(get(18325, "/", &c).contains(&format!("uv-app-{nonce}: hello")));
+}
+
+/// The usual FastAPI `main.py`, with no `__main__` block: uvicorn serves it,
+/// and pydantic-core's compiled extension loads.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_fastapi_served_by_uvicorn() {
+    engine();
+    python_fixture(
+        "py-fastapi",
+        18326,
+        "[\"/venv/bin/uvicorn\",\"main:app\",\"--host\",\"0.0.0.0\",\"--port\",\"18326\"]",
+        "\"app\":\"py-fastapi\",\"pydantic_core\":\"2.",
+    );
+}
+
+/// Pipfile.lock's default packages, installed hash-checked.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_pipenv_lock() {
+    engine();
+    python_fixture(
+        "py-pipenv",
+        18327,
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "pipenv-app: hello (six 1.17.0)",
+    );
+}
+
+/// A uv workspace member, `init` run in its folder: the files go to the
+/// workspace root (the build context), the member is installed from the
+/// root's lock, and the image serves with no source in `/app`.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_uv_workspace_member_installs_from_the_root_lock() {
+    engine();
+    let f = fixture("py-uv-workspace");
+    let out = common::cmd()
+        .current_dir(f.path("backend"))
+        .args(["init", "--explain"])
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains("uv workspace: member backend-app (backend/pyproject.toml), built from the workspace root"),
+        "{text}"
+    );
+    assert!(!f.path("backend/Dockerfile").exists());
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains("uv sync --frozen --no-dev --no-editable --package 'backend-app'"),
+        "{dockerfile}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-uv-workspace:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18572);
+    let body = get(18572, "/", &c);
+    assert!(
+        body.contains("backend-app: hello (itsdangerous itsdangerous, from the workspace lock)"),
+        "{body}"
+    );
+    let files = check_running(tag, &c, "[\"/venv/bin/backend-app\"]");
+    let app: Vec<&str> = files
+        .lines()
+        .filter(|l| l.starts_with("app/") && *l != "app/")
+        .collect();
+    assert!(
+        app.is_empty(),
+        "an installed member ships no source: {app:?}"
+    );
+}
+
+/// uWSGI, built from source in the builder, is an ELF program in the venv
+/// that links libpython, which the runtime lacks: the library step covers
+/// the venv's programs, so it is copied and uWSGI serves as 65532. Pillow's
+/// wheel bundles its own libraries in the venv: they are not copied again.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn uwsgi_from_the_venv_with_a_wheel_that_bundles_libraries() {
+    engine();
+    let f = fixture("py-uwsgi");
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-uwsgi:1";
+    let libs = gathered_libs(&f.dir, "cargo-distroless-e2e/py-uwsgi:builder", "");
+    let names: Vec<&str> = libs.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        ["/usr/lib/x86_64-linux-gnu/libpython3.13.so.1.0"],
+        "only what the venv's programs load and the runtime lacks; nothing the venv carries"
+    );
+    assert_eq!(
+        dpkg_records("cargo-distroless-e2e/py-uwsgi:builder", ""),
+        ["libpython3.13"]
+    );
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18340);
+    let body = get(18340, "/", &c);
+    assert!(
+        body.contains("py-uwsgi: hello (pillow 11.3.0; webp True") && body.contains("uid 65532"),
+        "{body}"
+    );
+    let files = check_running(tag, &c, "[\"/venv/bin/uwsgi\"]");
+    let bundled: Vec<&str> = files
+        .lines()
+        .filter(|l| l.contains("pillow.libs/lib"))
+        .collect();
+    assert!(
+        !bundled.is_empty() && bundled.iter().all(|l| l.starts_with("venv/")),
+        "pillow's libraries ship in the venv, and the library step added none: {bundled:?}"
+    );
+    // uWSGI reloads on SIGTERM (no --die-on-term here); its STOPSIGNAL
+    // SIGINT stops it at once.
+    let took = stop_time(&c, 10);
+    eprintln!("docker stop of uWSGI (SIGINT): {took:?}");
+    assert!(took < Duration::from_secs(2), "uWSGI took {took:?} to stop");
+}
+
+/// `writable = ["media"]`: that folder is the image user's, and the rest of
+/// `/app` stays root's and read-only to the app.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn writable_folders_and_a_read_only_app() {
+    engine();
+    let f = fixture("py-writable");
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-writable:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18342);
+    get(18342, "/", &c);
+    let body = get(18342, "/", &c);
+    assert!(
+        body.contains("py-writable: hello (media 2 writes as uid 65532; /app read-only)"),
+        "{body}"
+    );
+    check_running(tag, &c, "[\"/venv/bin/python\",\"/app/app.py\"]");
+}
+
+/// A Django site as it ships: recognised, its static files collected into
+/// STATIC_ROOT at build time, served by gunicorn from its WSGI module, and
+/// writing to its media folder as 65532 while the rest of /app stays
+/// read-only. `build-commands` replaces the detected command.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn django_collects_static_files_and_writes_media() {
+    engine();
+    let f = fixture("py-django");
+    let explained = ok(&f.run(&["init", "--explain"]));
+    assert!(
+        explained.contains(
+            "mysite/settings.py assigns STATIC_ROOT, so collectstatic runs at build time"
+        ),
+        "{explained}"
+    );
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = "cargo-distroless-e2e/py-django:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18344);
+    get(18344, "/", &c);
+    let body = get(18344, "/", &c);
+    assert!(
+        body.contains(
+            "py-django: hello (static css/site.css; media 2 writes as uid 65532; /app read-only)"
+        ),
+        "{body}"
+    );
+    check_running(
+        tag,
+        &c,
+        "[\"/venv/bin/gunicorn\",\"--chdir\",\"/app\",\"--bind\",\"0.0.0.0:18344\",\"mysite.wsgi\"]",
+    );
+    drop(c);
+    // The project's own commands instead: the static files are its to make.
+    let mut config = f.read("distroless.toml");
+    config.push_str("build-commands = [[\"python\", \"-c\", \"import pathlib; pathlib.Path('staticfiles/own.txt').parent.mkdir(); pathlib.Path('staticfiles/own.txt').write_text('x')\"]]\n");
+    f.write("distroless.toml", &config);
+    ok(&f.run(&["init"]));
+    // Built by the tool: its report accounts for every byte above the base.
+    let tag = "cargo-distroless-e2e/py-django:2";
+    let out = f.run(&["build", "--network", "host", "--tag", tag]);
+    ok(&out);
+    let parts = common::report_adds_up(&stdout(&out), tag);
+    assert!(
+        parts.starts_with("  payload: /venv ") && parts.contains(" + /app "),
+        "{parts}"
+    );
+    let c = serve(tag, 18344);
+    let body = get(18344, "/", &c);
+    assert!(body.contains("(static own.txt;"), "{body}");
+}
+
+/// A module with a syntax error fails the build at byte-compilation, naming
+/// the file, rather than the container at start; `compile-exclude` leaves
+/// out what is not Python to compile.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_syntax_error_fails_the_python_build() {
+    engine();
+    let f = fixture("py-flask");
+    std::fs::create_dir_all(f.path("templates")).unwrap();
+    f.write(
+        "templates/page.py",
+        "{% for x in items %}{{ x }}{% endfor %}\n",
+    );
+    ok(&f.run(&["init"]));
+    let out = docker(&[
+        "build",
+        "--network",
+        "host",
+        "--progress",
+        "plain",
+        "-t",
+        "cargo-distroless-e2e/syntax:1",
+        &f.dir.to_string_lossy(),
+    ]);
+    assert!(!out.status.success(), "a syntax error passed the build");
+    assert!(
+        stderr(&out).contains("/app/templates/page.py"),
+        "{}",
+        stderr(&out)
+    );
+    f.write(
+        "distroless.toml",
+        "port = 18560\ncompile-exclude = [\"templates\"]\n",
+    );
+    ok(&f.run(&["init"]));
+    build(&f.dir, None, "cargo-distroless-e2e/syntax:2");
+    let c = serve("cargo-distroless-e2e/syntax:2", 18560);
+    assert!(get(18560, "/", &c).contains("py-flask: hello from flask"));
+}

@@ -1,0 +1,199 @@
+//! Python projects on the real binary: versions the build backend keeps
+//! elsewhere (dynamic, from git) and uv workspaces.
+
+mod common;
+
+use common::{cmd, error, init_in as init, ok, project, stderr};
+
+/// A pyproject.toml with a dynamic version, its backend table and module.
+fn dynamic(backend_table: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let pyproject = format!(
+        "[project]\nname = \"dyn-app\"\ndynamic = [\"version\"]\ndependencies = []\n\n[project.scripts]\ndyn-app = \"dyn_app:main\"\n\n[build-system]\nrequires = [\"setuptools>=68\"]\nbuild-backend = \"setuptools.build_meta\"\n\n{backend_table}"
+    );
+    let mut all = vec![("pyproject.toml", pyproject.as_str())];
+    all.extend_from_slice(files);
+    project(&all)
+}
+
+fn version_label(d: &tempfile::TempDir) -> Option<String> {
+    let text = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("org.opencontainers.image.version=\""))
+        .map(|v| v.trim_end_matches(['"', '\\', ' ']).to_string())
+}
+
+#[test]
+fn dynamic_versions_are_read_where_the_backend_keeps_them() {
+    let module = "\"\"\"Dyn.\"\"\"\n__version__: str = \"3.1.4\"\n\ndef main():\n    pass\n";
+    let cases: Vec<(&str, tempfile::TempDir, &str)> = vec![
+        (
+            "setuptools attr",
+            dynamic(
+                "[tool.setuptools.dynamic]\nversion = { attr = \"dyn_app.__version__\" }\n",
+                &[("src/dyn_app/__init__.py", module)],
+            ),
+            "read from __version__ in src/dyn_app/__init__.py ([tool.setuptools.dynamic] attr)",
+        ),
+        (
+            "setuptools file",
+            dynamic(
+                "[tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n",
+                &[("VERSION", "3.1.4\n"), ("dyn_app.py", module)],
+            ),
+            "read from VERSION ([tool.setuptools.dynamic] file)",
+        ),
+        (
+            "hatch path",
+            dynamic(
+                "[tool.hatch.version]\npath = \"dyn_app/__about__.py\"\n",
+                &[
+                    ("dyn_app/__about__.py", "__version__ = '3.1.4'\n"),
+                    ("dyn_app/__init__.py", "def main():\n    pass\n"),
+                ],
+            ),
+            "read from dyn_app/__about__.py ([tool.hatch.version] path)",
+        ),
+        (
+            "__version__ in the module",
+            dynamic("", &[("dyn_app/__init__.py", module)]),
+            "read from __version__ in dyn_app/__init__.py",
+        ),
+    ];
+    for (what, d, from) in cases {
+        let text = ok(&init(&d, &["--explain"]));
+        assert!(
+            text.contains(&format!("version: 3.1.4, dynamic, {from}")),
+            "{what}:\n{text}"
+        );
+        assert_eq!(version_label(&d).as_deref(), Some("3.1.4"), "{what}");
+    }
+}
+
+#[test]
+fn a_version_from_git_is_the_release_tag_at_head_or_no_label() {
+    let d = dynamic(
+        "[tool.setuptools_scm]\n",
+        &[("dyn_app/__init__.py", "def main():\n    pass\n")],
+    );
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let text = ok(&init(&d, &["--explain"]));
+    assert!(
+        text.contains("version: unknown (the version comes from git, and HEAD is not at a release tag): the image gets no version label and only the `latest` tag"),
+        "{text}"
+    );
+    assert_eq!(version_label(&d), None);
+
+    git(&["tag", "v2.0.1"]);
+    let text = ok(&init(&d, &["--explain", "--force"]));
+    assert!(
+        text.contains("version: 2.0.1, dynamic, read from the git tag v2.0.1 at HEAD"),
+        "{text}"
+    );
+    assert_eq!(version_label(&d).as_deref(), Some("2.0.1"));
+}
+
+/// The uv workspace fixture's files, in a throw-away folder.
+fn uv_workspace(member_pyproject: &str, lock_requires: &str) -> tempfile::TempDir {
+    let lock = std::fs::read_to_string("tests/fixtures/py-uv-workspace/uv.lock")
+        .unwrap()
+        .replace("requires-python = \">=3.11\"", lock_requires);
+    project(&[
+        (
+            "pyproject.toml",
+            "[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/old\"]\n",
+        ),
+        ("uv.lock", &lock),
+        ("packages/backend/pyproject.toml", member_pyproject),
+        ("packages/backend/backend_app/__init__.py", ""),
+        ("packages/old/pyproject.toml", "[project]\nname = \"old\"\n"),
+    ])
+}
+
+const MEMBER: &str = "[project]\nname = \"backend-app\"\nversion = \"0.2.0\"\ndependencies = [\"itsdangerous==2.2.0\"]\n[project.scripts]\nbackend-app = \"backend_app:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n";
+
+#[test]
+fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
+    for from in ["packages/backend", "."] {
+        let d = uv_workspace(MEMBER, "requires-python = \">=3.11\"");
+        let out = cmd()
+            .current_dir(d.path().join(from))
+            .args(["init", "--explain"])
+            .output()
+            .unwrap();
+        let text = ok(&out);
+        assert!(
+            text.contains("uv workspace: member backend-app (packages/backend/pyproject.toml)"),
+            "from {from}: {text}"
+        );
+        let dockerfile = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+        assert!(
+            dockerfile.contains(
+                "COPY [\"packages/backend/pyproject.toml\", \"packages/backend/pyproject.toml\"]"
+            ) && dockerfile.contains("--no-install-workspace --package 'backend-app'"),
+            "{dockerfile}"
+        );
+        assert!(!d.path().join("packages/backend/Dockerfile").exists());
+    }
+    // `include` names a path of the member; the context is the root.
+    let d = uv_workspace(
+        &format!(
+            "{MEMBER}[tool.distroless]\ninclude = [\"static\"]\nexclude = [\"*.csv\"]\ncompile-exclude = [\"scaffold\"]\n"
+        ),
+        "requires-python = \">=3.11\"",
+    );
+    std::fs::create_dir_all(d.path().join("packages/backend/static")).unwrap();
+    ok(&init(&d, &[]));
+    let dockerfile = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("packages/backend/static"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("-x '^/app/(packages/backend/scaffold)(/|$)'"),
+        "{dockerfile}"
+    );
+    let ignore = std::fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    assert!(ignore.contains("\npackages/backend/*.csv\n"), "{ignore}");
+}
+
+#[test]
+fn a_uv_workspace_lock_is_checked() {
+    // The lock's requires-python excludes the runtime's interpreter.
+    let d = uv_workspace(MEMBER, "requires-python = \">=3.14\"");
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("requires-python in uv.lock is `>=3.14`, which excludes Python 3.13.5"),
+        "{text}"
+    );
+    // The member lists a dependency the root's lock lacks.
+    let d = uv_workspace(
+        &MEMBER.replace(
+            "\"itsdangerous==2.2.0\"",
+            "\"itsdangerous==2.2.0\", \"click\"",
+        ),
+        "requires-python = \">=3.11\"",
+    );
+    let text = error(&init(&d, &[]));
+    assert!(
+        text.contains("uv.lock is out of date with packages/backend/pyproject.toml: packages/backend/pyproject.toml lists click that uv.lock lacks"),
+        "{text}"
+    );
+    // A member that is not a package cannot be installed from the lock.
+    let d = uv_workspace(
+        "[project]\nname = \"backend-app\"\nversion = \"0.2.0\"\ndependencies = [\"itsdangerous==2.2.0\"]\n",
+        "requires-python = \">=3.11\"",
+    );
+    let text = error(&init(&d, &[]));
+    assert!(text.contains("and it has no [build-system]"), "{text}");
+}
