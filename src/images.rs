@@ -136,6 +136,32 @@ pub const RUNTIMES: &[Runtime] = &[
         adds_since_debian13: &[],
         use_for: "Python applications on Debian's CPython",
     },
+    Runtime {
+        name: "nodejs22",
+        extends: Some("cc"),
+        distros: &["debian13", "debian12"],
+        // Node is one static-enough binary under /nodejs; it links what cc has.
+        adds: &[],
+        adds_since_debian13: &[],
+        use_for: "Node.js 22 applications",
+    },
+    Runtime {
+        name: "nodejs24",
+        extends: Some("cc"),
+        distros: &["debian13", "debian12"],
+        adds: &[],
+        adds_since_debian13: &[],
+        use_for: "Node.js 24 applications",
+    },
+    Runtime {
+        name: "nodejs26",
+        extends: Some("cc"),
+        distros: &["debian13", "debian12"],
+        // Node 25 and later link libatomic.
+        adds: &["libatomic.so.1"],
+        adds_since_debian13: &[],
+        use_for: "Node.js 26 applications",
+    },
 ];
 
 impl Runtime {

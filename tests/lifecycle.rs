@@ -368,6 +368,9 @@ fn templates_json_lists_templates_and_context() {
     assert_eq!(
         names,
         [
+            "node/Dockerfile",
+            "node/builder",
+            "node/final",
             "python/Dockerfile",
             "python/builder",
             "python/final",

@@ -68,6 +68,8 @@ fixtures! {
     py_pipenv: "py-pipenv" => false;
     py_django: "py-django" => false;
     py_writable: "py-writable" => false;
+    node_express: "node-express" => true;
+    node_pnpm: "node-pnpm" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its
@@ -93,7 +95,9 @@ fn dockerignores_differ_only_where_the_project_does() {
     for name in ["py-uv", "py-poetry"] {
         assert_eq!(body(name), python, "{name}");
     }
-    assert_ne!(rust, python);
+    let node = body("node-express");
+    assert_eq!(body("node-pnpm"), node);
+    assert!(rust != python && python != node && node != rust);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! new folder under `templates/`, a variant of [`Detected`] and its arms below.
 
 pub mod common;
+pub mod node;
 pub mod python;
 pub mod rust;
 
@@ -20,6 +21,7 @@ use crate::folder::Folder;
 pub enum Detected {
     Rust(Box<rust::RustProject>),
     Python(Box<python::PythonProject>),
+    Node(Box<node::NodeProject>),
 }
 
 /// The choices given as flags: the whole-project ones every ecosystem
@@ -47,6 +49,7 @@ impl Flags {
 pub enum Ecosystem {
     Rust,
     Python,
+    Node,
 }
 
 /// Reads the project in `dir` (or behind `manifest_path`). The ecosystem
@@ -64,8 +67,10 @@ pub fn detect(
     let flags = &flags.rust;
     let folder = Folder::new(dir);
     let python = || python::read(&folder).map(|p| Detected::Python(Box::new(p)));
+    let node = || node::read(&folder).map(|p| Detected::Node(Box::new(p)));
     match asked {
         Some(Ecosystem::Python) => return python(),
+        Some(Ecosystem::Node) => return node(),
         Some(Ecosystem::Rust) => {
             return match rust::manifest(dir, manifest_path)? {
                 Some(manifest) => rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p))),
@@ -92,15 +97,21 @@ pub fn detect(
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
         return rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p)));
     }
+    // A package.json with no Python project file beside it is Node's, even
+    // with a distroless.toml (which either ecosystem may have).
+    if node::found(&folder) && !python::found_project_files(&folder) {
+        return node();
+    }
     if python::found(&folder) {
-        return python::read(&folder).map(|p| Detected::Python(Box::new(p)));
+        return python();
     }
     Err(fail(
         format!(
-            "no project found in {}: looked for {}, {}",
+            "no project found in {}: looked for {}, {}, {}",
             dir.display(),
             rust::LOOKS_FOR,
-            python::LOOKS_FOR
+            python::LOOKS_FOR,
+            node::LOOKS_FOR
         ),
         "run this in the project's folder, or pass its path (`cargo distroless init PATH`) or --manifest-path",
     ))
@@ -108,7 +119,11 @@ pub fn detect(
 
 /// Each ecosystem's section of the render context, for `templates`.
 pub fn sections() -> Vec<crate::render::schema::SectionSchema> {
-    vec![rust::section::schema(), python::section::schema()]
+    vec![
+        rust::section::schema(),
+        python::section::schema(),
+        node::section::schema(),
+    ]
 }
 
 impl Detected {
@@ -117,6 +132,7 @@ impl Detected {
         match self {
             Detected::Rust(p) => &p.root,
             Detected::Python(p) => &p.root,
+            Detected::Node(p) => &p.root,
         }
     }
 
@@ -132,17 +148,35 @@ impl Detected {
                 explain,
             ),
             Detected::Python(p) => {
-                if let Some((flag, key)) = flags.rust.given().first() {
-                    return Err(fail(
-                        format!(
-                            "{} applies to Rust projects, and this is a Python project",
-                            flag.unwrap_or(key)
-                        ),
-                        "drop the flag; Python projects are configured in [tool.distroless] of pyproject.toml or in distroless.toml",
-                    ));
-                }
+                only_shared(
+                    flags,
+                    "Python",
+                    "in [tool.distroless] of pyproject.toml or in distroless.toml",
+                )?;
                 python::plan(p, &flags.shared.over(&p.choices), explain)
             }
+            Detected::Node(p) => {
+                only_shared(
+                    flags,
+                    "Node",
+                    "in \"distroless\" of package.json or in distroless.toml",
+                )?;
+                node::plan(p, &flags.shared.over(&p.choices), explain)
+            }
         }
+    }
+}
+
+/// Refuses the Rust flags on another ecosystem's project.
+fn only_shared(flags: &Flags, ecosystem: &str, configured: &str) -> Result<()> {
+    match flags.rust.given().first() {
+        Some((flag, key)) => Err(fail(
+            format!(
+                "{} applies to Rust projects, and this is a {ecosystem} project",
+                flag.unwrap_or(key)
+            ),
+            format!("drop the flag; {ecosystem} projects are configured {configured}"),
+        )),
+        None => Ok(()),
     }
 }

@@ -162,11 +162,13 @@ impl Overrides {
                 (None, None) => {}
             }
         }
-        let known: Vec<&str> = builtins().iter().map(|b| b.file).collect();
         for f in unknown_files(&dir)? {
+            let meant = match meant(&f) {
+                Some(file) => format!("did you mean {OVERRIDE_DIR}/{file}? "),
+                None => String::new(),
+            };
             out.warnings.push(format!(
-                "{f} matches no template and is ignored; the templates are: {}",
-                known.join(", ")
+                "{OVERRIDE_DIR}/{f} matches no template and is ignored; {meant}`cargo distroless templates` lists them"
             ));
         }
         Ok(out)
@@ -221,7 +223,27 @@ impl Overrides {
     }
 }
 
-/// Files under the override folder that replace no built-in.
+/// The template a misplaced or mistyped override file was meant for: the
+/// one whose file (new or old) has the closest name.
+fn meant(file: &str) -> Option<&'static str> {
+    let base = |f: &str| f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
+    let name = base(file);
+    let name = name.as_str();
+    builtins()
+        .iter()
+        .flat_map(|b| {
+            let old = b.old.as_ref().map(|(_, f)| base(f));
+            [Some(base(b.file)), old]
+                .into_iter()
+                .flatten()
+                .map(move |candidate| (strsim::levenshtein(name, &candidate), b.file))
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, file)| file)
+}
+
+/// Files under the override folder that replace no built-in, relative to it.
 fn unknown_files(dir: &Path) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -252,7 +274,7 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
                 .iter()
                 .any(|b| b.file == rel || b.old.as_ref().is_some_and(|(_, f)| *f == rel))
             {
-                found.push(format!("{OVERRIDE_DIR}/{rel}"));
+                found.push(rel);
             }
         }
     }

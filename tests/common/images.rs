@@ -129,6 +129,14 @@ impl Drop for Container {
     }
 }
 
+/// A port nothing listens on now, for a server started with `PORT`.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
 pub fn serve(tag: &str, port: u16) -> Container {
     let env = format!("PORT={port}");
     let out = docker(&["run", "-d", "--network", "host", "-e", &env, tag]);

@@ -186,6 +186,14 @@ pub fn found(project: &Folder) -> bool {
     MARKERS.iter().any(|m| project.exists(m))
 }
 
+/// Whether the folder has a Python project file, not only the tool's own
+/// `distroless.toml` (which another ecosystem's project may have).
+pub fn found_project_files(project: &Folder) -> bool {
+    MARKERS
+        .iter()
+        .any(|m| *m != "distroless.toml" && project.exists(m))
+}
+
 /// The files that make a folder a Python project, for messages.
 pub const LOOKS_FOR: &str =
     "pyproject.toml, requirements.txt, uv.lock, poetry.lock or Pipfile.lock";

@@ -19,5 +19,5 @@ pub mod version;
 pub mod workspace;
 
 pub use config::prefers_python;
-pub use detect::{LOOKS_FOR, PythonProject, found, read};
+pub use detect::{LOOKS_FOR, PythonProject, found, found_project_files, read};
 pub use plan::plan;

@@ -1,0 +1,410 @@
+//! Node project → render context: the official `node:<major>-trixie-slim`
+//! builder, the distroless `nodejs<major>-debian13` runtime of the same
+//! major and Debian release, a lockfile-exact install in a layer of its own,
+//! the `build` script, the dev dependencies pruned, and a start without a
+//! shell. Pure: no I/O.
+
+use anyhow::Result;
+
+use super::detect::NodeProject;
+use super::section::NodeBuild;
+use crate::context::{Binary, Builder, Context, EnvVar, Generator, Section};
+use crate::ecosystems::common::{self, BuildFacet, Need, Planned};
+use crate::error::fail;
+use crate::images::{self, Variant};
+use crate::layout::{APP_DIR, OUT_DIR};
+use crate::render::digest;
+use crate::settings::ProjectSettings;
+
+/// Where the distroless nodejs images have node (not on `PATH`).
+pub const NODE: &str = "/nodejs/bin/node";
+
+/// The health probe, node's own http client: exit 0 when
+/// `http://127.0.0.1:PORT/PATH` answers below 400.
+const PROBE: &str = "const [p, u, t] = process.argv.slice(1); require('http').get({host: '127.0.0.1', port: +p, path: u, timeout: +t}, r => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))";
+
+/// What a Node build context never needs, beside the secrets.
+const NODE_IGNORES: (&str, &[&str]) = (
+    "Installed packages and build caches: the builder installs its own.",
+    &[
+        "**/node_modules/",
+        ".npm/",
+        ".pnpm-store/",
+        ".yarn/cache/",
+        ".yarn/install-state.gz",
+        ".next/",
+        ".turbo/",
+        ".parcel-cache/",
+        "coverage/",
+        ".nyc_output/",
+    ],
+);
+
+/// Node flags whose value is the next word.
+const FLAGS_WITH_VALUE: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "-C",
+    "--conditions",
+    "--title",
+    "--env-file",
+];
+
+/// Plans the Dockerfile for a Node project with the project's choices.
+pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> Result<Planned> {
+    let mut warnings = Vec::new();
+    let major = project.node.major;
+    let distro = images::default_distro();
+    let family_name = format!("nodejs{major}");
+    let family = images::runtime(&family_name).ok_or_else(|| {
+        fail(
+            format!("the catalogue has no {family_name} runtime"),
+            "choose another Node major with `node-version`",
+        )
+    })?;
+    let runtime = common::runtime(family, distro, Variant::Nonroot);
+    let commands = project.manager.commands(major);
+    let settings = &project.settings;
+    let (mut entrypoint, default_args, start_source) = start(project)?;
+    let program = entrypoint[0].clone();
+    let init = common::init(settings, &mut entrypoint);
+    if init.is_none() {
+        warnings.push("`init = false`: node as PID 1 ignores SIGTERM unless the app handles it, so `docker stop` waits 10 s".into());
+    }
+    let ports = settings.ports.clone();
+    let healthcheck = settings
+        .healthcheck
+        .as_ref()
+        .map(|h| {
+            common::healthcheck(h, &ports, NODE, |port, path, ms| {
+                vec![
+                    NODE.into(),
+                    "-e".into(),
+                    PROBE.into(),
+                    port.to_string(),
+                    path.into(),
+                    ms.to_string(),
+                ]
+            })
+        })
+        .transpose()?;
+    let apt = common::apt_needs(
+        init.is_some().then(common::init_package).into_iter().chain(
+            settings
+                .apt
+                .iter()
+                .map(|a| (a.name.clone(), Need::Setting(a.origin.clone()))),
+        ),
+    );
+    let build_script = project.scripts.iter().any(|(n, _)| n == "build");
+    let build = project.own.build.unwrap_or(build_script);
+    if build && !build_script {
+        return Err(fail(
+            format!(
+                "`build = true` in {}, and package.json has no `build` script",
+                project.config_origin
+            ),
+            "add the script, or drop the key",
+        ));
+    }
+    let stage = common::stage_name(&project.name);
+    let version = project.version.as_deref();
+    let labels = common::labels(
+        &project.name,
+        version,
+        [&project.description, &project.license, &project.repository],
+    );
+    let mut env = vec![EnvVar::new("NODE_ENV", "production")];
+    for (k, v) in &settings.env {
+        env.retain(|e| &e.name != k);
+        env.push(EnvVar::new(k, v));
+    }
+    let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
+    keep.sort();
+    let after_keep = common::dockerignore_after_keep(&keep, &project.config_origin, &mut warnings);
+    let mut binaries = [Binary {
+        name: project.name.clone(),
+        stage: stage.clone(),
+        image: crate::grammar::image_repository(&stage),
+        package: project.name.clone(),
+        version: version.map(String::from),
+        tags: common::image_tags(&stage, version),
+        path: program,
+        entrypoint,
+        default: true,
+        ports,
+        env,
+        include: Vec::new(),
+        args: settings.args.clone().unwrap_or(default_args),
+        labels,
+        healthcheck,
+        init,
+        stop_signal: settings.stop_signal.clone(),
+        depends_on: Vec::new(),
+    }];
+    common::depends_on(&mut binaries, &[settings])?;
+
+    let mut manifests = vec!["package.json".to_string()];
+    manifests.extend(project.manager.lockfile.iter().cloned());
+    manifests.extend(project.manager.config_files.iter().cloned());
+    if project.workspaces {
+        warnings.push("a workspace: the whole source is copied before the install, so a source change reinstalls the dependencies".into());
+    }
+    let dockerignore = common::dockerignore(NODE_IGNORES);
+    if project.npmrc {
+        warnings.push(".npmrc is kept out of the build context (it often holds registry tokens), so the install does not read it; pass what it sets as a build secret (`RUN --mount=type=secret,id=npmrc,target=/root/.npmrc`) in an overridden node/builder template".into());
+    }
+    let node = NodeBuild {
+        version: major.to_string(),
+        version_source: project.node.source.clone(),
+        package_manager: project.manager.manager.name(),
+        lockfile: project.manager.lockfile.clone(),
+        builder_env: vec![
+            // node-gyp builds addons against the builder's own headers
+            // rather than downloading them.
+            EnvVar::new("npm_config_nodedir", "/usr/local"),
+            EnvVar::new("npm_config_update_notifier", "false"),
+        ],
+        tool_command: commands.tool,
+        manifests: manifests.clone(),
+        install_from_source: project.workspaces,
+        install_command: commands.install,
+        cache_dir: commands.cache,
+        build_command: build.then(|| commands.run.replace("{}", "build")),
+        prune_command: commands.prune,
+        writable: project
+            .own
+            .writable
+            .iter()
+            .flatten()
+            .map(|w| format!("{APP_DIR}/{}", w.trim_matches('/')))
+            .collect(),
+        node: NODE,
+    };
+    let builder_image = format!("node:{major}-{}-slim", distro.codename);
+    let context = Context {
+        context_version: crate::context::CONTEXT_VERSION,
+        generator: Generator::ours(),
+        ecosystem: "node",
+        project: crate::grammar::image_repository(&project.name),
+        builder: Builder {
+            from: builder_image.clone(),
+            image: builder_image,
+            stage: common::builder_stage(std::slice::from_ref(&stage)),
+            workdir: APP_DIR,
+            out_dir: OUT_DIR,
+            packages: common::apt_context(&apt),
+            own_libraries: None,
+        },
+        runtime,
+        section: Section::new("node", &node),
+        binaries: binaries.to_vec(),
+        dockerignore,
+        dockerignore_project: Vec::new(),
+        dockerignore_keep: keep,
+        dockerignore_after_keep: after_keep,
+        notes: Vec::new(),
+        bake: false,
+        compose: choices.compose(),
+        dockerfile: choices.dockerfile(),
+    };
+    let summary = format!(
+        "Node {major} with {} from {}{}",
+        node.package_manager,
+        node.lockfile.as_deref().unwrap_or("package.json, unlocked"),
+        if build { ", then `build`" } else { "" }
+    );
+    let explanation = if explain {
+        let mut out = vec![
+            format!(
+                "project: {} at {} (Node, installed with {} from {})",
+                project.name,
+                project.root.display(),
+                node.package_manager,
+                project.manager.source
+            ),
+            format!(
+                "builder: {}: Node {major} ({}), on Debian {}, the release of the runtime",
+                context.builder.image, node.version_source, distro.codename
+            ),
+            format!(
+                "runtime: {}: the same Node major, no npm, no shell",
+                context.runtime.image
+            ),
+            format!("entrypoint: {start_source}"),
+        ];
+        out.extend(common::explain_running(&context.binaries));
+        out
+    } else {
+        Vec::new()
+    };
+    Ok(Planned {
+        build: BuildFacet {
+            digest: digest::short(&node),
+            summary,
+        },
+        reads: manifests,
+        inventory: super::inventory::INVENTORY,
+        bases: choices.sourcing(),
+        explanation,
+        context,
+        warnings,
+    })
+}
+
+/// How the image starts, with no shell: the `entrypoint` key; else the
+/// start script (`start`, or the one the `start` key names) when it is
+/// `node [flags] FILE [args]`; else `main`, the first `bin`, or a root
+/// `index.js`/`server.js`. Returns the entrypoint, the default `CMD` and
+/// where it came from.
+fn start(project: &NodeProject) -> Result<(Vec<String>, Vec<String>, String)> {
+    let origin = &project.config_origin;
+    if let Some(ep) = &project.own.entrypoint {
+        if ep.is_empty() || !ep[0].starts_with('/') {
+            return Err(fail(
+                format!("`entrypoint` in {origin} must be a list starting with an absolute path"),
+                format!("for example entrypoint = [\"{NODE}\", \"dist/server.js\"]"),
+            ));
+        }
+        return Ok((ep.clone(), Vec::new(), format!("`entrypoint` in {origin}")));
+    }
+    let script_name = project.own.start.as_deref().unwrap_or("start");
+    if let Some((_, script)) = project.scripts.iter().find(|(n, _)| n == script_name) {
+        return match node_command(script) {
+            Some((mut entry, args)) => {
+                entry.insert(0, NODE.to_string());
+                Ok((
+                    entry,
+                    args,
+                    format!("`scripts.{script_name}` of package.json: {script}"),
+                ))
+            }
+            None => Err(fail(
+                format!(
+                    "`scripts.{script_name}` of package.json is `{script}`, which needs a shell or a tool the image does not have: the image runs node alone"
+                ),
+                format!(
+                    "set `entrypoint` in {origin}, e.g. \"entrypoint\": [\"{NODE}\", \"dist/server.js\"], or name a script of the form `node FILE` with `start`"
+                ),
+            )),
+        };
+    }
+    let file = project
+        .main
+        .clone()
+        .map(|m| (m, "`main` of package.json"))
+        .or_else(|| {
+            project
+                .bins
+                .first()
+                .map(|(_, f)| (f.clone(), "`bin` of package.json"))
+        })
+        .or_else(|| {
+            ["server.js", "index.js"]
+                .into_iter()
+                .find(|f| project.root.join(f).is_file())
+                .map(|f| (f.to_string(), "a root script"))
+        });
+    match file {
+        Some((file, why)) => Ok((
+            vec![NODE.to_string(), in_app(&file)],
+            Vec::new(),
+            format!("{why}: {file}"),
+        )),
+        None => Err(fail(
+            "package.json has no `start` script, `main` or `bin`, and there is no index.js or server.js: nothing says how the app starts",
+            format!(
+                "add \"start\": \"node server.js\" to `scripts`, or set `entrypoint` in {origin}"
+            ),
+        )),
+    }
+}
+
+/// `node [flags] FILE [args]`, as (flags and the file under /app, args);
+/// `None` for anything a shell or another program would have to run.
+fn node_command(script: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let shell = |c: char| "&|;<>$`()'\"\\*?~{}[]!#".contains(c);
+    if script.contains(shell) {
+        return None;
+    }
+    let mut words = script.split_whitespace();
+    if words.next()? != "node" {
+        return None;
+    }
+    let mut entry = Vec::new();
+    let mut words = words.peekable();
+    while let Some(w) = words.next_if(|w| w.starts_with('-')) {
+        entry.push(w.to_string());
+        if FLAGS_WITH_VALUE.contains(&w) {
+            entry.push(words.next()?.to_string());
+        }
+    }
+    let file = words.next()?;
+    if file.contains('=') {
+        return None;
+    }
+    entry.push(in_app(file));
+    Some((entry, words.map(String::from).collect()))
+}
+
+/// A project path as the image has it, under /app.
+fn in_app(file: &str) -> String {
+    let file = file.trim_start_matches("./");
+    if file.starts_with('/') {
+        file.to_string()
+    } else {
+        format!("{APP_DIR}/{file}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_node_commands_become_exec_form() {
+        for (script, entry, args) in [
+            ("node server.js", vec!["/app/server.js"], vec![]),
+            (
+                "node ./dist/index.js --port 3000",
+                vec!["/app/dist/index.js"],
+                vec!["--port", "3000"],
+            ),
+            (
+                "node -r dotenv/config --enable-source-maps build/main.js",
+                vec![
+                    "-r",
+                    "dotenv/config",
+                    "--enable-source-maps",
+                    "/app/build/main.js",
+                ],
+                vec![],
+            ),
+        ] {
+            let (e, a) = node_command(script).unwrap();
+            assert_eq!(
+                (e, a),
+                (
+                    entry.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                    args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+                ),
+                "{script}"
+            );
+        }
+        for script in [
+            "npm run serve",
+            "NODE_ENV=production node server.js",
+            "node server.js && echo done",
+            "tsc && node dist/index.js",
+            "next start",
+            "node $ENTRY",
+            "node -r",
+            "node",
+        ] {
+            assert_eq!(node_command(script), None, "{script}");
+        }
+    }
+}

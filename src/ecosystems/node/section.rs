@@ -1,0 +1,51 @@
+//! The Node section of the render context (`node.*`): read only by the
+//! templates under `templates/node/`.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::context::EnvVar;
+use crate::render::schema::SectionSchema;
+
+/// The section's schema, for `templates`.
+pub fn schema() -> SectionSchema {
+    SectionSchema {
+        name: "node",
+        about: "How the Node application is installed and built (Node projects; null otherwise).",
+        schema: schemars::schema_for!(NodeBuild),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NodeBuild {
+    /// The Node major of builder and runtime, e.g. `24`.
+    pub version: String,
+    /// Why that major.
+    pub version_source: String,
+    /// `npm`, `pnpm`, `yarn` or `bun`.
+    pub package_manager: &'static str,
+    /// The lockfile the install follows, or null (`unlocked = true`).
+    pub lockfile: Option<String>,
+    /// Environment for the builder's tools.
+    pub builder_env: Vec<EnvVar>,
+    /// Installs the package manager at the project's version, if the
+    /// builder lacks it.
+    pub tool_command: Option<String>,
+    /// Files copied (each to the same path) before the install.
+    pub manifests: Vec<String>,
+    /// Whether the whole source is copied before the install (workspaces,
+    /// whose members' manifests the install reads).
+    pub install_from_source: bool,
+    /// Installs exactly what the lockfile locks, dev dependencies included.
+    pub install_command: String,
+    /// The package manager's cache, kept as a cache mount.
+    pub cache_dir: &'static str,
+    /// Runs the `build` script, if there is one.
+    pub build_command: Option<String>,
+    /// Drops the dev dependencies after the build.
+    pub prune_command: Option<String>,
+    /// Folders the app may write to (`writable`), absolute.
+    pub writable: Vec<String>,
+    /// Where the runtime image has node.
+    pub node: &'static str,
+}

@@ -1,0 +1,127 @@
+//! Node projects built and run on a real engine, as a user would: `init`
+//! untouched, hadolint clean, the image answers as uid 65532 with no shell
+//! and no dev dependency, stops in under 2 s, and is no bigger than the
+//! nodejs base + the app with its production dependencies + 2 MiB.
+//!
+//! Ignored unless asked for (`.ci/run` starts the engines and runs them):
+//! `CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::images::*;
+use common::{Fixture, fixture, ok, stderr};
+
+/// Builds a Node fixture untouched and runs it on a free port; returns
+/// the fixture, the image's tag and the running container.
+fn node_image(
+    name: &str,
+    entrypoint: &str,
+    runtime: &str,
+    answer: &str,
+) -> (Fixture, String, Container) {
+    engine();
+    let f = fixture(name);
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let tag = format!("cargo-distroless-e2e/{name}:latest");
+    build(&f.dir, None, &tag);
+    let port = free_port();
+    let c = serve(&tag, port);
+    let body = get(port, "/", &c);
+    assert!(
+        body.contains(answer) && body.contains("uid 65532"),
+        "{tag}: {body:?} lacks {answer:?} as uid 65532"
+    );
+    let files = check_running(&tag, &c, entrypoint);
+    assert!(
+        !files.lines().any(|l| l.contains("node_modules/is-number/")),
+        "{tag} ships the dev dependency is-number"
+    );
+    assert!(
+        !files
+            .lines()
+            .any(|l| l.starts_with("app/node_modules/.bin/npm")),
+        "{tag} ships npm"
+    );
+    let image: u64 = inspect(&tag, "{{.Size}}").parse().unwrap();
+    let base: u64 = inspect(runtime, "{{.Size}}").parse().unwrap();
+    let app = exported_bytes(&c.0, &["app/"]);
+    assert!(
+        image <= base + app + 2 * MIB,
+        "{tag}: {image} B > base {base} B + app and its dependencies {app} B + 2 MiB"
+    );
+    eprintln!(
+        "{tag}: image {image} B = base {base} B + app {app} B + {} B",
+        image as i64 - (base + app) as i64
+    );
+    let check = f.run(&["check"]);
+    assert!(check.status.success(), "check: {}", stderr(&check));
+    (f, tag, c)
+}
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn npm_express_server() {
+    let (f, tag, c) = node_image(
+        "node-express",
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
+        "gcr.io/distroless/nodejs26-debian13:nonroot",
+        "hello from express",
+    );
+    let stop = stop_time(&c, 10);
+    assert!(
+        stop < Duration::from_secs(2),
+        "{tag}: docker stop took {stop:?}"
+    );
+    drop(c);
+    // The health check runs through node itself, on the configured port.
+    let c = serve(&tag, 3000);
+    wait_health(&c, "healthy");
+    drop(c);
+    // The SBOM lists the npm packages the image holds, and no dev one.
+    let out = f.run(&["build", "--network", "host", "--sbom", "sbom"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sbom = f.read("sbom/node-express.spdx.json");
+    assert!(sbom.contains("pkg:npm/express@5."), "{sbom}");
+    assert!(!sbom.contains("pkg:npm/is-number@"), "{sbom}");
+}
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn pnpm_esm_server_built_by_its_build_script() {
+    let (f, tag, c) = node_image(
+        "node-pnpm",
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/server.js"]"#,
+        "gcr.io/distroless/nodejs24-debian13:nonroot",
+        "hello from pnpm",
+    );
+    let stop = stop_time(&c, 10);
+    assert!(
+        stop < Duration::from_secs(2),
+        "{tag}: docker stop took {stop:?}"
+    );
+    drop(c);
+    // A one-line source change installs nothing again.
+    let server = f
+        .read("src/server.js")
+        .replace("hello from pnpm", "hello again from pnpm");
+    f.write("src/server.js", &server);
+    let log = build(&f.dir, None, &tag);
+    let install = log
+        .lines()
+        .find(|l| l.contains("pnpm install --frozen-lockfile"))
+        .unwrap_or_default()
+        .to_string();
+    let step = install
+        .split_whitespace()
+        .next()
+        .unwrap_or("#?")
+        .to_string();
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(&step) && l.contains("CACHED")),
+        "{tag}: the install ran again after a source change:\n{log}"
+    );
+}
