@@ -326,3 +326,57 @@ fn a_syntax_error_fails_the_python_build() {
     let c = serve("cargo-distroless-e2e/syntax:2", 18560);
     assert!(get(18560, "/", &c).contains("py-flask: hello from flask"));
 }
+
+/// A project whose `.python-version` names 3.11 runs on the official
+/// image's CPython 3.11, copied to distroless cc: the standard library's C
+/// modules load, and the image is the cc base + interpreter, standard
+/// library and their libraries + venv + app + 1 MiB.
+#[test]
+#[ignore = "needs a Docker engine and the python stand-ins: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn cpython_311_on_cc_from_a_python_version_file() {
+    engine();
+    let (f, added) = python_image(
+        fixture("py-311"),
+        "py-311",
+        free_port(),
+        "[\"/venv/bin/python\",\"/app/app.py\"]",
+        "py-311: hello from python 3.11 as uid 65532; sqlite 3.",
+        "gcr.io/distroless/cc-debian13:nonroot",
+    );
+    let dockerfile = f.read("Dockerfile");
+    assert!(
+        dockerfile.contains("FROM python:3.11-slim-trixie AS builder"),
+        "{dockerfile}"
+    );
+    let check = f.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    eprintln!("py-311 on cc adds {added} B to its base");
+}
+
+/// The same app on 3.13 asked for with `runtime = "cc"`: the official
+/// image's 3.13 rather than Debian's, on cc.
+#[test]
+#[ignore = "needs a Docker engine and the python stand-ins: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn cpython_313_on_cc_when_asked() {
+    engine();
+    let f = fixture("py-311");
+    std::fs::remove_file(f.path(".python-version")).unwrap();
+    let config = f.read("distroless.toml");
+    f.write(
+        "distroless.toml",
+        &format!("{config}python-version = \"3.13\"\nruntime = \"cc\"\n"),
+    );
+    let (f, added) = python_image(
+        f,
+        "py-313-cc",
+        free_port(),
+        "[\"/venv/bin/python\",\"/app/app.py\"]",
+        "py-311: hello from python 3.13 as uid 65532",
+        "gcr.io/distroless/cc-debian13:nonroot",
+    );
+    assert!(
+        f.read("Dockerfile")
+            .contains("FROM python:3.13-slim-trixie AS builder")
+    );
+    eprintln!("py-311 as 3.13 on cc adds {added} B to its base");
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cmd, error, init_in as init, ok, project, stderr};
+use common::{cmd, error, init_in as init, ok, project, stderr, stdout};
 
 /// A pyproject.toml with a dynamic version, its backend table and module.
 fn dynamic(backend_table: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -169,11 +169,19 @@ fn a_uv_workspace_member_is_found_from_its_folder_or_the_root() {
 
 #[test]
 fn a_uv_workspace_lock_is_checked() {
-    // The lock's requires-python excludes the runtime's interpreter.
+    // The lock's requires-python is read: it chooses the interpreter, and
+    // one that admits none the tool supports stops init, naming it.
     let d = uv_workspace(MEMBER, "requires-python = \">=3.14\"");
+    let out = init(&d, &["--stdout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        common::from_images(&stdout(&out))[0],
+        "python:3.14-slim-trixie"
+    );
+    let d = uv_workspace(MEMBER, "requires-python = \"<3.10\"");
     let text = error(&init(&d, &[]));
     assert!(
-        text.contains("requires-python in uv.lock is `>=3.14`, which excludes Python 3.13.5"),
+        text.contains("requires-python in uv.lock `<3.10` admits no CPython"),
         "{text}"
     );
     // The member lists a dependency the root's lock lacks.

@@ -413,7 +413,30 @@ pub fn exported_bytes(container: &str, prefixes: &[&str]) -> u64 {
 /// Generates, lints, builds and runs a Python fixture; checks the answer,
 /// the user, the missing shell and the size against python3-debian13.
 pub fn python_fixture(name: &str, port: u16, entrypoint: &str, answer: &str) -> Fixture {
-    let f = fixture(name);
+    python_image(
+        fixture(name),
+        name,
+        port,
+        entrypoint,
+        answer,
+        PYTHON_RUNTIME,
+    )
+    .0
+}
+
+/// Generates, lints, builds and runs a Python project on `runtime`; checks
+/// the answer, the user, the missing shell and pip, and the size: the
+/// base and what the image adds over it (the venv, the app and, on `cc`,
+/// the interpreter with the libraries its modules load) + 1 MiB. Returns
+/// the fixture and the image's size over its base.
+pub fn python_image(
+    f: Fixture,
+    name: &str,
+    port: u16,
+    entrypoint: &str,
+    answer: &str,
+    runtime: &str,
+) -> (Fixture, u64) {
     ok(&f.run(&["init"]));
     super::hadolint(&f.path("Dockerfile"));
     let tag = format!("cargo-distroless-e2e/{name}:latest");
@@ -427,17 +450,50 @@ pub fn python_fixture(name: &str, port: u16, entrypoint: &str, answer: &str) -> 
         "{tag} keeps pip"
     );
     let image: u64 = inspect(&tag, "{{.Size}}").parse().unwrap();
-    let base: u64 = inspect(PYTHON_RUNTIME, "{{.Size}}").parse().unwrap();
-    let added = exported_bytes(&c.0, &["venv/", "app/"]);
+    let base: u64 = inspect(runtime, "{{.Size}}").parse().unwrap();
+    let added =
+        exported_bytes(&c.0, &["venv/", "app/", "usr/local/"]) + copied_libraries(&c.0, runtime);
     assert!(
         image <= base + added + MIB,
-        "{tag}: {image} B > base {base} B + venv and app {added} B + 1 MiB"
+        "{tag}: {image} B > base {base} B + venv, app, interpreter and libraries {added} B + 1 MiB"
     );
     eprintln!(
-        "{tag}: image {image} B = base {base} B + venv/app {added} B + {} B",
+        "{tag}: image {image} B = base {base} B + venv/app/interpreter/libraries {added} B + {} B",
         image as i64 - (base + added) as i64
     );
-    f
+    (f, image - base)
+}
+
+/// Bytes of the shared libraries an image holds that its base lacks.
+pub fn copied_libraries(container: &str, base: &str) -> u64 {
+    let listing = |container: &str| -> std::collections::BTreeMap<String, u64> {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("docker export {container} | tar -tv"))
+            .output()
+            .unwrap();
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with('-') && l.contains(".so"))
+            .filter_map(|l| {
+                let fields: Vec<&str> = l.split_whitespace().collect();
+                Some((fields.last()?.to_string(), fields.get(2)?.parse().ok()?))
+            })
+            .filter(|(path, _): &(String, u64)| {
+                path.starts_with("usr/lib/") || path.starts_with("lib/")
+            })
+            .collect()
+    };
+    let created = docker(&["create", base, "probe"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let id = stdout(&created).trim().to_string();
+    let have = listing(&id);
+    let _ = docker(&["rm", &id]);
+    listing(container)
+        .into_iter()
+        .filter(|(path, _)| !have.contains_key(path))
+        .map(|(_, size)| size)
+        .sum()
 }
 
 /// Files that look like credentials, as projects hold them.

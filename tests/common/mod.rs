@@ -278,3 +278,17 @@ pub fn init_in(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// The images a Dockerfile's `FROM` instructions name, read by a
+/// Dockerfile parser.
+pub fn from_images(dockerfile: &str) -> Vec<String> {
+    parse_dockerfile::parse(dockerfile)
+        .expect("the Dockerfile parses")
+        .instructions
+        .iter()
+        .filter_map(|i| match i {
+            parse_dockerfile::Instruction::From(f) => Some(f.image.value.to_string()),
+            _ => None,
+        })
+        .collect()
+}

@@ -24,6 +24,10 @@ pub struct PyConfig {
     pub writable: Option<Vec<String>>,
     /// Commands run in the builder after the install, exec form.
     pub build_commands: Option<Vec<Vec<String>>>,
+    /// The CPython minor, over what the project's files say.
+    pub python_version: Option<String>,
+    /// `python3` (Debian's 3.13) or `cc` (the official image's CPython).
+    pub runtime: Option<String>,
 }
 
 impl OwnKeys for PyConfig {
@@ -34,6 +38,8 @@ impl OwnKeys for PyConfig {
         "exclude",
         "writable",
         "build-commands",
+        "python-version",
+        "runtime",
     ];
 }
 

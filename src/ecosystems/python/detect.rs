@@ -88,6 +88,10 @@ pub struct PythonProject {
     /// `build-commands`, checked: `None` when not configured (then a
     /// Django project collects its static files), `Some([])` for none.
     pub build_commands: Option<Vec<Vec<String>>>,
+    /// `python-version`, as configured (checked when the plan chooses).
+    pub python_version: Option<String>,
+    /// `runtime = "cc"`: the official image's CPython even for 3.13.
+    pub runtime_cc: bool,
     /// A Django project: what its settings say.
     pub django: Option<super::django::Django>,
     /// Where the configuration is (or would be), for messages.
@@ -462,6 +466,22 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable.sort();
         writable.dedup();
     }
+    let runtime_cc = match config
+        .as_ref()
+        .and_then(|c| c.own.runtime.as_deref().map(|r| (r, c)))
+    {
+        None | Some(("python3", _)) => false,
+        Some(("cc", _)) => true,
+        Some((other, c)) => {
+            return Err(fail(
+                format!(
+                    "invalid `runtime` {other:?} in {}: it is \"python3\" or \"cc\"",
+                    c.origin
+                ),
+                "runtime = \"python3\" (Debian's CPython 3.13, the default) or \"cc\" (the official image's CPython, copied in)",
+            ));
+        }
+    };
     let build_commands = match &config {
         Some(c) => c
             .own
@@ -517,6 +537,8 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         exclude,
         writable,
         build_commands,
+        python_version: config.as_ref().and_then(|c| c.own.python_version.clone()),
+        runtime_cc,
         django,
         config_origin,
         uv_member: None,

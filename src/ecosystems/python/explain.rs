@@ -11,6 +11,7 @@ pub fn explain(
     project: &PythonProject,
     ctx: &Context,
     python: &PythonBuild,
+    interpreter: &super::interpreters::Interpreter,
     apt: &[AptNeed],
 ) -> Vec<String> {
     let installer = project.installer.name();
@@ -20,10 +21,20 @@ pub fn explain(
             project.name,
             project.root.display()
         ),
-        format!(
-            "builder: {}: Debian's CPython {}, the interpreter {} carries",
-            ctx.builder.image, python.version, ctx.runtime.image
-        ),
+        match &python.interpreter {
+            None => format!(
+                "builder: {}: Debian's CPython {}, the interpreter {} carries ({})",
+                ctx.builder.image, python.version, ctx.runtime.image, interpreter.why
+            ),
+            Some(copied) => format!(
+                "builder: {}: CPython {} ({}); its interpreter, libpython and standard library ({}) are copied to {}, of the same Debian release",
+                ctx.builder.image,
+                python.version,
+                interpreter.why,
+                copied.stdlib,
+                ctx.runtime.image
+            ),
+        },
     ];
     if let Some(m) = &project.uv_member {
         out.push(format!(

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::detect::{Installer, PythonProject};
 use super::entrypoint::Start;
+use super::interpreters::Source;
 use super::section::{BuildCommand, PythonBuild};
 use super::specifiers as version;
 use crate::context::{Binary, Builder, Context, EnvVar, Generator, IgnoreSection, Section};
@@ -90,10 +91,16 @@ const PY_PROBE: &str = "import sys, urllib.request as r; sys.exit(0 if r.urlopen
 /// (flags over configuration); with `explain`, the `--explain` lines too.
 pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -> Result<Planned> {
     let mut warnings = Vec::new();
-    let interpreter = super::interpreters::Interpreter::debian();
-    let (distro, family, version) = (interpreter.distro, interpreter.family, interpreter.version);
+    let interpreter = super::interpreters::choose(
+        &project.python_requirements,
+        project.python_version.as_deref(),
+        project.runtime_cc,
+        &project.config_origin,
+    )?;
+    let (distro, family) = (interpreter.distro, interpreter.family);
+    let version = interpreter.version.as_str();
     let runtime = common::runtime(family, distro, Variant::Nonroot);
-    check_python(project, version, &runtime.image, &mut warnings)?;
+    check_python(project, &interpreter, &runtime.image, &mut warnings)?;
 
     let mut env = vec![
         EnvVar::new("VIRTUAL_ENV", VENV),
@@ -143,18 +150,25 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         init.is_some()
             .then(common::init_package)
             .into_iter()
-            .chain([
-                (
-                    "ca-certificates".to_string(),
-                    Need::Build("TLS to the package index".into()),
-                ),
-                (
-                    "python3-venv".to_string(),
-                    Need::Build(format!(
-                        "Debian's CPython {version}, the runtime's own interpreter"
-                    )),
-                ),
-            ])
+            .chain(
+                (interpreter.source == Source::Debian)
+                    .then(|| {
+                        [
+                            (
+                                "ca-certificates".to_string(),
+                                Need::Build("TLS to the package index".into()),
+                            ),
+                            (
+                                "python3-venv".to_string(),
+                                Need::Build(format!(
+                                    "Debian's CPython {version}, the runtime's own interpreter"
+                                )),
+                            ),
+                        ]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
             .chain(
                 settings
                     .apt
@@ -174,6 +188,12 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         EnvVar::new("PYTHONUNBUFFERED", "1"),
         EnvVar::new("PYTHONDONTWRITEBYTECODE", "1"),
     ];
+    if interpreter.source == Source::Official {
+        // As python3-debian13 sets it; and programs that embed Python
+        // (uWSGI) find libpython where the official image keeps it.
+        app_env.push(EnvVar::new("LANG", "C.UTF-8"));
+        app_env.push(EnvVar::new("LD_LIBRARY_PATH", "/usr/local/lib"));
+    }
     app_env.extend(extra_env);
     for (k, v) in &settings.env {
         app_env.retain(|e| &e.name != k);
@@ -233,6 +253,8 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
     let builder_image = interpreter.builder();
     let python = PythonBuild {
         version: version.to_string(),
+        command: interpreter.command(),
+        interpreter: interpreter.copied(),
         installer,
         venv: VENV,
         manifests: steps.manifests,
@@ -278,7 +300,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         dockerfile: choices.dockerfile(),
     };
     let explanation = if explain {
-        super::explain::explain(project, &context, &python, &apt)
+        super::explain::explain(project, &context, &python, &interpreter, &apt)
     } else {
         Vec::new()
     };
@@ -495,21 +517,23 @@ fn compile_exclude(paths: &[String]) -> Option<String> {
 /// Refuses a project whose Python requirement excludes the runtime's CPython.
 fn check_python(
     project: &PythonProject,
-    version: &str,
+    interpreter: &super::interpreters::Interpreter,
     image: &str,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     use super::pins::PinKind;
+    let version = interpreter.version.as_str();
     let pins = &project.python_requirements;
     // The metadata (every pin but a developer's interpreter) admits the runtime.
     let metadata: Vec<_> = pins
         .iter()
         .filter(|p| p.kind != PinKind::Development)
         .collect();
-    let metadata_allows = !metadata.is_empty() && metadata.iter().all(|p| p.allows(version));
-    for pin in pins.iter().filter(|p| !p.allows(version)) {
+    let metadata_allows = !metadata.is_empty() && metadata.iter().all(|p| interpreter.admits(p));
+    let keyed = project.python_version.is_some();
+    for pin in pins.iter().filter(|p| !interpreter.admits(p)) {
         let (source, requirement) = (&pin.source, &pin.requirement);
-        if pin.kind == PinKind::Development && metadata_allows {
+        if pin.kind == PinKind::Development && (metadata_allows || keyed) {
             let allowed: Vec<String> = metadata
                 .iter()
                 .map(|m| format!("{} `{}`", m.source, m.requirement))
@@ -523,11 +547,13 @@ fn check_python(
         }
         return Err(fail(
             format!(
-                "{source} is `{requirement}`, which excludes Python {version}: {image} carries Debian's CPython {version} only, and a virtual environment must be built by the interpreter that runs it"
+                "{source} is `{requirement}`, which excludes Python {version}, the interpreter of {image} ({}), and a virtual environment must be built by the interpreter that runs it",
+                interpreter.why
             ),
             format!(
-                "allow {} in {source} (test the project on it first), or keep a Python {requirement} image outside this tool",
-                version::major_minor(version)
+                "allow {} in {source} (test the project on it first), or set `python-version` in {} to a version it admits",
+                version::major_minor(version),
+                project.config_origin
             ),
         ));
     }

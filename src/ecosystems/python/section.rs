@@ -20,8 +20,14 @@ use crate::context::EnvVar;
 /// How the Python environment is built.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PythonBuild {
-    /// CPython of builder and runtime, e.g. `3.13.5`.
+    /// CPython of builder and runtime: `3.13.5` (Debian's), or the minor
+    /// whose newest patch the official image carries (`3.11`).
     pub version: String,
+    /// The interpreter's command in the builder: `python3`, `python3.11`.
+    pub command: String,
+    /// What the image copies of an interpreter the runtime lacks (any
+    /// CPython but Debian's, on `cc`), or null.
+    pub interpreter: Option<CopiedPython>,
     /// `requirements`, `uv`, `poetry`, `pipenv`, `pyproject` or `none`.
     pub installer: &'static str,
     /// The virtual environment's path.
@@ -66,4 +72,17 @@ pub struct BuildCommand {
     pub shell: String,
     /// Why it runs: the setting, or what was detected.
     pub why: String,
+}
+
+/// An official image's CPython, copied into the runtime at the same paths:
+/// Python finds its prefix from its own location. libpython comes with
+/// the libraries the interpreter loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CopiedPython {
+    /// The interpreter, e.g. `/usr/local/bin/python3.11`.
+    pub binary: String,
+    /// The standard library folder, e.g. `/usr/local/lib/python3.11`.
+    pub stdlib: String,
+    /// Entries of the standard library folder left out (shell patterns).
+    pub left_out: Vec<String>,
 }

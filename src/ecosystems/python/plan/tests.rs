@@ -27,6 +27,8 @@ fn project() -> PythonProject {
         exclude: vec![],
         writable: vec![],
         build_commands: None,
+        python_version: None,
+        runtime_cc: false,
         django: None,
         config_origin: "[tool.distroless] of pyproject.toml".into(),
         uv_member: None,
@@ -366,38 +368,47 @@ fn an_installable_project_is_installed_after_its_dependencies() {
 }
 
 #[test]
-fn python_pins_that_exclude_the_runtime_stop_with_the_source() {
-    for (source, pin, ok) in [
-        ("requires-python in pyproject.toml", ">=3.14", false),
-        ("requires-python in pyproject.toml", ">=3.10", true),
-        (".python-version", "3.12", false),
-        (".python-version", "3.13", true),
+fn python_pins_choose_the_builder_or_stop_with_the_source() {
+    use crate::ecosystems::python::pins::{PinKind, PythonPin};
+    for (source, pin, builder) in [
+        (
+            "requires-python in pyproject.toml",
+            ">=3.14",
+            Some("python:3.14-slim-trixie"),
+        ),
+        (
+            "requires-python in pyproject.toml",
+            ">=3.10",
+            Some("debian:13-slim"),
+        ),
+        ("requires-python in pyproject.toml", "<3.10", None),
+        (".python-version", "3.12", Some("python:3.12-slim-trixie")),
+        (".python-version", "3.13", Some("debian:13-slim")),
+        (".python-version", "3.9", None),
     ] {
         let mut p = project();
         root_script(&mut p, "main.py", true, None);
         let kind = if source == ".python-version" {
-            crate::ecosystems::python::pins::PinKind::Development
+            PinKind::Development
         } else {
-            crate::ecosystems::python::pins::PinKind::Specifier
+            PinKind::Specifier
         };
-        p.python_requirements = vec![crate::ecosystems::python::pins::PythonPin {
+        p.python_requirements = vec![PythonPin {
             source: source.into(),
             requirement: pin.into(),
             kind,
         }];
-        match plan(&p, &ProjectSettings::default(), true) {
-            Ok(_) => assert!(ok, "{source} {pin}"),
-            Err(err) => {
-                let text = crate::error::format(&err);
-                assert!(!ok, "{source} {pin}: {text}");
-                assert!(
-                    text.contains(&format!(
-                        "{source} is `{pin}`, which excludes Python 3.13.5"
-                    )),
-                    "{text}"
-                );
-                assert!(text.contains("hint: allow 3.13 in"), "{text}");
+        match (plan(&p, &ProjectSettings::default(), true), builder) {
+            (Ok(planned), Some(want)) => {
+                assert_eq!(planned.context.builder.image, want, "{source} {pin}")
             }
+            (Err(err), None) => {
+                let text = crate::error::format(&err);
+                assert!(text.contains(source) && text.contains(pin), "{text}");
+                assert!(text.contains("`python-version`"), "{text}");
+            }
+            (Ok(p), None) => panic!("{source} {pin}: {}", p.context.builder.image),
+            (Err(e), Some(_)) => panic!("{source} {pin}: {}", crate::error::format(&e)),
         }
     }
 }
