@@ -1,0 +1,162 @@
+//! Every shared flag and key, on every ecosystem: the same flag does the
+//! same thing whatever made the project, and the key in each ecosystem's
+//! configuration writes the same files as the flag.
+
+mod common;
+
+use common::{Fixture, fixture, ok, stderr};
+
+/// One project of each ecosystem, and how to add keys to its configuration.
+const PROJECTS: &[(&str, fn(&Fixture, &str))] = &[
+    ("one-bin", |f, keys| {
+        let manifest = f.read("Cargo.toml");
+        f.write(
+            "Cargo.toml",
+            &manifest.replace(
+                "[package.metadata.distroless]\n",
+                &format!("[package.metadata.distroless]\n{keys}"),
+            ),
+        );
+    }),
+    ("py-flask", |f, keys| {
+        let config = f.read("distroless.toml");
+        f.write("distroless.toml", &format!("{keys}{config}"));
+    }),
+    ("node-express", |f, keys| {
+        let pkg: serde_json::Value = serde_json::from_str(&f.read("package.json")).unwrap();
+        let mut pkg = pkg;
+        let table: toml::Table = toml::from_str(keys).unwrap();
+        for (k, v) in table {
+            pkg["distroless"][k] = serde_json::to_value(v).unwrap();
+        }
+        f.write("package.json", &serde_json::to_string_pretty(&pkg).unwrap());
+    }),
+];
+
+/// A shared choice: its flags, the same as keys, and what must follow.
+struct Choice {
+    flags: &'static [&'static str],
+    keys: &'static str,
+    holds: fn(&Fixture) -> Result<(), String>,
+}
+
+const CHOICES: &[Choice] = &[
+    Choice {
+        flags: &["--mirror", "registry.example/mirror"],
+        keys: "mirror = \"registry.example/mirror\"\n",
+        holds: |f| {
+            let froms = common::from_images(&f.read("Dockerfile"));
+            match froms
+                .iter()
+                .all(|i| i.starts_with("registry.example/mirror/"))
+            {
+                true => Ok(()),
+                false => Err(format!("not every FROM is behind the mirror: {froms:?}")),
+            }
+        },
+    },
+    Choice {
+        flags: &["--compose"],
+        keys: "compose = true\n",
+        holds: |f| {
+            let compose = f.read("compose.yaml");
+            match compose.contains("services:") && compose.contains("build:") {
+                true => Ok(()),
+                false => Err(format!("compose.yaml has no service: {compose}")),
+            }
+        },
+    },
+    Choice {
+        flags: &["--file", "Dockerfile.distroless"],
+        keys: "file = \"Dockerfile.distroless\"\n",
+        holds: |f| {
+            let written = f.path("Dockerfile.distroless").is_file()
+                && f.path("Dockerfile.distroless.dockerignore").is_file();
+            let untouched = !f.path("Dockerfile").exists();
+            match written && untouched {
+                true => Ok(()),
+                false => {
+                    Err("Dockerfile.distroless and its .dockerignore were not written alone".into())
+                }
+            }
+        },
+    },
+];
+
+/// The files a run wrote, by name and text.
+fn written(f: &Fixture) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&f.dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().into_owned();
+            let generated =
+                name.starts_with("Dockerfile") || name == ".dockerignore" || name == "compose.yaml";
+            generated.then(|| (name.clone(), f.read(&name)))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shared_flag_and_key_works_on_every_ecosystem() {
+    for (project, add_keys) in PROJECTS {
+        for choice in CHOICES {
+            let by_flag = fixture(project);
+            let mut args = vec!["init"];
+            args.extend(choice.flags);
+            let out = by_flag.run(&args);
+            assert!(
+                out.status.success(),
+                "{project} {:?}: {}",
+                choice.flags,
+                stderr(&out)
+            );
+            if let Err(why) = (choice.holds)(&by_flag) {
+                panic!("{project} {:?}: {why}", choice.flags);
+            }
+            let by_key = fixture(project);
+            add_keys(&by_key, choice.keys);
+            ok(&by_key.run(&["init"]));
+            if let Err(why) = (choice.holds)(&by_key) {
+                panic!("{project} `{}`: {why}", choice.keys.trim());
+            }
+            let strip = |files: Vec<(String, String)>| -> Vec<(String, String)> {
+                files
+                    .into_iter()
+                    .map(|(n, t)| {
+                        let body: Vec<&str> = t
+                            .lines()
+                            .filter(|l| !l.starts_with("# cargo-distroless "))
+                            .collect();
+                        (n, body.join("\n"))
+                    })
+                    .collect()
+            };
+            assert_eq!(
+                strip(written(&by_flag)),
+                strip(written(&by_key)),
+                "{project}: {:?} and `{}` write different files",
+                choice.flags,
+                choice.keys.trim()
+            );
+        }
+    }
+}
+
+/// An ecosystem's own flags are refused on another's project, naming where
+/// that project is configured.
+#[test]
+fn rust_flags_are_refused_elsewhere() {
+    for (project, configured) in [
+        ("py-flask", "[tool.distroless] of pyproject.toml"),
+        ("node-express", "\"distroless\" of package.json"),
+    ] {
+        let f = fixture(project);
+        let text = common::error(&f.run(&["init", "--features", "x"]));
+        assert!(
+            text.contains("--features applies to Rust projects") && text.contains(configured),
+            "{project}: {text}"
+        );
+    }
+}
