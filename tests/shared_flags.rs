@@ -6,8 +6,11 @@ mod common;
 
 use common::{Fixture, fixture, ok, stderr};
 
+/// Adds TOML keys to a project's configuration, wherever it keeps it.
+type AddKeys = fn(&Fixture, &str);
+
 /// One project of each ecosystem, and how to add keys to its configuration.
-const PROJECTS: &[(&str, fn(&Fixture, &str))] = &[
+const PROJECTS: &[(&str, AddKeys)] = &[
     ("one-bin", |f, keys| {
         let manifest = f.read("Cargo.toml");
         f.write(
