@@ -531,6 +531,7 @@ fn the_readme_documents_every_context_field() {
 #[test]
 fn init_writes_beside_the_projects_own_dockerfile() {
     let f = fixture("several-bins");
+    let manifest = f.read("Cargo.toml");
     f.write("Dockerfile", "FROM scratch\n# ours\n");
     f.write(".dockerignore", "src\n");
     let text = ok(&f.run(&["init", "--file", "Dockerfile.distroless"]));
@@ -542,7 +543,7 @@ fn init_writes_beside_the_projects_own_dockerfile() {
         "wrote Dockerfile.distroless.bake.hcl\n",
         "docker build -f Dockerfile.distroless -t tools .",
         "build another: docker build -f Dockerfile.distroless --target worker -t worker .",
-        "set `file` in the root's",
+        "recorded file = \"Dockerfile.distroless\" in [package.metadata.distroless] of Cargo.toml",
     ] {
         assert!(text.contains(file), "missing {file:?}:\n{text}");
     }
@@ -561,10 +562,9 @@ fn init_writes_beside_the_projects_own_dockerfile() {
     );
 
     // Recorded in the table, check follows it and leaves the project's own alone.
-    let manifest = f.read("Cargo.toml");
-    f.write(
-        "Cargo.toml",
-        &format!("{manifest}\n[package.metadata.distroless]\nfile = \"Dockerfile.distroless\"\n"),
+    assert!(
+        f.read("Cargo.toml")
+            .contains("file = \"Dockerfile.distroless\"")
     );
     let out = f.run(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));

@@ -68,7 +68,10 @@ fn compose_has_a_service_per_image_and_waits_on_health() {
     );
     let text = ok(&f.run(&["init", "--compose"]));
     assert!(text.contains("wrote compose.yaml"), "{text}");
-    assert!(text.contains("set `compose` in the root's"), "{text}");
+    assert!(
+        text.contains("recorded compose = true in [workspace.metadata.distroless] of Cargo.toml"),
+        "{text}"
+    );
     let compose = f.read("compose.yaml");
     redacted().bind(|| insta::assert_snapshot!("workspace.compose.yaml", compose));
     assert!(
@@ -76,15 +79,8 @@ fn compose_has_a_service_per_image_and_waits_on_health() {
             .contains("    depends_on:\n      api-server:\n        condition: service_healthy\n"),
         "{compose}"
     );
-    // Recorded as a key, check follows it; without it, compose.yaml is not checked.
-    let root = f.read("Cargo.toml");
-    f.write(
-        "Cargo.toml",
-        &root.replace(
-            "[workspace.metadata.distroless]\n",
-            "[workspace.metadata.distroless]\ncompose = true\n",
-        ),
-    );
+    // Recorded as a key, check follows it.
+    assert!(f.read("Cargo.toml").contains("compose = true"));
     ok(&f.run(&["init"]));
     assert_eq!(f.run(&["check"]).status.code(), Some(0));
     f.write(

@@ -111,6 +111,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
         cargo_config: Default::default(),
         selection: Selection::default(),
         choices: Default::default(),
+        config: Default::default(),
     };
     let choices = Selection {
         features: vec![f.feature.clone()],

@@ -163,3 +163,69 @@ fn rust_flags_are_refused_elsewhere() {
         );
     }
 }
+
+/// `init` records the choices its flags make in the project's own
+/// configuration, keeping the file's comments: a plain `check` afterwards
+/// passes, and a plain `init` changes nothing.
+#[test]
+fn init_records_its_flags_and_check_agrees() {
+    for (project, config, table) in [
+        ("one-bin", "Cargo.toml", "[package.metadata.distroless]"),
+        ("workspace", "Cargo.toml", "[workspace.metadata.distroless]"),
+        ("py-uv", "pyproject.toml", "[tool.distroless]"),
+        ("py-flask", "distroless.toml", ""),
+        ("node-pnpm", "distroless.toml", ""),
+    ] {
+        let f = fixture(project);
+        let before = std::fs::read_to_string(f.path(config)).unwrap_or_default();
+        if !before.is_empty() {
+            f.write(config, &format!("# kept comment\n{before}"));
+        }
+        let out = f.run(&[
+            "init",
+            "--compose",
+            "--mirror",
+            "registry.example/m",
+            "--file",
+            "Dockerfile.x",
+        ]);
+        let said = stderr(&out);
+        assert!(out.status.success(), "{project}: {said}");
+        assert!(
+            said.contains("recorded compose = true"),
+            "{project}: {said}"
+        );
+        let after = f.read(config);
+        assert!(
+            before.is_empty() || after.starts_with("# kept comment\n"),
+            "{project}: {after}"
+        );
+        assert!(after.contains(table), "{project}: {after}");
+        assert!(
+            after.contains("mirror = \"registry.example/m\""),
+            "{project}: {after}"
+        );
+        let check = f.run(&["check"]);
+        assert!(
+            check.status.success(),
+            "{project}: check after init: {}",
+            stderr(&check)
+        );
+        let again = f.run(&["init"]);
+        assert!(
+            !stderr(&again).contains("recorded"),
+            "{project}: {}",
+            stderr(&again)
+        );
+        assert!(f.path("Dockerfile.x").is_file(), "{project}");
+    }
+    // package.json is not edited: init says which keys to add there.
+    let f = fixture("node-express");
+    let before = f.read("package.json");
+    let said = stderr(&f.run(&["init", "--compose"]));
+    assert!(
+        said.contains("add compose = true to \"distroless\" of package.json"),
+        "{said}"
+    );
+    assert_eq!(f.read("package.json"), before);
+}

@@ -79,20 +79,34 @@ pub fn run(args: &InitArgs) -> Result<Status> {
             others.len() - SHOWN
         );
     }
-    let keys: Vec<String> = args
-        .project
-        .flags()
-        .given()
-        .into_iter()
-        .map(|(_, key)| format!("`{key}`"))
-        .collect();
-    if !keys.is_empty() {
+    record_choices(args, &generated)?;
+    Ok(Status::Ok)
+}
+
+/// Writes the choices given as flags into the project's configuration, so
+/// that `check`, `update` and the next `init` make the same files; where
+/// the configuration is not TOML, says which keys to add.
+fn record_choices(args: &InitArgs, generated: &pipeline::Generated) -> Result<()> {
+    let keys = args.project.flags().keys();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let place = &generated.planned.config;
+    let names: Vec<String> = keys.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    if !place.editable {
+        crate::error::warn(&format!(
+            "to keep these choices when the files are regenerated or checked, add {} to {place}",
+            names.join(", ")
+        ));
+        return Ok(());
+    }
+    if crate::ecosystems::record::set_keys(&generated.root, &place.file, &place.table, &keys)? {
         crate::errln!(
-            "note: to keep these choices when the files are regenerated or checked, set {} in the root's [workspace.metadata.distroless] (or [package.metadata.distroless])",
-            keys.join(", ")
+            "recorded {} in {place}: `check`, `update` and the next `init` make the same files",
+            names.join(", ")
         );
     }
-    Ok(Status::Ok)
+    Ok(())
 }
 
 /// Whether a `.dockerignore` line is a rule (not blank, not a comment).

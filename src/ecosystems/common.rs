@@ -31,6 +31,31 @@ pub struct Planned {
     pub bases: crate::bases::Sourcing,
     /// Where an SBOM finds the application's packages.
     pub inventory: crate::sbom::Inventory,
+    /// Where choices given as flags are recorded.
+    pub config: ConfigPlace,
+}
+
+/// Where a project's configuration lives, for recording choices in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigPlace {
+    /// The file, relative to the project's root.
+    pub file: String,
+    /// The table's path in it; empty for the whole file.
+    pub table: Vec<&'static str>,
+    /// Whether the tool can edit it (TOML); else the user adds the keys.
+    pub editable: bool,
+}
+
+impl std::fmt::Display for ConfigPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.table.is_empty() {
+            f.write_str(&self.file)
+        } else if self.editable {
+            write!(f, "[{}] of {}", self.table.join("."), self.file)
+        } else {
+            write!(f, "\"{}\" of {}", self.table.join("."), self.file)
+        }
+    }
 }
 
 /// The build, typed by its ecosystem, as `check` sees it.

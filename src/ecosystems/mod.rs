@@ -5,6 +5,7 @@
 pub mod common;
 pub mod node;
 pub mod python;
+pub mod record;
 pub mod rust;
 
 use std::path::Path;
@@ -33,14 +34,17 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// Every choice given, as (flag or key, config key).
-    pub fn given(&self) -> Vec<(&'static str, &'static str)> {
-        let own = self
-            .rust
-            .given()
-            .into_iter()
-            .map(|(f, k)| (f.unwrap_or(k), k));
-        self.shared.given().into_iter().chain(own).collect()
+    /// Every choice given, as the configuration key and its value.
+    pub fn keys(&self) -> Vec<record::Key> {
+        use toml_edit::Value;
+        let s = &self.shared;
+        let mut keys: Vec<record::Key> = Vec::new();
+        keys.extend(s.compose.map(|v| ("compose", Value::from(v))));
+        keys.extend(s.file.as_deref().map(|v| ("file", Value::from(v))));
+        keys.extend(s.pin.map(|v| ("pin", Value::from(v))));
+        keys.extend(s.mirror.as_deref().map(|v| ("mirror", Value::from(v))));
+        keys.extend(self.rust.keys());
+        keys
     }
 }
 

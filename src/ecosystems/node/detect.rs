@@ -54,6 +54,8 @@ pub struct NodeProject {
     pub dev_dependencies: Vec<String>,
     /// The project has an .npmrc (which never reaches the build context).
     pub npmrc: bool,
+    /// Where choices given as flags are recorded.
+    pub config: crate::ecosystems::common::ConfigPlace,
 }
 
 /// The Node-only keys of the `distroless` table.
@@ -235,6 +237,18 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         config_origin: origin_text,
         dev_dependencies,
         npmrc: project.exists(".npmrc"),
+        config: match pkg.get("distroless") {
+            Some(_) => crate::ecosystems::common::ConfigPlace {
+                file: "package.json".into(),
+                table: vec!["distroless"],
+                editable: false,
+            },
+            None => crate::ecosystems::common::ConfigPlace {
+                file: "distroless.toml".into(),
+                table: Vec::new(),
+                editable: true,
+            },
+        },
     })
 }
 

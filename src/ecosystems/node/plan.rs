@@ -242,6 +242,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         Vec::new()
     };
     Ok(Planned {
+        config: project.config.clone(),
         build: BuildFacet {
             digest: digest::short(&node),
             summary,

@@ -96,6 +96,8 @@ pub struct PythonProject {
     pub django: Option<super::django::Django>,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
+    /// Where choices given as flags are recorded.
+    pub config: crate::ecosystems::common::ConfigPlace,
     /// The uv workspace member this is, built from the workspace root.
     pub uv_member: Option<UvMember>,
 }
@@ -396,6 +398,24 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             NO_CONFIG.to_string(),
         ),
     };
+    let in_pyproject = match &config {
+        Some(c) => c.origin.file == "pyproject.toml",
+        None => project.exists("pyproject.toml"),
+    };
+    let config_place = crate::ecosystems::common::ConfigPlace {
+        file: if in_pyproject {
+            "pyproject.toml"
+        } else {
+            "distroless.toml"
+        }
+        .into(),
+        table: if in_pyproject {
+            vec!["tool", "distroless"]
+        } else {
+            Vec::new()
+        },
+        editable: true,
+    };
     if let (Some(ep), Some(c)) = (&entrypoint, &config) {
         if let Some(word) = ep.iter().find(|w| grammar::no_control(w).is_err()) {
             return Err(fail(
@@ -541,6 +561,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         runtime_cc,
         django,
         config_origin,
+        config: config_place,
         uv_member: None,
     })
 }

@@ -305,6 +305,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         Vec::new()
     };
     Ok(Planned {
+        config: project.config.clone(),
         build: super::drift::build_facet(project, &python),
         reads,
         inventory: super::inventory::INVENTORY,

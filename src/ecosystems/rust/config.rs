@@ -232,6 +232,35 @@ impl Selection {
         ]
     }
 
+    /// The choices made, as configuration keys and values.
+    pub fn keys(&self) -> Vec<crate::ecosystems::record::Key> {
+        use crate::ecosystems::record::strings;
+        use toml_edit::Value;
+        let mut keys = Vec::new();
+        if !self.packages.is_empty() {
+            keys.push(("packages", strings(&self.packages)));
+        }
+        if !self.bins.is_empty() {
+            keys.push(("bins", strings(&self.bins)));
+        }
+        keys.extend(
+            self.rust_version
+                .as_deref()
+                .map(|v| ("rust-version", Value::from(v))),
+        );
+        if !self.features.is_empty() {
+            keys.push(("features", strings(&self.features)));
+        }
+        if self.no_default_features {
+            keys.push(("no-default-features", Value::from(true)));
+        }
+        if self.all_features {
+            keys.push(("all-features", Value::from(true)));
+        }
+        keys.extend(self.profile.as_deref().map(|v| ("profile", Value::from(v))));
+        keys
+    }
+
     /// The choices made, as (flag, key).
     pub fn given(&self) -> Vec<(Option<&'static str>, &'static str)> {
         CHOICES

@@ -51,6 +51,10 @@ pub struct RustProject {
     pub selection: Selection,
     /// The whole-project choices of the root's table over the workspace's.
     pub choices: crate::settings::ProjectSettings,
+    /// Where choices given as flags are recorded: the table that has
+    /// choices already, else the workspace's (the root package's for a
+    /// single package).
+    pub config: crate::ecosystems::common::ConfigPlace,
 }
 
 /// One workspace member.
@@ -218,6 +222,20 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
             "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
         ));
     }
+    let workspace_table = ws_config != super::config::Table::default()
+        || (root_config
+            .as_ref()
+            .is_none_or(|t| *t == super::config::Table::default())
+            && (root_package.is_none() || packages.len() > 1));
+    let config = crate::ecosystems::common::ConfigPlace {
+        file: "Cargo.toml".into(),
+        table: if workspace_table {
+            vec!["workspace", "metadata", "distroless"]
+        } else {
+            vec!["package", "metadata", "distroless"]
+        },
+        editable: true,
+    };
     let files = root_files(&root)?;
     let enabled_features = enabled_features(&workspace);
     let cargo_config = super::cargo_config::read(&root)?;
@@ -245,6 +263,7 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
         cargo_config,
         selection,
         choices,
+        config,
         root,
     })
 }

@@ -225,6 +225,7 @@ fn decide(
         cache,
     };
     let planned = Planned {
+        config: project.config.clone(),
         explanation: if explain {
             super::explain::explain(project, &context, &rust, &decisions)
         } else {

@@ -31,6 +31,7 @@ fn project() -> PythonProject {
         runtime_cc: false,
         django: None,
         config_origin: "[tool.distroless] of pyproject.toml".into(),
+        config: Default::default(),
         uv_member: None,
     }
 }

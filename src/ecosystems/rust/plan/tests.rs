@@ -139,6 +139,7 @@ fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
         cargo_config: Default::default(),
         selection: Default::default(),
         choices: Default::default(),
+        config: Default::default(),
     }
 }
 
