@@ -42,7 +42,7 @@ pub enum Command {
     Build(BuildArgs),
     /// Ask the registries again for every pinned base image's digest and
     /// rewrite the pins (only the pins), one line per image: old → new.
-    Update(ProjectArgs),
+    Update(TargetArgs),
 }
 
 /// Options of `build`.
@@ -100,11 +100,45 @@ pub struct BuildArgs {
     #[arg(long, conflicts_with = "push")]
     pub reproducible: bool,
 
-    /// Write an SPDX 2.3 JSON document per image into this folder
-    /// (`<image>.spdx.json`): the base image, the Debian packages copied
-    /// in, and the crates of Cargo.lock or the Python packages installed.
-    #[arg(long, value_name = "DIR", conflicts_with = "push")]
+    /// Write an SPDX 2.3 JSON document per image into this folder (`sbom`
+    /// when none is named): `<image>.spdx.json` lists the base image, the
+    /// Debian packages copied in, and the application's packages.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "push",
+        num_args = 0..=1,
+        default_missing_value = "sbom"
+    )]
     pub sbom: Option<PathBuf>,
+}
+
+/// Which project, as its files record it, with no choices: what `update`
+/// takes.
+#[derive(Debug, Args, Default, Clone)]
+pub struct TargetArgs {
+    /// The project directory (default: the current one).
+    pub path: Option<PathBuf>,
+
+    /// Path to Cargo.toml, instead of PATH/Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Read the folder as this ecosystem's project, whatever else it holds.
+    #[arg(long, value_enum)]
+    pub ecosystem: Option<crate::ecosystems::Ecosystem>,
+}
+
+impl TargetArgs {
+    /// What the pipeline is asked for: the project as its files record it.
+    pub fn request(&self) -> Request {
+        Request {
+            path: self.path.clone(),
+            manifest_path: self.manifest_path.clone(),
+            ecosystem: self.ecosystem,
+            ..Request::default()
+        }
+    }
 }
 
 /// Which project, and the choices that shape its files.
@@ -241,6 +275,7 @@ impl EjectArgs {
     /// The project whose override folder gets the templates.
     pub fn request(&self) -> Request {
         Request {
+            path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
             ..Request::default()
         }
@@ -251,6 +286,7 @@ impl TemplatesArgs {
     /// The project whose overrides are listed.
     pub fn request(&self) -> Request {
         Request {
+            path: self.path.clone(),
             manifest_path: self.manifest_path.clone(),
             ..Request::default()
         }
@@ -278,6 +314,11 @@ pub struct EjectArgs {
     /// Templates to copy, by name or file (default: all); see `templates`.
     pub names: Vec<String>,
 
+    /// The project directory, whose `.distroless/templates/` gets them
+    /// (default: the current one).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
     /// Path to Cargo.toml of the project (default: the one here).
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
@@ -290,6 +331,10 @@ pub struct EjectArgs {
 /// Options of `templates`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct TemplatesArgs {
+    /// The project directory, whose overrides are listed (default: the
+    /// current one).
+    pub path: Option<PathBuf>,
+
     /// Print as JSON (templates, and the render context as a JSON Schema).
     #[arg(long)]
     pub json: bool,

@@ -89,8 +89,11 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
             p.image
         ));
     }
-    let ignore_name = GeneratedFile::Dockerignore.name_beside(&planned.context.dockerfile);
-    planned.context.dockerignore_project = crate::ignorefile::project_rules(&root, &ignore_name)?;
+    // Beside the project's own Dockerfile, the generated `NAME.dockerignore`
+    // is the one the build reads: it carries the project's `.dockerignore`
+    // rules, which would otherwise no longer apply.
+    let own_ignore = GeneratedFile::Dockerignore.name_beside(crate::layout::DOCKERFILE);
+    planned.context.dockerignore_project = crate::ignorefile::project_rules(&root, &own_ignore)?;
     let mut overrides = Overrides::read(&root)?;
     if !planned.context.dockerignore_after_keep.is_empty() {
         overrides.warn_unless_rendered(

@@ -693,3 +693,73 @@ fn every_flag_of_every_command_is_in_the_readme() {
         }
     }
 }
+
+/// `update` takes the project, not init's choices; `templates` and `eject`
+/// take a project path; `build --sbom` has a default folder.
+#[test]
+fn every_command_takes_the_project_and_only_its_own_options() {
+    let help = common::stdout(&cmd().args(["update", "--help"]).output().unwrap());
+    for absent in ["--features", "--bin", "--compose", "--pin", "--stdout"] {
+        assert!(
+            !help.contains(absent),
+            "update --help offers {absent}:\n{help}"
+        );
+    }
+    assert!(
+        help.contains("[PATH]") && help.contains("--manifest-path"),
+        "{help}"
+    );
+
+    let f = fixture("one-bin");
+    std::fs::create_dir_all(f.path(".distroless/templates/rust")).unwrap();
+    f.write(
+        ".distroless/templates/rust/final.hbs",
+        "# a final stage of our own\n",
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let listed = cmd()
+        .current_dir(elsewhere.path())
+        .args(["templates", f.dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = common::stdout(&listed);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("rust/final.hbs") && l.contains("overridden")),
+        "{text}"
+    );
+    let out = cmd()
+        .current_dir(elsewhere.path())
+        .args(["eject", "common/header", "--path", f.dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(f.path(".distroless/templates/common/header.hbs").is_file());
+
+    // `--sbom` alone parses (the build then stops: there is no Dockerfile).
+    let out = f.run(&["build", "--sbom"]);
+    let text = common::stderr(&out);
+    assert!(text.contains("there is no Dockerfile"), "{text}");
+}
+
+/// Beside the project's own Dockerfile, the build reads NAME.dockerignore,
+/// not .dockerignore: the project's own rules are carried into it.
+#[test]
+fn side_by_side_files_keep_the_projects_ignore_rules() {
+    let f = fixture("one-bin");
+    f.write("Dockerfile", "FROM scratch\n");
+    f.write(".dockerignore", "# ours\nnotes/\n*.sqlite\n");
+    ok(&f.run(&["init", "--file", "Dockerfile.distroless"]));
+    assert_eq!(f.read(".dockerignore"), "# ours\nnotes/\n*.sqlite\n");
+    let side = f.read("Dockerfile.distroless.dockerignore");
+    assert!(side.contains("notes/\n*.sqlite\n"), "{side}");
+    let out = f.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
+    f.write(".dockerignore", "# ours\nnotes/\n");
+    let out = f.run(&["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a change to the project's rules is seen"
+    );
+}

@@ -353,7 +353,9 @@ fn recorded_choices_keep_regeneration_stable() {
     let s = fixture("several-bins");
     let text = ok(&s.run(&["init", "--bin", "worker"]));
     assert!(
-        text.contains("recorded bins = [\"worker\"] in [package.metadata.distroless] of Cargo.toml"),
+        text.contains(
+            "recorded bins = [\"worker\"] in [package.metadata.distroless] of Cargo.toml"
+        ),
         "{text}"
     );
     check(&s, 0);

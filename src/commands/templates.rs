@@ -12,7 +12,7 @@ use crate::status::Status;
 pub fn run(args: &TemplatesArgs) -> Result<Status> {
     let root = match pipeline::detect(&args.request()) {
         Ok(found) => Some(found.root().to_path_buf()),
-        Err(_) if args.manifest_path.is_none() => None,
+        Err(_) if args.manifest_path.is_none() && args.path.is_none() => None,
         Err(e) => return Err(e),
     };
     let overrides = match &root {

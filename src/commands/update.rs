@@ -5,13 +5,13 @@ use anyhow::Result;
 
 use super::{report_plan, shown_dir, shown_file};
 use crate::bases::Resolve;
-use crate::cli::ProjectArgs;
+use crate::cli::TargetArgs;
 use crate::error::fail;
 use crate::pipeline::{self, Render};
 use crate::status::Status;
 use crate::write::{self, Action};
 
-pub fn run(args: &ProjectArgs) -> Result<Status> {
+pub fn run(args: &TargetArgs) -> Result<Status> {
     let request = pipeline::Request {
         resolve: Resolve::All,
         ..args.request()
