@@ -20,23 +20,31 @@ use proptest::test_runner::{Config, RngSeed};
 /// `{V}` (a TOML string of the value) or `{RAW}` (the value as it is).
 struct Field {
     name: &'static str,
-    rust: bool,
+    eco: Eco,
     file: &'static str,
     line: &'static str,
     /// A value the field takes, for the plain project.
     plain: &'static str,
 }
 
+/// The ecosystem a field belongs to, and so the project it is tried in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Eco {
+    Rust,
+    Python,
+    Node,
+}
+
 const fn field(
     name: &'static str,
-    rust: bool,
+    eco: Eco,
     file: &'static str,
     line: &'static str,
     plain: &'static str,
 ) -> Field {
     Field {
         name,
-        rust,
+        eco,
         file,
         line,
         plain,
@@ -47,219 +55,327 @@ const fn field(
 const FIELDS: &[Field] = &[
     field(
         "py env value",
-        false,
+        Eco::Python,
         "distroless.toml",
         "env = { KEY = {V} }",
         "zz",
     ),
     field(
         "py env name",
-        false,
+        Eco::Python,
         "distroless.toml",
         "env = { {V} = \"1\" }",
         "ZZ",
     ),
-    field("py args", false, "distroless.toml", "args = [{V}]", "zz"),
+    field(
+        "py args",
+        Eco::Python,
+        "distroless.toml",
+        "args = [{V}]",
+        "zz",
+    ),
     field(
         "py entrypoint",
-        false,
+        Eco::Python,
         "distroless.toml",
         "entrypoint = [\"/venv/bin/python\", {V}]",
         "app.py",
     ),
     field(
         "py include",
-        false,
+        Eco::Python,
         "distroless.toml",
         "include = [{V}]",
         "app.py",
     ),
     field(
         "py exclude",
-        false,
+        Eco::Python,
         "distroless.toml",
         "exclude = [{V}]",
         "zz",
     ),
     field(
         "py writable",
-        false,
+        Eco::Python,
         "distroless.toml",
         "writable = [{V}]",
         "zz",
     ),
     field(
         "py healthcheck",
-        false,
+        Eco::Python,
         "distroless.toml",
         "healthcheck = {V}",
         "/zz",
     ),
-    field("py apt", false, "distroless.toml", "apt = [{V}]", "zz"),
+    field(
+        "py apt",
+        Eco::Python,
+        "distroless.toml",
+        "apt = [{V}]",
+        "zz",
+    ),
     field(
         "py build-commands",
-        false,
+        Eco::Python,
         "distroless.toml",
         "build-commands = [[\"python\", {V}]]",
         "zz",
     ),
     field(
         "py mirror",
-        false,
+        Eco::Python,
         "distroless.toml",
         "mirror = {V}",
         "zz.example",
     ),
     field(
         "py file",
-        false,
+        Eco::Python,
         "distroless.toml",
         "file = {V}",
         "Dockerfile.zz",
     ),
     field(
         "py compile-exclude",
-        false,
+        Eco::Python,
         "distroless.toml",
         "compile-exclude = [{V}]",
         "app.py",
     ),
-    field("requirement", false, "requirements.txt", "{RAW}", "flask"),
+    field(
+        "requirement",
+        Eco::Python,
+        "requirements.txt",
+        "{RAW}",
+        "flask",
+    ),
     field(
         "py project name",
-        false,
+        Eco::Python,
         "pyproject.toml",
         "[project]\nname = {V}\nversion = \"1.0\"",
         "zz",
     ),
     field(
         "py project version",
-        false,
+        Eco::Python,
         "pyproject.toml",
         "[project]\nname = \"zz\"\nversion = {V}",
         "1.0",
     ),
     field(
         "py project description",
-        false,
+        Eco::Python,
         "pyproject.toml",
         "[project]\nname = \"zz\"\nversion = \"1.0\"\ndescription = {V}",
         "zz",
     ),
     field(
         "py requires-python",
-        false,
+        Eco::Python,
         "pyproject.toml",
         "[project]\nname = \"zz\"\nversion = \"1.0\"\nrequires-python = {V}",
         ">=3.10",
     ),
     field(
         "py dependency",
-        false,
+        Eco::Python,
         "pyproject.toml",
         "[project]\nname = \"zz\"\nversion = \"1.0\"\ndependencies = [{V}]",
         "flask",
     ),
-    field("python-version", false, ".python-version", "{RAW}", "3.13"),
+    field(
+        "python-version",
+        Eco::Python,
+        ".python-version",
+        "{RAW}",
+        "3.13",
+    ),
     field(
         "rust description",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "description = {V}",
         "zz",
     ),
     field(
         "rust bin name",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[[bin]]\nname = {V}\npath = \"src/main.rs\"",
         "zz",
     ),
     field(
         "rust env value",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nenv = { KEY = {V} }",
         "zz",
     ),
     field(
         "rust args",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nargs = [{V}]",
         "zz",
     ),
     field(
         "rust features",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nfeatures = [{V}]",
         "zz",
     ),
     field(
         "rust profile",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nprofile = {V}",
         "release",
     ),
     field(
         "rust apt",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\napt = [{V}]",
         "zz",
     ),
     field(
         "rust healthcheck",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nport = 8080\nhealthcheck = {V}",
         "/zz",
     ),
     field(
         "rust mirror",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nmirror = {V}",
         "zz.example",
     ),
     field(
         "rust include",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\ninclude = [{V}]",
         "src",
     ),
     field(
         "rust rust-version",
-        true,
+        Eco::Rust,
         "Cargo.toml",
         "[package.metadata.distroless]\nrust-version = {V}",
         "1.95",
     ),
     field(
         "cargo linker",
-        true,
+        Eco::Rust,
         ".cargo/config.toml",
         "[target.x86_64-unknown-linux-gnu]\nlinker = {V}",
         "clang",
     ),
     field(
         "cargo rustflags",
-        true,
+        Eco::Rust,
         ".cargo/config.toml",
         "[build]\nrustflags = [{V}]",
         "-Clink-arg=-fuse-ld=lld",
     ),
     field(
         "cargo env name",
-        true,
+        Eco::Rust,
         ".cargo/config.toml",
         "[env]\n{V} = \"1\"",
         "ZZ",
     ),
-    field("rust-toolchain", true, "rust-toolchain", "{RAW}", "1.95"),
+    field(
+        "rust-toolchain",
+        Eco::Rust,
+        "rust-toolchain",
+        "{RAW}",
+        "1.95",
+    ),
+    field(
+        "node name",
+        Eco::Node,
+        "package.json",
+        "\"name\": {J}",
+        "zz",
+    ),
+    field(
+        "node version",
+        Eco::Node,
+        "package.json",
+        "\"version\": {J}",
+        "1.0.0",
+    ),
+    field(
+        "node description",
+        Eco::Node,
+        "package.json",
+        "\"description\": {J}",
+        "zz",
+    ),
+    field(
+        "node main",
+        Eco::Node,
+        "package.json",
+        "\"main\": {J}",
+        "server.js",
+    ),
+    field(
+        "node start script",
+        Eco::Node,
+        "package.json",
+        "\"scripts\": { \"start\": {J} }",
+        "node server.js",
+    ),
+    field(
+        "node engines",
+        Eco::Node,
+        "package.json",
+        "\"engines\": { \"node\": {J} }",
+        "24",
+    ),
+    field(
+        "node packageManager",
+        Eco::Node,
+        "package.json",
+        "\"packageManager\": {J}",
+        "npm@10.9.0",
+    ),
+    field(
+        "node env value",
+        Eco::Node,
+        "package.json",
+        "\"distroless\": { \"env\": { \"KEY\": {J} } }",
+        "zz",
+    ),
+    field(
+        "node entrypoint",
+        Eco::Node,
+        "package.json",
+        "\"distroless\": { \"entrypoint\": [\"/nodejs/bin/node\", {J}] }",
+        "/app/server.js",
+    ),
+    field(
+        "node start key",
+        Eco::Node,
+        "package.json",
+        "\"scripts\": { \"prod\": \"node server.js\" }, \"distroless\": { \"start\": {J} }",
+        "prod",
+    ),
+    field(
+        "node writable",
+        Eco::Node,
+        "package.json",
+        "\"distroless\": { \"writable\": [{J}] }",
+        "uploads",
+    ),
+    field("nvmrc", Eco::Node, ".nvmrc", "{RAW}", "24"),
 ];
 
 /// Fields whose plain value adds to the files (a linker's package), with a
@@ -278,13 +394,29 @@ fn project(f: &Field, value: &str) -> tempfile::TempDir {
     let line = f
         .line
         .replace("{V}", &toml_string(value))
+        .replace(
+            "{J}",
+            &serde_json::Value::String(value.to_string()).to_string(),
+        )
         .replace("{RAW}", value);
     let write = |rel: &str, text: &str| {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     };
-    if f.rust {
+    if f.eco == Eco::Node {
+        let inner = if f.file == "package.json" {
+            line.as_str()
+        } else {
+            "\"private\": true"
+        };
+        write("package.json", &format!("{{ {inner} }}\n"));
+        write("package-lock.json", "{ \"lockfileVersion\": 3 }\n");
+        write(
+            "server.js",
+            "require('http').createServer().listen(3000);\n",
+        );
+    } else if f.eco == Eco::Rust {
         let mut manifest =
             String::from("[package]\nname = \"zzpkg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
         if f.file == "Cargo.toml" {
@@ -307,7 +439,7 @@ fn project(f: &Field, value: &str) -> tempfile::TempDir {
         write("requirements.txt", "flask\n");
         write("distroless.toml", "port = 8000\n");
     }
-    if f.file != "Cargo.toml" {
+    if f.file != "Cargo.toml" && f.file != "package.json" {
         let base = std::fs::read_to_string(root.join(f.file)).unwrap_or_default();
         let text = if f.file == "distroless.toml" {
             format!("{base}{line}\n")
@@ -448,8 +580,8 @@ fn cases() -> u32 {
         .unwrap_or(16)
 }
 
-fn run_fields(rust: bool) {
-    for f in FIELDS.iter().filter(|f| f.rust == rust) {
+fn run_fields(eco: Eco) {
+    for f in FIELDS.iter().filter(|f| f.eco == eco) {
         let plains: Vec<_> = std::iter::once(f.plain)
             .chain(
                 NEUTRAL
@@ -505,10 +637,15 @@ fn run_fields(rust: bool) {
 
 #[test]
 fn every_python_field_keeps_the_files_shape_or_is_refused() {
-    run_fields(false);
+    run_fields(Eco::Python);
 }
 
 #[test]
 fn every_rust_field_keeps_the_files_shape_or_is_refused() {
-    run_fields(true);
+    run_fields(Eco::Rust);
+}
+
+#[test]
+fn every_node_field_keeps_the_files_shape_or_is_refused() {
+    run_fields(Eco::Node);
 }

@@ -172,7 +172,7 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         }
     }
     for w in own.writable.iter().flatten() {
-        grammar::project_path(w).map_err(|why| {
+        grammar::writable_path(w).map_err(|why| {
             fail(
                 format!("invalid `writable` entry {w:?} in {origin_text}: {why}"),
                 "name a folder under the project the app writes to, e.g. writable = [\"uploads\"]",

@@ -212,8 +212,16 @@ fn parse_spec(spec: &str) -> Result<(String, String)> {
         )
     };
     let (name, rest) = spec.split_once('@').ok_or_else(bad)?;
-    let version = rest.split('+').next().unwrap_or_default();
-    let exact = nodejs_semver::Version::parse(version).is_ok();
+    let (version, hash) = rest.split_once('+').unwrap_or((rest, ""));
+    // An exact version, as npm writes it back: no range, nothing after it
+    // but a `+sha512.<hex>` integrity hash.
+    let plain = |text: &str, extra: &[char]| {
+        text.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    };
+    let exact = plain(version, &['.', '-'])
+        && plain(hash, &['.'])
+        && nodejs_semver::Version::parse(version).is_ok_and(|v| v.to_string() == version);
     if name.is_empty() || !exact || grammar::no_control(spec).is_err() {
         return Err(bad());
     }
@@ -381,7 +389,16 @@ mod tests {
             text.contains("its lockfile (pnpm-lock.yaml) is missing"),
             "{text}"
         );
-        for bad in ["pnpm", "pnpm@latest", "pnpm@^9", "@9.0.0", "pnpm@9.0.0\n"] {
+        for bad in [
+            "pnpm",
+            "pnpm@latest",
+            "pnpm@^9",
+            "@9.0.0",
+            "pnpm@9.0.0\n",
+            "npm@10.9.0$(id)",
+            "pnpm@9.0.0 && id",
+            "pnpm@9.0.0+sha512.a;b",
+        ] {
             let pkg = serde_json::json!({"packageManager": bad});
             let text = crate::error::format(&detect(&f, &pkg, true).unwrap_err());
             assert!(text.contains("not name@version"), "{bad}: {text}");
