@@ -4,9 +4,12 @@
 # the same builder after a one-line change; and the same rebuild on a fresh
 # runner (`docker builder prune -af`, then `--cache-from` the registry alone).
 # Rust is measured with both `cache` settings (layers, the default, and
-# mounts), Python (Django and gunicorn from requirements.txt) with its one.
+# mounts), Python (Django and gunicorn from requirements.txt) with its one,
+# Node (Express from package-lock.json, and an ESM server with pnpm and a
+# `build` script).
 #
-# Usage: benches/ci-cache.sh
+# Usage: benches/ci-cache.sh                 (every project)
+#        ONLY="node-npm node-pnpm" benches/ci-cache.sh   (some of them)
 # Needs: the engine with the containerd image store and its base images, and
 # the registry on 127.0.0.1:5000:
 #   ../shared/docker/start-engine --containerd-store
@@ -35,6 +38,13 @@ python_service() {
   cp -rL "$root/tests/fixtures/py-django" "$app"
 }
 
+node_service() {
+  cp -rL "$root/tests/fixtures/$1" "$2"
+}
+
+# Whether a project is measured (all unless ONLY names some).
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
 # measure NAME DIR FILE-TO-CHANGE COMMENT-MARK: prints a table row.
 measure() {
   local name=$1 app=$2 file=$3 mark=$4 ref cold same fresh
@@ -55,8 +65,19 @@ measure() {
 echo "| build | cold, cache exported | same builder, one line changed | fresh runner, registry cache only |"
 echo "| --- | --- | --- | --- |"
 for cache in layers mounts; do
+  want "rust-$cache" || continue
   rust_service "$work/rust-$cache" "$cache"
   measure "rust-$cache" "$work/rust-$cache" src/main.rs //
 done
-python_service "$work/python"
-measure python "$work/python" mysite/views.py "#"
+if want python; then
+  python_service "$work/python"
+  measure python "$work/python" mysite/views.py "#"
+fi
+if want node-npm; then
+  node_service node-express "$work/node-npm"
+  measure node-npm "$work/node-npm" server.js //
+fi
+if want node-pnpm; then
+  node_service node-pnpm "$work/node-pnpm"
+  measure node-pnpm "$work/node-pnpm" src/server.js //
+fi

@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use crate::context::{
-    AptPackage, Binary, DependsOn, Healthcheck, IgnoreSection, Init, Label, Runtime,
+    AptPackage, Binary, DependsOn, EnvVar, Healthcheck, IgnoreSection, Init, Label, Runtime,
 };
 use crate::error::fail;
 use crate::grammar;
@@ -364,6 +364,29 @@ pub fn stage_name(bin: &str) -> String {
 }
 
 /// The `.dockerignore` rules that follow the `include` re-admissions. An
+/// The image's environment: `defaults`, with the `env` setting over them.
+pub fn image_env(mut defaults: Vec<EnvVar>, settings: &Settings) -> Vec<EnvVar> {
+    for (k, v) in &settings.env {
+        defaults.retain(|e| &e.name != k);
+        defaults.push(EnvVar::new(k, v));
+    }
+    defaults
+}
+
+/// What `include` re-admits to the build context of an application whose
+/// whole filtered source is copied, and the `.dockerignore` section that
+/// follows the re-admissions (see [`dockerignore_after_keep`]).
+pub fn kept(
+    settings: &Settings,
+    origin: &str,
+    warnings: &mut Vec<String>,
+) -> (Vec<String>, Vec<IgnoreSection>) {
+    let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
+    keep.sort();
+    let after = dockerignore_after_keep(&keep, origin, warnings);
+    (keep, after)
+}
+
 /// `!folder` rule re-admits the whole folder under podman's and buildah's
 /// classic rules (BuildKit keeps what an earlier rule excluded inside it),
 /// so the secret patterns come again after them, and the same file means

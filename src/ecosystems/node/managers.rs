@@ -1,6 +1,7 @@
 //! The package manager: from `packageManager` first, then the lockfile;
-//! and the commands that install exactly what the lockfile locks, prune the
-//! dev dependencies and run a script, for each manager.
+//! and the commands that install exactly what the lockfile locks (all of
+//! it for the build, the production dependencies for the image) and run a
+//! script, for each manager.
 
 use anyhow::Result;
 
@@ -237,8 +238,8 @@ pub struct Commands {
     pub install: String,
     /// Runs a script of package.json: `{}` stands for its name.
     pub run: String,
-    /// Drops the dev dependencies, after the build.
-    pub prune: Option<String>,
+    /// Installs the production dependencies alone, for the image.
+    pub production: String,
     /// The manager's download cache, kept as a cache mount.
     pub cache: &'static str,
 }
@@ -258,16 +259,21 @@ impl PackageManager {
         };
         match self.manager {
             Manager::Npm => Commands {
-                tool: self.version.as_ref().map(|v| {
-                    format!("npm install --global --no-audit --no-fund npm@{v}")
-                }),
+                tool: self
+                    .version
+                    .as_ref()
+                    .map(|v| format!("npm install --global --no-audit --no-fund npm@{v}")),
                 install: if locked {
                     "npm ci --no-audit --no-fund".into()
                 } else {
                     "npm install --no-audit --no-fund".into()
                 },
                 run: "npm run {}".into(),
-                prune: Some("npm prune --omit=dev --no-audit --no-fund".into()),
+                production: if locked {
+                    "npm ci --omit=dev --no-audit --no-fund".into()
+                } else {
+                    "npm install --omit=dev --no-audit --no-fund".into()
+                },
                 cache: "/root/.npm",
             },
             Manager::Pnpm => Commands {
@@ -278,7 +284,11 @@ impl PackageManager {
                     "pnpm install --no-frozen-lockfile".into()
                 },
                 run: "pnpm run {}".into(),
-                prune: Some("pnpm prune --prod --ignore-scripts".into()),
+                production: if locked {
+                    "pnpm install --frozen-lockfile --prod".into()
+                } else {
+                    "pnpm install --no-frozen-lockfile --prod".into()
+                },
                 cache: "/root/.local/share/pnpm/store",
             },
             Manager::YarnClassic => Commands {
@@ -290,10 +300,11 @@ impl PackageManager {
                     "yarn install --non-interactive".into()
                 },
                 run: "yarn run {}".into(),
-                prune: Some(
-                    "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline --non-interactive"
-                        .into(),
-                ),
+                production: if locked {
+                    "yarn install --frozen-lockfile --production --non-interactive".into()
+                } else {
+                    "yarn install --production --non-interactive".into()
+                },
                 cache: "/usr/local/share/.cache/yarn",
             },
             Manager::YarnBerry => {
@@ -302,14 +313,18 @@ impl PackageManager {
                     None => "yarn".to_string(),
                 };
                 Commands {
-                    tool: self.yarn_path.is_none().then(|| global("@yarnpkg/cli-dist")).flatten(),
+                    tool: self
+                        .yarn_path
+                        .is_none()
+                        .then(|| global("@yarnpkg/cli-dist"))
+                        .flatten(),
                     install: if locked {
                         format!("{yarn} install --immutable")
                     } else {
                         format!("{yarn} install")
                     },
                     run: format!("{yarn} run {{}}"),
-                    prune: Some(format!("{yarn} workspaces focus --all --production")),
+                    production: format!("{yarn} workspaces focus --all --production"),
                     cache: "/root/.yarn/berry/cache",
                 }
             }
@@ -321,11 +336,11 @@ impl PackageManager {
                     "bun install".into()
                 },
                 run: "bun run {}".into(),
-                prune: Some(if locked {
-                    "rm -rf node_modules && bun install --frozen-lockfile --production".into()
+                production: if locked {
+                    "bun install --frozen-lockfile --production".into()
                 } else {
-                    "rm -rf node_modules && bun install --production".into()
-                }),
+                    "bun install --production".into()
+                },
                 cache: "/root/.bun/install/cache",
             },
         }
@@ -434,7 +449,7 @@ mod tests {
     }
 
     #[test]
-    fn each_manager_installs_exactly_and_prunes() {
+    fn each_manager_installs_exactly_all_or_production() {
         let m = |manager, version: Option<&str>| PackageManager {
             manager,
             version: version.map(String::from),

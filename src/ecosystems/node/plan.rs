@@ -1,7 +1,7 @@
 //! Node project → render context: the official `node:<major>-trixie-slim`
 //! builder, the distroless `nodejs<major>-debian13` runtime of the same
 //! major and Debian release, a lockfile-exact install in a layer of its own,
-//! the `build` script, the dev dependencies pruned, and a start without a
+//! the `build` script, the production dependencies in a stage of their own, and a start without a
 //! shell. Pure: no I/O.
 
 use anyhow::Result;
@@ -117,14 +117,8 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         version,
         [&project.description, &project.license, &project.repository],
     );
-    let mut env = vec![EnvVar::new("NODE_ENV", "production")];
-    for (k, v) in &settings.env {
-        env.retain(|e| &e.name != k);
-        env.push(EnvVar::new(k, v));
-    }
-    let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
-    keep.sort();
-    let after_keep = common::dockerignore_after_keep(&keep, &project.config_origin, &mut warnings);
+    let env = common::image_env(vec![EnvVar::new("NODE_ENV", "production")], settings);
+    let (keep, after_keep) = common::kept(settings, &project.config_origin, &mut warnings);
     let mut binaries = [Binary {
         name: project.name.clone(),
         stage: stage.clone(),
@@ -174,7 +168,9 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         install_command: commands.install,
         cache_dir: commands.cache,
         build_command: build.then(|| commands.run.replace("{}", "build")),
-        prune_command: commands.prune,
+        production_command: commands.production,
+        base_stage: common::free_stage("base", std::slice::from_ref(&stage)),
+        deps_stage: common::free_stage("deps", std::slice::from_ref(&stage)),
         writable: project
             .own
             .writable

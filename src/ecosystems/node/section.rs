@@ -42,8 +42,15 @@ pub struct NodeBuild {
     pub cache_dir: &'static str,
     /// Runs the `build` script, if there is one.
     pub build_command: Option<String>,
-    /// Drops the dev dependencies after the build.
-    pub prune_command: Option<String>,
+    /// Installs the production dependencies alone, in a stage of their
+    /// own that only the manifests key: the image's layer of them is the
+    /// same until a dependency changes.
+    pub production_command: String,
+    /// The stage both installs start from: the builder image with the
+    /// package manager and the manifests.
+    pub base_stage: String,
+    /// The stage of the production dependencies.
+    pub deps_stage: String,
     /// Folders the app may write to (`writable`), absolute.
     pub writable: Vec<String>,
     /// Where the runtime image has node.

@@ -195,16 +195,10 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         app_env.push(EnvVar::new("LD_LIBRARY_PATH", "/usr/local/lib"));
     }
     app_env.extend(extra_env);
-    for (k, v) in &settings.env {
-        app_env.retain(|e| &e.name != k);
-        app_env.push(EnvVar::new(k, v));
-    }
+    let app_env = common::image_env(app_env, settings);
     // The whole filtered source is copied into /app; `include` only admits
     // paths that .dockerignore would otherwise drop.
-    let mut keep: Vec<String> = settings.include.iter().map(|i| i.src.clone()).collect();
-    keep.sort();
-    let after_keep =
-        common::dockerignore_after_keep(&keep, "the tool's configuration", &mut warnings);
+    let (keep, after_keep) = common::kept(settings, "the tool's configuration", &mut warnings);
     let args = settings.args.clone().unwrap_or(default_args);
     let binary = Binary {
         name: project.name.clone(),
