@@ -48,7 +48,11 @@ const CHOICES: &[Choice] = &[
         flags: &["--mirror", "registry.example/mirror"],
         keys: "mirror = \"registry.example/mirror\"\n",
         holds: |f| {
-            let froms = common::from_images(&f.read("Dockerfile"));
+            // Images, not earlier stages.
+            let froms: Vec<String> = common::from_images(&f.read("Dockerfile"))
+                .into_iter()
+                .filter(|i| i.contains(':') || i.contains('/'))
+                .collect();
             match froms
                 .iter()
                 .all(|i| i.starts_with("registry.example/mirror/"))
