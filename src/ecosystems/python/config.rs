@@ -4,6 +4,7 @@
 use anyhow::Result;
 use serde::Deserialize;
 
+use crate::ecosystems::common::ConfigPlace;
 use crate::error::fail;
 use crate::folder::Folder;
 use crate::settings::{self, Origin, OwnKeys, parse_table};
@@ -28,6 +29,20 @@ pub struct PyConfig {
     pub python_version: Option<String>,
     /// `python3` (Debian's 3.13) or `cc` (the official image's CPython).
     pub runtime: Option<String>,
+}
+
+impl PyConfig {
+    /// `runtime = "cc"`: the official image's CPython even for 3.13.
+    pub fn runtime_cc(&self, origin: &str) -> Result<bool> {
+        match self.runtime.as_deref() {
+            None | Some("python3") => Ok(false),
+            Some("cc") => Ok(true),
+            Some(other) => Err(fail(
+                format!("invalid `runtime` {other:?} in {origin}: it is \"python3\" or \"cc\""),
+                "runtime = \"python3\" (Debian's CPython 3.13, the default) or \"cc\" (the official image's CPython, copied in)",
+            )),
+        }
+    }
 }
 
 impl OwnKeys for PyConfig {
@@ -106,4 +121,27 @@ pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<
         return parse(&toml::Value::Table(table), origin).map(Some);
     }
     Ok(None)
+}
+
+/// Where `init` records choices: the table the configuration is in, else
+/// `[tool.distroless]` of pyproject.toml, else distroless.toml.
+pub fn record_place(config: Option<&Config>, project: &Folder) -> ConfigPlace {
+    let in_pyproject = match config {
+        Some(c) => c.origin.file == "pyproject.toml",
+        None => project.exists("pyproject.toml"),
+    };
+    ConfigPlace {
+        file: if in_pyproject {
+            "pyproject.toml"
+        } else {
+            "distroless.toml"
+        }
+        .into(),
+        table: if in_pyproject {
+            vec!["tool", "distroless"]
+        } else {
+            Vec::new()
+        },
+        editable: true,
+    }
 }

@@ -398,24 +398,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
             NO_CONFIG.to_string(),
         ),
     };
-    let in_pyproject = match &config {
-        Some(c) => c.origin.file == "pyproject.toml",
-        None => project.exists("pyproject.toml"),
-    };
-    let config_place = crate::ecosystems::common::ConfigPlace {
-        file: if in_pyproject {
-            "pyproject.toml"
-        } else {
-            "distroless.toml"
-        }
-        .into(),
-        table: if in_pyproject {
-            vec!["tool", "distroless"]
-        } else {
-            Vec::new()
-        },
-        editable: true,
-    };
+    let config_place = super::config::record_place(config.as_ref(), project);
     if let (Some(ep), Some(c)) = (&entrypoint, &config) {
         if let Some(word) = ep.iter().find(|w| grammar::no_control(w).is_err()) {
             return Err(fail(
@@ -486,22 +469,11 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         writable.sort();
         writable.dedup();
     }
-    let runtime_cc = match config
+    let runtime_cc = config
         .as_ref()
-        .and_then(|c| c.own.runtime.as_deref().map(|r| (r, c)))
-    {
-        None | Some(("python3", _)) => false,
-        Some(("cc", _)) => true,
-        Some((other, c)) => {
-            return Err(fail(
-                format!(
-                    "invalid `runtime` {other:?} in {}: it is \"python3\" or \"cc\"",
-                    c.origin
-                ),
-                "runtime = \"python3\" (Debian's CPython 3.13, the default) or \"cc\" (the official image's CPython, copied in)",
-            ));
-        }
-    };
+        .map(|c| c.own.runtime_cc(&c.origin.to_string()))
+        .transpose()?
+        .unwrap_or(false);
     let build_commands = match &config {
         Some(c) => c
             .own

@@ -141,6 +141,26 @@ impl Table {
     }
 }
 
+/// Where `init` records choices: the table that has choices already, else
+/// the workspace's (the root package's for a single package).
+pub fn record_place(
+    workspace: &Table,
+    root_package: Option<&Table>,
+    is_workspace: bool,
+) -> crate::ecosystems::common::ConfigPlace {
+    let has = |t: &Table| *t != Table::default();
+    let in_workspace = has(workspace) || (!root_package.is_some_and(has) && is_workspace);
+    crate::ecosystems::common::ConfigPlace {
+        file: "Cargo.toml".into(),
+        table: if in_workspace {
+            vec!["workspace", "metadata", "distroless"]
+        } else {
+            vec!["package", "metadata", "distroless"]
+        },
+        editable: true,
+    }
+}
+
 /// Choices about the whole project: the root's table, with the command
 /// line's flags over it. What the Rust plan is made from.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -230,6 +250,23 @@ impl Selection {
             self.cache.is_some(),
             self.auditable.is_some(),
         ]
+    }
+
+    /// Refuses a `rust-version` that is not a Rust version, naming `manifest`.
+    pub fn check_rust_version(&self, manifest: &str) -> Result<()> {
+        match self
+            .rust_version
+            .as_deref()
+            .filter(|v| super::version::RustVersion::parse(v).is_none())
+        {
+            Some(v) => Err(fail(
+                format!(
+                    "invalid `rust-version` = \"{v}\" in the distroless table of {manifest}: it is not a Rust version"
+                ),
+                "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The choices made, as configuration keys and values.

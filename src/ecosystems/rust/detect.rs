@@ -209,33 +209,12 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
         Some(root) => root.project.over(&ws_config.project),
         None => ws_config.project.clone(),
     };
-    if let Some(v) = selection
-        .rust_version
-        .as_deref()
-        .filter(|v| RustVersion::parse(v).is_none())
-    {
-        return Err(fail(
-            format!(
-                "invalid `rust-version` = \"{v}\" in the distroless table of {}: it is not a Rust version",
-                meta.workspace_root.join("Cargo.toml")
-            ),
-            "give it as X.Y or X.Y.Z, e.g. rust-version = \"1.95\"",
-        ));
-    }
-    let workspace_table = ws_config != super::config::Table::default()
-        || (root_config
-            .as_ref()
-            .is_none_or(|t| *t == super::config::Table::default())
-            && (root_package.is_none() || packages.len() > 1));
-    let config = crate::ecosystems::common::ConfigPlace {
-        file: "Cargo.toml".into(),
-        table: if workspace_table {
-            vec!["workspace", "metadata", "distroless"]
-        } else {
-            vec!["package", "metadata", "distroless"]
-        },
-        editable: true,
-    };
+    selection.check_rust_version(meta.workspace_root.join("Cargo.toml").as_str())?;
+    let config = super::config::record_place(
+        &ws_config,
+        root_config.as_ref(),
+        root_package.is_none() || packages.len() > 1,
+    );
     let files = root_files(&root)?;
     let enabled_features = enabled_features(&workspace);
     let cargo_config = super::cargo_config::read(&root)?;
