@@ -380,3 +380,55 @@ fn cpython_313_on_cc_when_asked() {
     );
     eprintln!("py-311 as 3.13 on cc adds {added} B to its base");
 }
+
+/// uWSGI, built from source against the official image's CPython 3.11 and
+/// linking its libpython, runs on distroless cc (the library step copies
+/// libpython, and `LD_LIBRARY_PATH` finds it where the interpreter's own
+/// RUNPATH does not reach) and stops at once on its STOPSIGNAL.
+#[test]
+#[ignore = "needs a Docker engine and the python stand-ins: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn uwsgi_on_cpython_311_on_cc() {
+    engine();
+    let f = fixture("py-uwsgi");
+    let config = f
+        .read("distroless.toml")
+        .replace(
+            "apt = [\"build-essential\", \"python3-dev\"]",
+            "apt = [\"build-essential\"]",
+        )
+        .replace("18340", "18341");
+    f.write(
+        "distroless.toml",
+        &format!("python-version = \"3.11\"\n{config}"),
+    );
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    let dockerfile = f.read("Dockerfile");
+    assert_eq!(
+        common::from_images(&dockerfile)
+            .iter()
+            .filter(|i| i.contains(':'))
+            .collect::<Vec<_>>(),
+        [
+            "python:3.11-slim-trixie",
+            "gcr.io/distroless/cc-debian13:nonroot"
+        ]
+    );
+    let tag = "cargo-distroless-e2e/py-uwsgi-311:1";
+    build(&f.dir, None, tag);
+    let c = serve(tag, 18341);
+    let body = get(18341, "/", &c);
+    assert!(
+        body.contains("py-uwsgi: hello") && body.contains("uid 65532"),
+        "{body}"
+    );
+    let files = check_running(tag, &c, "[\"/venv/bin/uwsgi\"]");
+    assert!(
+        files
+            .lines()
+            .any(|l| l == "usr/local/lib/libpython3.11.so.1.0"),
+        "libpython is in the image"
+    );
+    let took = stop_time(&c, 10);
+    assert!(took < Duration::from_secs(2), "uWSGI took {took:?} to stop");
+}
