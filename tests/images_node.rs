@@ -125,3 +125,35 @@ fn pnpm_esm_server_built_by_its_build_script() {
         "{tag}: the install ran again after a source change:\n{log}"
     );
 }
+
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn yarn_typescript_project_built_by_its_build_script() {
+    let (f, tag, c) = node_image(
+        "node-yarn-ts",
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/index.js"]"#,
+        "gcr.io/distroless/nodejs24-debian13:nonroot",
+        "hello from typescript",
+    );
+    let files = check_running(
+        &tag,
+        &c,
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/index.js"]"#,
+    );
+    assert!(
+        files.lines().any(|l| l == "app/dist/index.js"),
+        "the build's output ships"
+    );
+    for dev in ["node_modules/typescript/", "node_modules/@types/"] {
+        assert!(!files.lines().any(|l| l.contains(dev)), "{tag} ships {dev}");
+    }
+    assert!(
+        f.read("Dockerfile")
+            .contains("yarn install --frozen-lockfile --production")
+    );
+    let stop = stop_time(&c, 10);
+    assert!(
+        stop < Duration::from_secs(2),
+        "{tag}: docker stop took {stop:?}"
+    );
+}

@@ -70,6 +70,7 @@ fixtures! {
     py_writable: "py-writable" => false;
     node_express: "node-express" => true;
     node_pnpm: "node-pnpm" => false;
+    node_yarn_ts: "node-yarn-ts" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its
