@@ -157,3 +157,51 @@ fn yarn_typescript_project_built_by_its_build_script() {
         "{tag}: docker stop took {stop:?}"
     );
 }
+
+/// An npm workspace: each member that starts is an image of its own (bake
+/// builds both), with the local package it uses, built by that package's
+/// own `build` script; the root's dev dependency ships in neither.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn npm_workspace_apps_with_a_local_package() {
+    engine();
+    let f = fixture("node-workspace");
+    ok(&f.run(&["init"]));
+    common::hadolint(&f.path("Dockerfile"));
+    assert!(f.read("docker-bake.hcl").contains("\"api\", \"worker\""));
+    for (stage, file, answer) in [
+        ("api", "server.js", "hello, api, from a local package"),
+        ("worker", "worker.js", "hello, worker, from a local package"),
+    ] {
+        let tag = format!("cargo-distroless-e2e/node-workspace:{stage}");
+        build(&f.dir, Some(stage), &tag);
+        let port = free_port();
+        let c = serve(&tag, port);
+        let body = get(port, "/", &c);
+        assert!(
+            body.contains(answer) && body.contains("uid 65532"),
+            "{tag}: {body}"
+        );
+        let files = check_running(
+            &tag,
+            &c,
+            &format!(r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/packages/{stage}/{file}"]"#),
+        );
+        assert!(
+            files.lines().any(|l| l == "app/packages/greeting/index.js"),
+            "{tag}: the local package's build output"
+        );
+        assert!(
+            files
+                .lines()
+                .any(|l| l == "app/node_modules/@acme/greeting"),
+            "{tag}: the workspace link"
+        );
+        assert!(
+            !files.lines().any(|l| l.contains("node_modules/is-number/")),
+            "{tag} ships the dev dependency"
+        );
+    }
+    let check = f.run(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+}

@@ -71,6 +71,7 @@ fixtures! {
     node_express: "node-express" => true;
     node_pnpm: "node-pnpm" => false;
     node_yarn_ts: "node-yarn-ts" => false;
+    node_workspace: "node-workspace" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its

@@ -40,8 +40,9 @@ pub struct NodeProject {
     pub main: Option<String>,
     /// `bin` of package.json: its programs, by name.
     pub bins: Vec<(String, String)>,
-    /// package.json has `workspaces` (or pnpm-workspace.yaml exists).
-    pub workspaces: bool,
+    /// The workspace's members (package.json's `workspaces`, or
+    /// pnpm-workspace.yaml); empty for a single package.
+    pub members: Vec<super::workspace::Member>,
     /// The shared settings, validated against the folder.
     pub settings: Settings,
     /// The whole-project choices (`compose`, `file`, `pin`, `mirror`).
@@ -211,7 +212,8 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         .map(|d| d.keys().cloned().collect())
         .unwrap_or_default();
     dev_dependencies.sort();
-    let workspaces = pkg.get("workspaces").is_some() || project.exists("pnpm-workspace.yaml");
+    let patterns = super::workspace::patterns(project, &pkg)?;
+    let members = super::workspace::members(project, &patterns)?;
     if manager.manager == Manager::YarnBerry && manager.pnp {
         return Err(fail(
             "this yarn project uses Plug'n'Play (no node_modules), which the image cannot run without yarn's loader",
@@ -230,7 +232,7 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         scripts,
         main: text_field("main")?,
         bins,
-        workspaces,
+        members,
         settings,
         choices: parsed.project,
         own,

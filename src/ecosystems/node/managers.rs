@@ -238,6 +238,9 @@ pub struct Commands {
     pub install: String,
     /// Runs a script of package.json: `{}` stands for its name.
     pub run: String,
+    /// Runs `build` in every workspace member that has one, when the root
+    /// has none (yarn 1 has no such command).
+    pub recursive_build: Option<String>,
     /// Installs the production dependencies alone, for the image.
     pub production: String,
     /// The manager's download cache, kept as a cache mount.
@@ -269,6 +272,7 @@ impl PackageManager {
                     "npm install --no-audit --no-fund".into()
                 },
                 run: "npm run {}".into(),
+                recursive_build: Some("npm run build --workspaces --if-present".into()),
                 production: if locked {
                     "npm ci --omit=dev --no-audit --no-fund".into()
                 } else {
@@ -284,6 +288,7 @@ impl PackageManager {
                     "pnpm install --no-frozen-lockfile".into()
                 },
                 run: "pnpm run {}".into(),
+                recursive_build: Some("pnpm -r --if-present run build".into()),
                 production: if locked {
                     "pnpm install --frozen-lockfile --prod".into()
                 } else {
@@ -300,6 +305,7 @@ impl PackageManager {
                     "yarn install --non-interactive".into()
                 },
                 run: "yarn run {}".into(),
+                recursive_build: None,
                 production: if locked {
                     "yarn install --frozen-lockfile --production --non-interactive".into()
                 } else {
@@ -324,6 +330,7 @@ impl PackageManager {
                         format!("{yarn} install")
                     },
                     run: format!("{yarn} run {{}}"),
+                    recursive_build: Some(format!("{yarn} workspaces foreach -A run build")),
                     production: format!("{yarn} workspaces focus --all --production"),
                     cache: "/root/.yarn/berry/cache",
                 }
@@ -336,6 +343,7 @@ impl PackageManager {
                     "bun install".into()
                 },
                 run: "bun run {}".into(),
+                recursive_build: Some("bun run --filter '*' build".into()),
                 production: if locked {
                     "bun install --frozen-lockfile --production".into()
                 } else {

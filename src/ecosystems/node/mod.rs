@@ -6,6 +6,7 @@ pub mod managers;
 pub mod plan;
 pub mod section;
 pub mod versions;
+pub mod workspace;
 
 pub use detect::{LOOKS_FOR, NodeProject, found, read};
 pub use plan::plan;

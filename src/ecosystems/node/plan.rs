@@ -68,9 +68,11 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
     let runtime = common::runtime(family, distro, Variant::Nonroot);
     let commands = project.manager.commands(major);
     let settings = &project.settings;
-    let (mut entrypoint, default_args, start_source) = start(project)?;
-    let program = entrypoint[0].clone();
-    let init = common::init(settings, &mut entrypoint);
+    let apps = apps(project, &mut warnings)?;
+    let init = settings.init.then_some(crate::context::Init {
+        from: crate::layout::INIT_FROM,
+        path: crate::layout::INIT,
+    });
     if init.is_none() {
         warnings.push("`init = false`: node as PID 1 ignores SIGTERM unless the app handles it, so `docker stop` waits 10 s".into());
     }
@@ -100,8 +102,14 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         ),
     );
     let build_script = project.scripts.iter().any(|(n, _)| n == "build");
-    let build = project.own.build.unwrap_or(build_script);
-    if build && !build_script {
+    let members_build = project.members.iter().any(|m| m.build);
+    let build_command = match (build_script, &commands.recursive_build) {
+        (true, _) => Some(commands.run.replace("{}", "build")),
+        (false, Some(recursive)) if members_build => Some(recursive.clone()),
+        _ => None,
+    };
+    let build = project.own.build.unwrap_or(build_command.is_some());
+    if build && build_command.is_none() {
         return Err(fail(
             format!(
                 "`build = true` in {}, and package.json has no `build` script",
@@ -110,43 +118,70 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             "add the script, or drop the key",
         ));
     }
-    let stage = common::stage_name(&project.name);
-    let version = project.version.as_deref();
-    let labels = common::labels(
-        &project.name,
-        version,
-        [&project.description, &project.license, &project.repository],
-    );
     let env = common::image_env(vec![EnvVar::new("NODE_ENV", "production")], settings);
     let (keep, after_keep) = common::kept(settings, &project.config_origin, &mut warnings);
-    let mut binaries = [Binary {
-        name: project.name.clone(),
-        stage: stage.clone(),
-        image: crate::grammar::image_repository(&stage),
-        package: project.name.clone(),
-        version: version.map(String::from),
-        tags: common::image_tags(&stage, version),
-        path: program,
-        entrypoint,
-        default: true,
-        ports,
-        env,
-        include: Vec::new(),
-        args: settings.args.clone().unwrap_or(default_args),
-        labels,
-        healthcheck,
-        init,
-        stop_signal: settings.stop_signal.clone(),
-        depends_on: Vec::new(),
-    }];
-    common::depends_on(&mut binaries, &[settings])?;
+    let stages: Vec<String> = apps.iter().map(|a| common::stage_name(&a.name)).collect();
+    if let Some((i, j)) = (0..stages.len())
+        .flat_map(|i| (0..i).map(move |j| (i, j)))
+        .find(|(i, j)| stages[*i] == stages[*j])
+    {
+        return Err(fail(
+            format!(
+                "the workspace members `{}` and `{}` would both be the stage `{}`",
+                apps[j].dir, apps[i].dir, stages[i]
+            ),
+            "give one of them another `name` in its package.json",
+        ));
+    }
+    let last = apps.len().saturating_sub(1);
+    let mut binaries: Vec<Binary> = apps
+        .iter()
+        .zip(&stages)
+        .enumerate()
+        .map(|(i, (app, stage))| {
+            let version = app.version.as_deref();
+            let mut entrypoint = app.entrypoint.clone();
+            if init.is_some() {
+                entrypoint.splice(0..0, [crate::layout::INIT.to_string(), "--".to_string()]);
+            }
+            Binary {
+                name: app.name.clone(),
+                stage: stage.clone(),
+                image: crate::grammar::image_repository(stage),
+                package: app.name.clone(),
+                version: version.map(String::from),
+                tags: common::image_tags(stage, version),
+                path: app.entrypoint[0].clone(),
+                entrypoint,
+                default: i == last,
+                ports: ports.clone(),
+                env: env.clone(),
+                include: Vec::new(),
+                args: settings.args.clone().unwrap_or_else(|| app.args.clone()),
+                labels: common::labels(
+                    &app.name,
+                    version,
+                    [&project.description, &project.license, &project.repository],
+                ),
+                healthcheck: healthcheck.clone(),
+                init: init.clone(),
+                stop_signal: settings.stop_signal.clone(),
+                depends_on: Vec::new(),
+            }
+        })
+        .collect();
+    let per_image: Vec<&crate::settings::Settings> = binaries.iter().map(|_| settings).collect();
+    common::depends_on(&mut binaries, &per_image)?;
 
     let mut manifests = vec!["package.json".to_string()];
     manifests.extend(project.manager.lockfile.iter().cloned());
     manifests.extend(project.manager.config_files.iter().cloned());
-    if project.workspaces {
-        warnings.push("a workspace: the whole source is copied before the install, so a source change reinstalls the dependencies".into());
-    }
+    manifests.extend(
+        project
+            .members
+            .iter()
+            .map(|m| format!("{}/package.json", m.dir)),
+    );
     let dockerignore = common::dockerignore(NODE_IGNORES);
     if project.npmrc {
         warnings.push(".npmrc is kept out of the build context (it often holds registry tokens), so the install does not read it; pass what it sets as a build secret (`RUN --mount=type=secret,id=npmrc,target=/root/.npmrc`) in an overridden node/builder template".into());
@@ -164,13 +199,12 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         ],
         tool_command: commands.tool,
         manifests: manifests.clone(),
-        install_from_source: project.workspaces,
         install_command: commands.install,
         cache_dir: commands.cache,
-        build_command: build.then(|| commands.run.replace("{}", "build")),
+        build_command: build_command.filter(|_| build),
         production_command: commands.production,
-        base_stage: common::free_stage("base", std::slice::from_ref(&stage)),
-        deps_stage: common::free_stage("deps", std::slice::from_ref(&stage)),
+        base_stage: common::free_stage("base", &stages),
+        deps_stage: common::free_stage("deps", &stages),
         writable: project
             .own
             .writable
@@ -189,7 +223,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         builder: Builder {
             from: builder_image.clone(),
             image: builder_image,
-            stage: common::builder_stage(std::slice::from_ref(&stage)),
+            stage: common::builder_stage(&stages),
             workdir: APP_DIR,
             out_dir: OUT_DIR,
             packages: common::apt_context(&apt),
@@ -197,13 +231,13 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         },
         runtime,
         section: Section::new("node", &node),
-        binaries: binaries.to_vec(),
+        binaries,
         dockerignore,
         dockerignore_project: Vec::new(),
         dockerignore_keep: keep,
         dockerignore_after_keep: after_keep,
         notes: Vec::new(),
-        bake: false,
+        bake: apps.len() > 1,
         compose: choices.compose(),
         dockerfile: choices.dockerfile(),
     };
@@ -230,8 +264,11 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
                 "runtime: {}: the same Node major, no npm, no shell",
                 context.runtime.image
             ),
-            format!("entrypoint: {start_source}"),
         ];
+        out.extend(
+            apps.iter()
+                .map(|a| format!("entrypoint of {}: {}", a.name, a.source)),
+        );
         out.extend(common::explain_running(&context.binaries));
         out
     } else {
@@ -252,6 +289,59 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
     })
 }
 
+/// An image to make: a workspace member that starts, or the project.
+struct App {
+    name: String,
+    version: Option<String>,
+    /// Its folder, relative to the root ("" for the root).
+    dir: String,
+    entrypoint: Vec<String>,
+    args: Vec<String>,
+    /// Where the start came from, for `--explain`.
+    source: String,
+}
+
+/// The images: in a workspace, one per member whose `start` script is
+/// `node FILE` (a member without one is a library); else, or when none
+/// starts, the project itself.
+fn apps(project: &NodeProject, warnings: &mut Vec<String>) -> Result<Vec<App>> {
+    let mut apps = Vec::new();
+    if project.own.entrypoint.is_none() {
+        for m in &project.members {
+            let Some(script) = &m.start else { continue };
+            match node_command(script, &m.dir) {
+                Some((mut entry, args)) => {
+                    entry.insert(0, NODE.to_string());
+                    apps.push(App {
+                        name: m.name.clone(),
+                        version: m.version.clone(),
+                        dir: m.dir.clone(),
+                        entrypoint: entry,
+                        args,
+                        source: format!("`scripts.start` of {}/package.json: {script}", m.dir),
+                    });
+                }
+                None => warnings.push(format!(
+                    "{}/package.json's start script `{script}` needs a shell or another tool, so the member gets no image; make it `node FILE`",
+                    m.dir
+                )),
+            }
+        }
+    }
+    if apps.is_empty() {
+        let (entrypoint, args, source) = start(project)?;
+        apps.push(App {
+            name: project.name.clone(),
+            version: project.version.clone(),
+            dir: String::new(),
+            entrypoint,
+            args,
+            source,
+        });
+    }
+    Ok(apps)
+}
+
 /// How the image starts, with no shell: the `entrypoint` key; else the
 /// start script (`start`, or the one the `start` key names) when it is
 /// `node [flags] FILE [args]`; else `main`, the first `bin`, or a root
@@ -270,7 +360,7 @@ fn start(project: &NodeProject) -> Result<(Vec<String>, Vec<String>, String)> {
     }
     let script_name = project.own.start.as_deref().unwrap_or("start");
     if let Some((_, script)) = project.scripts.iter().find(|(n, _)| n == script_name) {
-        return match node_command(script) {
+        return match node_command(script, "") {
             Some((mut entry, args)) => {
                 entry.insert(0, NODE.to_string());
                 Ok((
@@ -307,7 +397,7 @@ fn start(project: &NodeProject) -> Result<(Vec<String>, Vec<String>, String)> {
         });
     match file {
         Some((file, why)) => Ok((
-            vec![NODE.to_string(), in_app(&file)],
+            vec![NODE.to_string(), in_app("", &file)],
             Vec::new(),
             format!("{why}: {file}"),
         )),
@@ -322,7 +412,7 @@ fn start(project: &NodeProject) -> Result<(Vec<String>, Vec<String>, String)> {
 
 /// `node [flags] FILE [args]`, as (flags and the file under /app, args);
 /// `None` for anything a shell or another program would have to run.
-fn node_command(script: &str) -> Option<(Vec<String>, Vec<String>)> {
+fn node_command(script: &str, dir: &str) -> Option<(Vec<String>, Vec<String>)> {
     let shell = |c: char| "&|;<>$`()'\"\\*?~{}[]!#".contains(c);
     if script.contains(shell) {
         return None;
@@ -343,17 +433,18 @@ fn node_command(script: &str) -> Option<(Vec<String>, Vec<String>)> {
     if file.contains('=') {
         return None;
     }
-    entry.push(in_app(file));
+    entry.push(in_app(dir, file));
     Some((entry, words.map(String::from).collect()))
 }
 
-/// A project path as the image has it, under /app.
-fn in_app(file: &str) -> String {
+/// A path of the folder `dir` (relative to the root) as the image has it,
+/// under /app.
+fn in_app(dir: &str, file: &str) -> String {
     let file = file.trim_start_matches("./");
-    if file.starts_with('/') {
-        file.to_string()
-    } else {
-        format!("{APP_DIR}/{file}")
+    match (file.starts_with('/'), dir.is_empty()) {
+        (true, _) => file.to_string(),
+        (false, true) => format!("{APP_DIR}/{file}"),
+        (false, false) => format!("{APP_DIR}/{dir}/{file}"),
     }
 }
 
@@ -381,7 +472,7 @@ mod tests {
                 vec![],
             ),
         ] {
-            let (e, a) = node_command(script).unwrap();
+            let (e, a) = node_command(script, "").unwrap();
             assert_eq!(
                 (e, a),
                 (
@@ -401,7 +492,7 @@ mod tests {
             "node -r",
             "node",
         ] {
-            assert_eq!(node_command(script), None, "{script}");
+            assert_eq!(node_command(script, ""), None, "{script}");
         }
     }
 }

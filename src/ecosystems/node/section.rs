@@ -31,11 +31,10 @@ pub struct NodeBuild {
     /// Installs the package manager at the project's version, if the
     /// builder lacks it.
     pub tool_command: Option<String>,
-    /// Files copied (each to the same path) before the install.
+    /// Files copied (each to the same path) before the install: the
+    /// manifests (every workspace member's too), the lockfile and the
+    /// package manager's configuration.
     pub manifests: Vec<String>,
-    /// Whether the whole source is copied before the install (workspaces,
-    /// whose members' manifests the install reads).
-    pub install_from_source: bool,
     /// Installs exactly what the lockfile locks, dev dependencies included.
     pub install_command: String,
     /// The package manager's cache, kept as a cache mount.
