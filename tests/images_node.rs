@@ -205,3 +205,32 @@ fn npm_workspace_apps_with_a_local_package() {
     let check = f.run(&["check"]);
     assert!(check.status.success(), "{}", stderr(&check));
 }
+
+/// sharp's prebuilt addon and the libvips its `@img` packages bundle load on
+/// the distroless runtime: the library step leaves what node_modules
+/// carries where it is.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn a_server_using_sharp() {
+    let (_f, tag, c) = node_image(
+        "node-sharp",
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
+        "gcr.io/distroless/nodejs24-debian13:nonroot",
+        "made a 16x8 png",
+    );
+    let files = check_running(
+        &tag,
+        &c,
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
+    );
+    assert!(
+        files
+            .lines()
+            .any(|l| l.starts_with("app/node_modules/@img/sharp-libvips-linux-x64/")),
+        "{tag}: the bundled libvips"
+    );
+    assert!(
+        !files.lines().any(|l| l.starts_with("out/")),
+        "{tag}: no copy of the build's folders"
+    );
+}

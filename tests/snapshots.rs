@@ -72,6 +72,7 @@ fixtures! {
     node_pnpm: "node-pnpm" => false;
     node_yarn_ts: "node-yarn-ts" => false;
     node_workspace: "node-workspace" => false;
+    node_sharp: "node-sharp" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its

@@ -227,7 +227,9 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             workdir: APP_DIR,
             out_dir: OUT_DIR,
             packages: common::apt_context(&apt),
-            own_libraries: None,
+            // The production dependencies are copied whole; the libraries
+            // their addons bundle (sharp's libvips) come with them.
+            own_libraries: Some(format!("{OUT_DIR}/deps/")),
         },
         runtime,
         section: Section::new("node", &node),
