@@ -278,9 +278,14 @@ fn a_dockerfile_beside_the_projects_own() {
     engine();
     let f = fixture("one-bin");
     f.write("Dockerfile", "FROM scratch\n");
-    f.write(".dockerignore", "src\n");
+    f.write(".dockerignore", "*.md\n");
     ok(&f.run(&["init", "--file", "Dockerfile.distroless"]));
     common::hadolint(&f.path("Dockerfile.distroless"));
+    assert!(
+        f.read("Dockerfile.distroless.dockerignore")
+            .contains("\n*.md\n"),
+        "the project's own rules apply to the side-by-side build too"
+    );
     let tag = "cargo-distroless-e2e/beside:1";
     let out = docker(&[
         "build",
@@ -297,7 +302,7 @@ fn a_dockerfile_beside_the_projects_own() {
     assert!(get(18540, "/", &c).contains("hello: hello"));
     check_image(tag, "hello", &c);
     assert_eq!(f.read("Dockerfile"), "FROM scratch\n");
-    assert_eq!(f.read(".dockerignore"), "src\n");
+    assert_eq!(f.read(".dockerignore"), "*.md\n");
 }
 
 /// A script project copies its filtered source into /app and an installed
