@@ -234,3 +234,38 @@ fn a_server_using_sharp() {
         "{tag}: no copy of the build's folders"
     );
 }
+
+/// A Next.js app with `output: "standalone"`: the image runs the traced
+/// standalone server with its static files and `public`, on 0.0.0.0.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn next_standalone_app() {
+    let (_f, tag, c) = node_image(
+        "node-next",
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
+        "gcr.io/distroless/nodejs24-debian13:nonroot",
+        "hello from next as uid 65532",
+    );
+    let files = check_running(
+        &tag,
+        &c,
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
+    );
+    assert!(
+        files.lines().any(|l| l == "app/public/robots.txt"),
+        "{tag}: public"
+    );
+    assert!(
+        files.lines().any(|l| l.starts_with("app/.next/static/")),
+        "{tag}: static files"
+    );
+    assert!(
+        !files.lines().any(|l| l.starts_with("app/pages/")),
+        "{tag}: the sources stay out"
+    );
+    let stop = stop_time(&c, 10);
+    assert!(
+        stop < Duration::from_secs(2),
+        "{tag}: docker stop took {stop:?}"
+    );
+}

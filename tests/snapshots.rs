@@ -73,6 +73,7 @@ fixtures! {
     node_yarn_ts: "node-yarn-ts" => false;
     node_workspace: "node-workspace" => false;
     node_sharp: "node-sharp" => false;
+    node_next: "node-next" => false;
 }
 
 /// Each ecosystem's .dockerignore is the same for every project but for its

@@ -55,6 +55,9 @@ pub struct NodeProject {
     pub dev_dependencies: Vec<String>,
     /// The project has an .npmrc (which never reaches the build context).
     pub npmrc: bool,
+    /// A Next.js app: `next` is a dependency; with its config file, and
+    /// whether that config asks for standalone output.
+    pub next: Option<Next>,
     /// Where choices given as flags are recorded.
     pub config: crate::ecosystems::common::ConfigPlace,
 }
@@ -239,6 +242,7 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         config_origin: origin_text,
         dev_dependencies,
         npmrc: project.exists(".npmrc"),
+        next: next(project, &pkg)?,
         config: match pkg.get("distroless") {
             Some(_) => crate::ecosystems::common::ConfigPlace {
                 file: "package.json".into(),
@@ -311,4 +315,49 @@ fn read_config(
         return parse(&json, origin);
     }
     Ok((Parsed::default(), None))
+}
+
+/// A Next.js app, as its config file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    /// `next.config.js` (or `.mjs`, `.ts`, `.cjs`), if there is one.
+    pub config: Option<String>,
+    /// The config asks for `output: "standalone"`.
+    pub standalone: bool,
+}
+
+/// The Next.js app in the folder, when `next` is a dependency.
+fn next(project: &Folder, pkg: &serde_json::Value) -> Result<Option<Next>> {
+    if pkg
+        .get("dependencies")
+        .and_then(|d| d.get("next"))
+        .is_none()
+    {
+        return Ok(None);
+    }
+    for file in [
+        "next.config.js",
+        "next.config.mjs",
+        "next.config.ts",
+        "next.config.cjs",
+    ] {
+        if let Some(text) = project.read_optional(file)? {
+            let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let standalone = [
+                "output:\"standalone\"",
+                "output:'standalone'",
+                "output:`standalone`",
+            ]
+            .iter()
+            .any(|w| squeezed.contains(w));
+            return Ok(Some(Next {
+                config: Some(file.to_string()),
+                standalone,
+            }));
+        }
+    }
+    Ok(Some(Next {
+        config: None,
+        standalone: false,
+    }))
 }

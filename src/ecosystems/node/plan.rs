@@ -76,7 +76,11 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
     if init.is_none() {
         warnings.push("`init = false`: node as PID 1 ignores SIGTERM unless the app handles it, so `docker stop` waits 10 s".into());
     }
-    let ports = settings.ports.clone();
+    let mut ports = settings.ports.clone();
+    if ports.is_empty() && project.next.as_ref().is_some_and(|n| n.standalone) {
+        // Next's server listens on 3000 unless PORT says otherwise.
+        ports.push(3000);
+    }
     let healthcheck = settings
         .healthcheck
         .as_ref()
@@ -118,7 +122,13 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             "add the script, or drop the key",
         ));
     }
-    let env = common::image_env(vec![EnvVar::new("NODE_ENV", "production")], settings);
+    let mut defaults = vec![EnvVar::new("NODE_ENV", "production")];
+    let next = project.next.as_ref().is_some_and(|n| n.standalone);
+    if next {
+        // Docker sets HOSTNAME to the container's id; Next's server binds to it.
+        defaults.push(EnvVar::new("HOSTNAME", "0.0.0.0"));
+    }
+    let env = common::image_env(defaults, settings);
     let (keep, after_keep) = common::kept(settings, &project.config_origin, &mut warnings);
     let stages: Vec<String> = apps.iter().map(|a| common::stage_name(&a.name)).collect();
     if let Some((i, j)) = (0..stages.len())
@@ -213,6 +223,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             .map(|w| format!("{APP_DIR}/{}", w.trim_matches('/')))
             .collect(),
         node: NODE,
+        next_standalone: next,
     };
     let builder_image = format!("node:{major}-{}-slim", distro.codename);
     let context = Context {
@@ -308,6 +319,32 @@ struct App {
 /// starts, the project itself.
 fn apps(project: &NodeProject, warnings: &mut Vec<String>) -> Result<Vec<App>> {
     let mut apps = Vec::new();
+    if let Some(next) = project
+        .next
+        .as_ref()
+        .filter(|_| project.own.entrypoint.is_none())
+    {
+        if !next.standalone {
+            return Err(fail(
+                format!(
+                    "this Next.js app's {} does not ask for standalone output, and `next start` needs the whole of next and a shell to run",
+                    next.config
+                        .as_deref()
+                        .unwrap_or("next.config.js (there is none)")
+                ),
+                "set `output: \"standalone\"` in next.config.js (https://nextjs.org/docs/app/api-reference/config/next-config-js/output), or set `entrypoint`",
+            ));
+        }
+        apps.push(App {
+            name: project.name.clone(),
+            version: project.version.clone(),
+            dir: String::new(),
+            entrypoint: vec![NODE.to_string(), format!("{APP_DIR}/server.js")],
+            args: Vec::new(),
+            source: "Next.js standalone output: .next/standalone/server.js".into(),
+        });
+        return Ok(apps);
+    }
     if project.own.entrypoint.is_none() {
         for m in &project.members {
             let Some(script) = &m.start else { continue };

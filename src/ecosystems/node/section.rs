@@ -54,4 +54,8 @@ pub struct NodeBuild {
     pub writable: Vec<String>,
     /// Where the runtime image has node.
     pub node: &'static str,
+    /// A Next.js app with standalone output: the image takes
+    /// `.next/standalone` (its own traced node_modules included),
+    /// `.next/static` and `public`, not the whole app.
+    pub next_standalone: bool,
 }
