@@ -48,16 +48,8 @@ pub enum Command {
 /// Options of `build`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct BuildArgs {
-    /// The project directory (default: the current one).
-    pub path: Option<PathBuf>,
-
-    /// Path to Cargo.toml, instead of PATH/Cargo.toml.
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-
-    /// Read the folder as this ecosystem's project, whatever else it holds.
-    #[arg(long, value_enum)]
-    pub ecosystem: Option<crate::ecosystems::Ecosystem>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Build only this binary's image (repeatable; default: every image).
     #[arg(long = "bin", value_name = "NAME")]
@@ -124,7 +116,9 @@ pub struct TargetArgs {
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
-    /// Read the folder as this ecosystem's project, whatever else it holds.
+    /// Read the folder as this ecosystem's project, whatever else it holds
+    /// (a Cargo.toml beside a pyproject.toml, say); a Python
+    /// configuration's `ecosystem = "python"` does the same.
     #[arg(long, value_enum)]
     pub ecosystem: Option<crate::ecosystems::Ecosystem>,
 }
@@ -144,18 +138,8 @@ impl TargetArgs {
 /// Which project, and the choices that shape its files.
 #[derive(Debug, Args, Default, Clone)]
 pub struct ProjectArgs {
-    /// The project directory (default: the current one).
-    pub path: Option<PathBuf>,
-
-    /// Path to Cargo.toml, instead of PATH/Cargo.toml.
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-
-    /// Read the folder as this ecosystem's project, whatever else it holds
-    /// (a Cargo.toml beside a pyproject.toml, or the other way round); a
-    /// Python configuration's `ecosystem = "python"` does the same.
-    #[arg(long, value_enum)]
-    pub ecosystem: Option<crate::ecosystems::Ecosystem>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Package only the binaries of this workspace member (repeatable).
     /// Config key: `packages`.
@@ -249,12 +233,10 @@ impl ProjectArgs {
     /// What the pipeline is asked for.
     pub fn request(&self) -> Request {
         Request {
-            path: self.path.clone(),
-            manifest_path: self.manifest_path.clone(),
-            ecosystem: self.ecosystem,
             flags: self.flags(),
             explain: self.explain,
             resolve: crate::bases::Resolve::Never,
+            ..self.target.request()
         }
     }
 }
@@ -262,12 +244,7 @@ impl ProjectArgs {
 impl BuildArgs {
     /// What the pipeline is asked for: the project as its files record it.
     pub fn request(&self) -> Request {
-        Request {
-            path: self.path.clone(),
-            manifest_path: self.manifest_path.clone(),
-            ecosystem: self.ecosystem,
-            ..Request::default()
-        }
+        self.target.request()
     }
 }
 
