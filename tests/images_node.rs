@@ -14,13 +14,13 @@ use common::images::*;
 use common::{Fixture, fixture, ok, stderr};
 
 /// Builds a Node fixture untouched and runs it on a free port; returns
-/// the fixture, the image's tag and the running container.
+/// the fixture, the image's tag, the running container and its files.
 fn node_image(
     name: &str,
     entrypoint: &str,
     runtime: &str,
     answer: &str,
-) -> (Fixture, String, Container) {
+) -> (Fixture, String, Container, String) {
     engine();
     let f = fixture(name);
     ok(&f.run(&["init"]));
@@ -58,13 +58,13 @@ fn node_image(
     );
     let check = f.run(&["check"]);
     assert!(check.status.success(), "check: {}", stderr(&check));
-    (f, tag, c)
+    (f, tag, c, files)
 }
 
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn npm_express_server() {
-    let (f, tag, c) = node_image(
+    let (f, tag, c, _) = node_image(
         "node-express",
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
         "gcr.io/distroless/nodejs26-debian13:nonroot",
@@ -91,7 +91,7 @@ fn npm_express_server() {
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn pnpm_esm_server_built_by_its_build_script() {
-    let (f, tag, c) = node_image(
+    let (f, tag, c, _) = node_image(
         "node-pnpm",
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/server.js"]"#,
         "gcr.io/distroless/nodejs24-debian13:nonroot",
@@ -129,16 +129,11 @@ fn pnpm_esm_server_built_by_its_build_script() {
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn yarn_typescript_project_built_by_its_build_script() {
-    let (f, tag, c) = node_image(
+    let (f, tag, c, files) = node_image(
         "node-yarn-ts",
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/index.js"]"#,
         "gcr.io/distroless/nodejs24-debian13:nonroot",
         "hello from typescript",
-    );
-    let files = check_running(
-        &tag,
-        &c,
-        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/dist/index.js"]"#,
     );
     assert!(
         files.lines().any(|l| l == "app/dist/index.js"),
@@ -212,16 +207,11 @@ fn npm_workspace_apps_with_a_local_package() {
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn a_server_using_sharp() {
-    let (_f, tag, c) = node_image(
+    let (_f, tag, _c, files) = node_image(
         "node-sharp",
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
         "gcr.io/distroless/nodejs24-debian13:nonroot",
         "made a 16x8 png",
-    );
-    let files = check_running(
-        &tag,
-        &c,
-        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
     );
     assert!(
         files
@@ -240,20 +230,19 @@ fn a_server_using_sharp() {
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn next_standalone_app() {
-    let (_f, tag, c) = node_image(
+    let (_f, tag, c, files) = node_image(
         "node-next",
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
         "gcr.io/distroless/nodejs24-debian13:nonroot",
         "hello from next as uid 65532",
     );
-    let files = check_running(
-        &tag,
-        &c,
-        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
-    );
     assert!(
         files.lines().any(|l| l == "app/public/robots.txt"),
         "{tag}: public"
+    );
+    assert!(
+        files.lines().any(|l| l == "app/content/about.txt"),
+        "{tag}: what `include` names, beside the standalone output"
     );
     assert!(
         files.lines().any(|l| l.starts_with("app/.next/static/")),

@@ -36,13 +36,7 @@ pub struct Flags {
 impl Flags {
     /// Every choice given, as the configuration key and its value.
     pub fn keys(&self) -> Vec<record::Key> {
-        use toml_edit::Value;
-        let s = &self.shared;
-        let mut keys: Vec<record::Key> = Vec::new();
-        keys.extend(s.compose.map(|v| ("compose", Value::from(v))));
-        keys.extend(s.file.as_deref().map(|v| ("file", Value::from(v))));
-        keys.extend(s.pin.map(|v| ("pin", Value::from(v))));
-        keys.extend(s.mirror.as_deref().map(|v| ("mirror", Value::from(v))));
+        let mut keys = self.shared.keys();
         keys.extend(self.rust.keys());
         keys
     }

@@ -137,6 +137,17 @@ impl ProjectSettings {
             .collect()
     }
 
+    /// The choices made, as configuration keys and values.
+    pub fn keys(&self) -> Vec<(&'static str, toml_edit::Value)> {
+        use toml_edit::Value;
+        let mut keys = Vec::new();
+        keys.extend(self.compose.map(|v| ("compose", Value::from(v))));
+        keys.extend(self.file.as_deref().map(|v| ("file", Value::from(v))));
+        keys.extend(self.pin.map(|v| ("pin", Value::from(v))));
+        keys.extend(self.mirror.as_deref().map(|v| ("mirror", Value::from(v))));
+        keys
+    }
+
     /// These choices (from flags) over `recorded` (from the configuration).
     pub fn over(&self, recorded: &ProjectSettings) -> ProjectSettings {
         ProjectSettings {

@@ -387,9 +387,9 @@ pub fn native_fixture(
 
 pub const PYTHON_RUNTIME: &str = "gcr.io/distroless/python3-debian13:nonroot";
 
-/// Bytes of the files under these top-level folders of a container's
-/// filesystem, from `docker export`.
-pub fn exported_bytes(container: &str, prefixes: &[&str]) -> u64 {
+/// Every plain file of a container's filesystem and its size, from
+/// `docker export`.
+pub fn exported_files(container: &str) -> std::collections::BTreeMap<String, u64> {
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("docker export {container} | tar -tv"))
@@ -400,13 +400,18 @@ pub fn exported_bytes(container: &str, prefixes: &[&str]) -> u64 {
         .filter(|l| l.starts_with('-'))
         .filter_map(|l| {
             let fields: Vec<&str> = l.split_whitespace().collect();
-            let path = fields.last()?;
-            prefixes
-                .iter()
-                .any(|p| path.starts_with(p))
-                .then(|| fields.get(2)?.parse::<u64>().ok())
-                .flatten()
+            Some((fields.last()?.to_string(), fields.get(2)?.parse().ok()?))
         })
+        .collect()
+}
+
+/// Bytes of the files under these top-level folders of a container's
+/// filesystem.
+pub fn exported_bytes(container: &str, prefixes: &[&str]) -> u64 {
+    exported_files(container)
+        .into_iter()
+        .filter(|(path, _)| prefixes.iter().any(|p| path.starts_with(p)))
+        .map(|(_, size)| size)
         .sum()
 }
 
@@ -466,32 +471,17 @@ pub fn python_image(
 
 /// Bytes of the shared libraries an image holds that its base lacks.
 pub fn copied_libraries(container: &str, base: &str) -> u64 {
-    let listing = |container: &str| -> std::collections::BTreeMap<String, u64> {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("docker export {container} | tar -tv"))
-            .output()
-            .unwrap();
-        stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with('-') && l.contains(".so"))
-            .filter_map(|l| {
-                let fields: Vec<&str> = l.split_whitespace().collect();
-                Some((fields.last()?.to_string(), fields.get(2)?.parse().ok()?))
-            })
-            .filter(|(path, _): &(String, u64)| {
-                path.starts_with("usr/lib/") || path.starts_with("lib/")
-            })
-            .collect()
+    let library = |path: &str| {
+        path.contains(".so") && (path.starts_with("usr/lib/") || path.starts_with("lib/"))
     };
     let created = docker(&["create", base, "probe"]);
     assert!(created.status.success(), "{}", stderr(&created));
     let id = stdout(&created).trim().to_string();
-    let have = listing(&id);
+    let have = exported_files(&id);
     let _ = docker(&["rm", &id]);
-    listing(container)
+    exported_files(container)
         .into_iter()
-        .filter(|(path, _)| !have.contains_key(path))
+        .filter(|(path, _)| library(path) && !have.contains_key(path))
         .map(|(_, size)| size)
         .sum()
 }

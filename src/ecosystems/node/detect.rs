@@ -215,8 +215,8 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
         .map(|d| d.keys().cloned().collect())
         .unwrap_or_default();
     dev_dependencies.sort();
-    let patterns = super::workspace::patterns(project, &pkg)?;
-    let members = super::workspace::members(project, &patterns)?;
+    let (patterns, origin) = super::workspace::patterns(project, &pkg)?;
+    let members = super::workspace::members(project, (&patterns, origin))?;
     if manager.manager == Manager::YarnBerry && manager.pnp {
         return Err(fail(
             "this yarn project uses Plug'n'Play (no node_modules), which the image cannot run without yarn's loader",

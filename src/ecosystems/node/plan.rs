@@ -69,15 +69,13 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
     let commands = project.manager.commands(major);
     let settings = &project.settings;
     let apps = apps(project, &mut warnings)?;
-    let init = settings.init.then_some(crate::context::Init {
-        from: crate::layout::INIT_FROM,
-        path: crate::layout::INIT,
-    });
-    if init.is_none() {
+    // Next.js's standalone output: its own server, not the whole app.
+    let next = project.next.as_ref().is_some_and(|n| n.standalone);
+    if !settings.init {
         warnings.push("`init = false`: node as PID 1 ignores SIGTERM unless the app handles it, so `docker stop` waits 10 s".into());
     }
     let mut ports = settings.ports.clone();
-    if ports.is_empty() && project.next.as_ref().is_some_and(|n| n.standalone) {
+    if ports.is_empty() && next {
         // Next's server listens on 3000 unless PORT says otherwise.
         ports.push(3000);
     }
@@ -98,7 +96,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         })
         .transpose()?;
     let apt = common::apt_needs(
-        init.is_some().then(common::init_package).into_iter().chain(
+        settings.init.then(common::init_package).into_iter().chain(
             settings
                 .apt
                 .iter()
@@ -123,7 +121,6 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         ));
     }
     let mut defaults = vec![EnvVar::new("NODE_ENV", "production")];
-    let next = project.next.as_ref().is_some_and(|n| n.standalone);
     if next {
         // Docker sets HOSTNAME to the container's id; Next's server binds to it.
         defaults.push(EnvVar::new("HOSTNAME", "0.0.0.0"));
@@ -151,9 +148,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         .map(|(i, (app, stage))| {
             let version = app.version.as_deref();
             let mut entrypoint = app.entrypoint.clone();
-            if init.is_some() {
-                entrypoint.splice(0..0, [crate::layout::INIT.to_string(), "--".to_string()]);
-            }
+            let init = common::init(settings, &mut entrypoint);
             Binary {
                 name: app.name.clone(),
                 stage: stage.clone(),
@@ -166,7 +161,13 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
                 default: i == last,
                 ports: ports.clone(),
                 env: env.clone(),
-                include: Vec::new(),
+                // The whole filtered source is in /app, but for Next's
+                // standalone output, which takes only what `include` names.
+                include: if next {
+                    settings.include.clone()
+                } else {
+                    Vec::new()
+                },
                 args: settings.args.clone().unwrap_or_else(|| app.args.clone()),
                 labels: common::labels(
                     &app.name,
@@ -174,7 +175,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
                     [&project.description, &project.license, &project.repository],
                 ),
                 healthcheck: healthcheck.clone(),
-                init: init.clone(),
+                init,
                 stop_signal: settings.stop_signal.clone(),
                 depends_on: Vec::new(),
             }

@@ -28,9 +28,14 @@ pub struct Member {
 /// How deep member patterns are matched: `packages/*`, `apps/*/*`.
 const DEPTH: usize = 3;
 
+/// Where member patterns are written, for messages.
+const IN_PACKAGE_JSON: &str = "`workspaces` of package.json";
+const IN_PNPM: &str = "`packages` of pnpm-workspace.yaml";
+
 /// The member patterns of the root's package.json, else of
-/// pnpm-workspace.yaml; none when the project is not a workspace.
-pub fn patterns(project: &Folder, pkg: &serde_json::Value) -> Result<Vec<String>> {
+/// pnpm-workspace.yaml, with where they are written; none when the project
+/// is not a workspace.
+pub fn patterns(project: &Folder, pkg: &serde_json::Value) -> Result<(Vec<String>, &'static str)> {
     let list = match pkg.get("workspaces") {
         Some(serde_json::Value::Array(a)) => Some(a.clone()),
         Some(serde_json::Value::Object(o)) => o.get("packages").and_then(|p| p.as_array()).cloned(),
@@ -43,7 +48,7 @@ pub fn patterns(project: &Folder, pkg: &serde_json::Value) -> Result<Vec<String>
         None => None,
     };
     if let Some(list) = list {
-        return list
+        let patterns = list
             .iter()
             .map(|v| {
                 v.as_str().map(String::from).ok_or_else(|| {
@@ -53,11 +58,12 @@ pub fn patterns(project: &Folder, pkg: &serde_json::Value) -> Result<Vec<String>
                     )
                 })
             })
-            .collect();
+            .collect::<Result<_>>()?;
+        return Ok((patterns, IN_PACKAGE_JSON));
     }
     // pnpm-workspace.yaml: the `packages:` list, one `- pattern` a line.
     let Some(text) = project.read_optional("pnpm-workspace.yaml")? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), IN_PACKAGE_JSON));
     };
     let mut out = Vec::new();
     let mut inside = false;
@@ -71,12 +77,12 @@ pub fn patterns(project: &Folder, pkg: &serde_json::Value) -> Result<Vec<String>
             out.push(item.trim().trim_matches(['"', '\'']).to_string());
         }
     }
-    Ok(out)
+    Ok((out, IN_PNPM))
 }
 
 /// The members the patterns name, sorted by folder. `!pattern` leaves a
 /// folder out.
-pub fn members(project: &Folder, patterns: &[String]) -> Result<Vec<Member>> {
+pub fn members(project: &Folder, (patterns, origin): (&[String], &str)) -> Result<Vec<Member>> {
     let (mut take, mut leave) = (GlobSetBuilder::new(), GlobSetBuilder::new());
     for p in patterns {
         let (set, p) = match p.strip_prefix('!') {
@@ -85,7 +91,7 @@ pub fn members(project: &Folder, patterns: &[String]) -> Result<Vec<Member>> {
         };
         let glob = Glob::new(p.trim_start_matches("./").trim_end_matches('/')).map_err(|e| {
             fail(
-                format!("the workspace pattern {p:?} is not a pattern: {e}"),
+                format!("{p:?} in {origin} is not a folder pattern: {e}"),
                 "write folder patterns such as \"packages/*\"",
             )
         })?;
@@ -196,8 +202,9 @@ mod tests {
         write("packages/notes/README.md", "");
         let f = Folder::new(dir.path());
         let pkg = serde_json::json!({"workspaces": ["packages/*", "!packages/old"]});
-        let pats = patterns(&f, &pkg).unwrap();
-        let names: Vec<String> = members(&f, &pats)
+        let (pats, origin) = patterns(&f, &pkg).unwrap();
+        assert_eq!(origin, IN_PACKAGE_JSON);
+        let names: Vec<String> = members(&f, (&pats, origin))
             .unwrap()
             .into_iter()
             .map(|m| m.name)
@@ -207,8 +214,22 @@ mod tests {
             "pnpm-workspace.yaml",
             "packages:\n  - 'packages/api'\n  - \"packages/lib\"\nonlyBuiltDependencies:\n  - esbuild\n",
         );
-        let pats = patterns(&f, &serde_json::json!({})).unwrap();
-        assert_eq!(pats, ["packages/api", "packages/lib"]);
+        let (pats, origin) = patterns(&f, &serde_json::json!({})).unwrap();
+        assert_eq!(
+            (pats.as_slice(), origin),
+            (
+                &["packages/api".to_string(), "packages/lib".to_string()][..],
+                IN_PNPM
+            )
+        );
+        let text =
+            crate::error::format(&members(&f, (&["packages/[".to_string()], IN_PNPM)).unwrap_err());
+        assert!(
+            text.contains(
+                "\"packages/[\" in `packages` of pnpm-workspace.yaml is not a folder pattern"
+            ),
+            "{text}"
+        );
         let bad = serde_json::json!({"workspaces": "packages/*"});
         assert!(patterns(&f, &bad).is_err());
     }
