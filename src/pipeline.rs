@@ -27,6 +27,9 @@ pub struct Request {
     pub explain: bool,
     /// Which base-image digests to ask registries for.
     pub resolve: crate::bases::Resolve,
+    /// Whether the secret scan will run ([`exposed_secrets`]): its folders
+    /// are then read while the project is.
+    pub scan_secrets: bool,
 }
 
 /// Whether a run may skip rendering.
@@ -52,6 +55,8 @@ pub struct Generated {
     pub facets: Facets,
     /// The files, stamped, in the order they are listed to the user.
     pub files: Vec<(GeneratedFile, PendingFile)>,
+    /// The project's folders, being read for the secret scan.
+    listing: Option<std::thread::JoinHandle<crate::secrets::Listing>>,
 }
 
 impl Generated {
@@ -63,21 +68,27 @@ impl Generated {
 
 /// Finds and reads the project a request names.
 pub fn detect(req: &Request) -> Result<Detected> {
+    identify(req)?.read(&req.flags)
+}
+
+/// Finds which ecosystem reads the project a request names.
+fn identify(req: &Request) -> Result<ecosystems::Identified> {
     let dir = match &req.path {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    ecosystems::detect(
-        &dir,
-        req.manifest_path.as_deref(),
-        req.ecosystem,
-        &req.flags,
-    )
+    ecosystems::identify(&dir, req.manifest_path.as_deref(), req.ecosystem)
 }
 
 /// Runs the pipeline.
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
-    let detected = detect(req)?;
+    let identified = identify(req)?;
+    // The templates are parsed while the project is read.
+    let early = Renderer::start(identified.dir().to_path_buf(), identified.name());
+    let listing = req
+        .scan_secrets
+        .then(|| crate::secrets::Listing::start(identified.dir().to_path_buf()));
+    let detected = identified.read(&req.flags)?;
     let root = detected.root().to_path_buf();
     let mut planned = detected.plan(&req.flags, req.explain)?;
     let recorded = crate::bases::recorded(&root, &planned.context.dockerfile)?;
@@ -126,7 +137,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                 .map(|(&f, text)| (f, pending(f, text)))
                 .collect(),
             None => {
-                let renderer = Renderer::new(&overrides, Some(ctx.ecosystem))?;
+                let renderer = early.finish(&overrides)?;
                 let files: Vec<_> = render::render(&renderer, ctx, &names)?
                     .into_iter()
                     .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
@@ -154,18 +165,25 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         planned,
         facets,
         files,
+        listing,
     })
 }
 
 /// Warnings for secret-looking files that the `.dockerignore` about to be
 /// written leaves in the build context (paths `include` names excepted).
-pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
+pub fn exposed_secrets(generated: &mut Generated) -> Vec<String> {
     let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
         return Vec::new();
     };
     let ignore = crate::secrets::Ignore::parse(&ignore.content);
+    let listing = generated
+        .listing
+        .take()
+        .and_then(|l| l.join().ok())
+        .unwrap_or_default();
     crate::secrets::exposed(
         &generated.root,
+        &listing,
         &ignore,
         &generated.planned.context.dockerignore_keep,
     )

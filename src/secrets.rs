@@ -385,27 +385,103 @@ pub fn looks_secret(rel: &str) -> bool {
     secret_name(rel) || with_parents(rel).any(|at| secret_set().is_match(at))
 }
 
+/// What a folder entry is; links are neither, and never followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Folder,
+    File,
+    Other,
+}
+
+/// A folder's entries, by name; an unreadable folder has none.
+fn read_folder(dir: &Path) -> Vec<(String, Kind)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => Kind::Folder,
+                Ok(t) if t.is_file() => Kind::File,
+                _ => Kind::Other,
+            };
+            (entry.file_name().to_string_lossy().into_owned(), kind)
+        })
+        .collect()
+}
+
+/// The folders of a project read ahead of the scan, on a thread of its
+/// own while the project itself is read: the scan then needs the
+/// `.dockerignore` only, not the disk. Folders that a `.dockerignore`
+/// nearly always leaves out (build output, dependencies, history) are not
+/// read ahead; the scan reads them if the rules let it in.
+#[derive(Debug, Default)]
+pub struct Listing {
+    root: std::path::PathBuf,
+    /// Each folder read, relative to the root (`""` for the root itself).
+    folders: std::collections::HashMap<String, Vec<(String, Kind)>>,
+}
+
+/// Folder names not read ahead.
+const NOT_AHEAD: &[&str] = &[".git", "target", "node_modules", ".venv"];
+
+impl Listing {
+    /// Reads `root`'s folders on another thread.
+    pub fn start(root: std::path::PathBuf) -> std::thread::JoinHandle<Listing> {
+        std::thread::spawn(move || {
+            let mut folders = std::collections::HashMap::new();
+            let mut stack = vec![String::new()];
+            let mut seen = 0;
+            while let Some(dir) = stack.pop() {
+                let entries = read_folder(&root.join(&dir));
+                seen += entries.len();
+                for (name, kind) in &entries {
+                    if *kind == Kind::Folder && !NOT_AHEAD.contains(&name.as_str()) {
+                        stack.push(if dir.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{dir}/{name}")
+                        });
+                    }
+                }
+                folders.insert(dir, entries);
+                if seen > SCAN_LIMIT {
+                    break;
+                }
+            }
+            Listing { root, folders }
+        })
+    }
+}
+
 /// Secret-looking files under `root` that `ignore` leaves in the build
 /// context, except paths under `kept` (named by `include` on purpose).
 /// Excluded folders are not entered; links are not followed. What a folder
 /// decides (its last matching rule, whether it is a credentials folder) is
 /// carried down, so each path is matched once.
-pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
+/// `listed` holds folders already read ([`Listing::start`]); the rest are
+/// read now.
+pub fn exposed(root: &Path, listed: &Listing, ignore: &Ignore, kept: &[String]) -> Vec<String> {
     let mut found = Vec::new();
     let mut seen = 0;
     let mut stack: Vec<(String, Option<usize>, bool)> = vec![(String::new(), None, false)];
     while let Some((dir, inherited, secret_dir)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
-            continue;
+        let read;
+        let entries = match listed.folders.get(&dir).filter(|_| listed.root == root) {
+            Some(entries) => entries,
+            None => {
+                read = read_folder(&root.join(&dir));
+                &read
+            }
         };
-        for entry in entries.flatten() {
+        for (name, kind) in entries {
             seen += 1;
             if seen > SCAN_LIMIT {
                 return found;
             }
-            let name = entry.file_name().to_string_lossy().into_owned();
             let rel = if dir.is_empty() {
-                name
+                name.clone()
             } else {
                 format!("{dir}/{name}")
             };
@@ -414,9 +490,9 @@ pub fn exposed(root: &Path, ignore: &Ignore, kept: &[String]) -> Vec<String> {
                 continue;
             }
             let secret = secret_dir || secret_set().is_match(&rel);
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push((rel, last, secret)),
-                Ok(t) if t.is_file() && (secret || secret_name(&rel)) => {
+            match kind {
+                Kind::Folder => stack.push((rel, last, secret)),
+                Kind::File if secret || secret_name(&rel) => {
                     let kept_here = kept
                         .iter()
                         .any(|k| rel == *k || rel.starts_with(&format!("{k}/")));
@@ -522,12 +598,45 @@ mod tests {
         }
         let ignore = Ignore::parse("target/\n**/.env\n");
         assert_eq!(
-            exposed(dir.path(), &ignore, &["kept".to_string()]),
+            exposed(
+                dir.path(),
+                &Listing::default(),
+                &ignore,
+                &["kept".to_string()]
+            ),
+            ["deploy/id_ed25519"]
+        );
+        // Read ahead, the scan finds the same: `target`, not read ahead,
+        // is read when the rules let it in.
+        let ahead = Listing::start(dir.path().to_path_buf()).join().unwrap();
+        assert!(!ahead.folders.contains_key("target"));
+        for rules in ["target/\n**/.env\n", "**/.env\n"] {
+            let ignore = Ignore::parse(rules);
+            assert_eq!(
+                exposed(dir.path(), &ahead, &ignore, &["kept".to_string()]),
+                exposed(
+                    dir.path(),
+                    &Listing::default(),
+                    &ignore,
+                    &["kept".to_string()]
+                ),
+                "{rules}"
+            );
+        }
+        assert!(
+            exposed(dir.path(), &ahead, &Ignore::parse(""), &[])
+                .contains(&"target/secret.txt".to_string())
+        );
+        // A listing of another folder is not used.
+        let other = tempfile::tempdir().unwrap();
+        let elsewhere = Listing::start(other.path().to_path_buf()).join().unwrap();
+        assert_eq!(
+            exposed(dir.path(), &elsewhere, &ignore, &["kept".to_string()]),
             ["deploy/id_ed25519"]
         );
         let full = format!("target/\n{}\n", PATTERNS.join("\n"));
         assert!(
-            exposed(dir.path(), &Ignore::parse(&full), &[])
+            exposed(dir.path(), &Listing::default(), &Ignore::parse(&full), &[])
                 .iter()
                 .all(|p| p.starts_with("kept/"))
         );

@@ -23,12 +23,9 @@ const ORIGIN: Origin = Origin {
 };
 
 /// One renderer for every case: parsing the templates is the slow part.
-fn renderer() -> &'static Renderer<'static> {
-    static R: std::sync::OnceLock<Renderer<'static>> = std::sync::OnceLock::new();
-    R.get_or_init(|| {
-        let overrides: &'static Overrides = Box::leak(Box::default());
-        Renderer::new(overrides, None).unwrap()
-    })
+fn renderer() -> &'static Renderer {
+    static R: std::sync::OnceLock<Renderer> = std::sync::OnceLock::new();
+    R.get_or_init(|| Renderer::new(&Overrides::default(), None).unwrap())
 }
 
 /// The values a case puts in the project, each field plain by default.

@@ -16,11 +16,12 @@ const SHOWN: usize = 8;
 pub fn run(args: &InitArgs) -> Result<Status> {
     let request = pipeline::Request {
         resolve: crate::bases::Resolve::Missing,
+        scan_secrets: true,
         ..args.project.request()
     };
-    let generated = pipeline::generate(&request, Render::UnlessCached)?;
+    let mut generated = pipeline::generate(&request, Render::UnlessCached)?;
     report_plan(&generated);
-    for w in pipeline::exposed_secrets(&generated) {
+    for w in pipeline::exposed_secrets(&mut generated) {
         crate::error::warn(&w);
     }
     if args.stdout {

@@ -50,34 +50,63 @@ pub enum Ecosystem {
     Node,
 }
 
-/// Reads the project in `dir` (or behind `manifest_path`). The ecosystem
-/// asked for reads it; otherwise Rust is tried first unless the folder's
-/// Python configuration says `ecosystem = "python"`; the first ecosystem
-/// whose files are there reads it. A broken project is an error, never
-/// masked by a later match: a malformed pyproject.toml or distroless.toml
-/// beside a Cargo.toml fails unless `--ecosystem rust` says to leave it.
+/// Reads the project in `dir` (or behind `manifest_path`): [`identify`],
+/// then [`Identified::read`].
 pub fn detect(
     dir: &Path,
     manifest_path: Option<&Path>,
     asked: Option<Ecosystem>,
     flags: &Flags,
 ) -> Result<Detected> {
-    let flags = &flags.rust;
+    identify(dir, manifest_path, asked)?.read(flags)
+}
+
+/// The ecosystem a folder is, found from its files' names and the
+/// configuration that picks one, before anything slow reads the project:
+/// the caller may start work that needs only the ecosystem meanwhile.
+#[derive(Debug, Clone)]
+pub struct Identified {
+    dir: std::path::PathBuf,
+    which: Which,
+}
+
+/// Which reader a folder calls for, with what it reads from.
+#[derive(Debug, Clone)]
+enum Which {
+    /// A Cargo project, read from this Cargo.toml.
+    Rust(std::path::PathBuf),
+    Python,
+    Node,
+}
+
+/// Finds which ecosystem reads `dir` (or `manifest_path`). The ecosystem
+/// asked for reads it; otherwise Rust is tried first unless the folder's
+/// Python configuration says `ecosystem = "python"`; the first ecosystem
+/// whose files are there reads it. A broken project is an error, never
+/// masked by a later match: a malformed pyproject.toml or distroless.toml
+/// beside a Cargo.toml fails unless `--ecosystem rust` says to leave it.
+pub fn identify(
+    dir: &Path,
+    manifest_path: Option<&Path>,
+    asked: Option<Ecosystem>,
+) -> Result<Identified> {
     let folder = Folder::new(dir);
-    let python = || python::read(&folder).map(|p| Detected::Python(Box::new(p)));
-    let node = || node::read(&folder).map(|p| Detected::Node(Box::new(p)));
+    let found = |which| Identified {
+        dir: dir.to_path_buf(),
+        which,
+    };
     match asked {
-        Some(Ecosystem::Python) => return python(),
-        Some(Ecosystem::Node) => return node(),
         Some(Ecosystem::Rust) => {
             return match rust::manifest(dir, manifest_path)? {
-                Some(manifest) => rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p))),
+                Some(manifest) => Ok(found(Which::Rust(manifest))),
                 None => Err(fail(
                     format!("--ecosystem rust: no Cargo.toml in {}", dir.display()),
                     "run it in the Cargo project's folder, or pass --manifest-path",
                 )),
             };
         }
+        Some(Ecosystem::Python) => return Ok(found(Which::Python)),
+        Some(Ecosystem::Node) => return Ok(found(Which::Node)),
         None => {}
     }
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
@@ -89,19 +118,19 @@ pub fn detect(
             prefers?
         };
         if prefers {
-            return python();
+            return Ok(found(Which::Python));
         }
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
-        return rust::read(&manifest, flags).map(|p| Detected::Rust(Box::new(p)));
+        return Ok(found(Which::Rust(manifest)));
     }
     // A package.json with no Python project file beside it is Node's, even
     // with a distroless.toml (which either ecosystem may have).
     if node::found(&folder) && !python::found_project_files(&folder) {
-        return node();
+        return Ok(found(Which::Node));
     }
     if python::found(&folder) {
-        return python();
+        return Ok(found(Which::Python));
     }
     Err(fail(
         format!(
@@ -113,6 +142,34 @@ pub fn detect(
         ),
         "run this in the project's folder, or pass its path (`cargo distroless init PATH`) or --manifest-path",
     ))
+}
+
+impl Identified {
+    /// The ecosystem's name, as its folders are named.
+    pub fn name(&self) -> &'static str {
+        match self.which {
+            Which::Rust(_) => "rust",
+            Which::Python => "python",
+            Which::Node => "node",
+        }
+    }
+
+    /// The folder asked about (a Rust workspace's root may lie above it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Reads the project, as its ecosystem does.
+    pub fn read(&self, flags: &Flags) -> Result<Detected> {
+        let folder = Folder::new(&self.dir);
+        match &self.which {
+            Which::Rust(manifest) => {
+                rust::read(manifest, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
+            }
+            Which::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
+            Which::Node => node::read(&folder).map(|p| Detected::Node(Box::new(p))),
+        }
+    }
 }
 
 /// Each ecosystem's section of the render context, for `templates`.

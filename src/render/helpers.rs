@@ -149,13 +149,51 @@ fn include_each_helper<'reg, 'rc>(
         text.into_string()
             .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
     };
-    for i in 0..len {
-        if i > 0 {
-            out.write("\n")?;
-        }
-        out.write(&while_including(name, || render_item(i))?)?;
-    }
+    let texts = in_parallel(len, |i| while_including(name, || render_item(i)))?;
+    out.write(&texts.join("\n"))?;
     Ok(())
+}
+
+/// Fewest items worth a second thread: below it, starting one costs more
+/// than it saves.
+const PARALLEL_FROM: usize = 32;
+
+/// `f` of `0..len`, in order, computed on the machine's cores when the list
+/// is long (one final stage per binary of a large workspace). Each thread
+/// starts with this thread's include chain, so a loop is still refused.
+fn in_parallel<T: Send>(
+    len: usize,
+    f: impl Fn(usize) -> Result<T, handlebars::RenderError> + Sync,
+) -> Result<Vec<T>, handlebars::RenderError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if len < PARALLEL_FROM || threads < 2 {
+        return (0..len).map(f).collect();
+    }
+    let chain = INCLUDING.with_borrow(Vec::clone);
+    let chunk = len.div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..len)
+            .step_by(chunk)
+            .map(|start| {
+                let chain = chain.clone();
+                scope.spawn(move || {
+                    INCLUDING.with_borrow_mut(|c| *c = chain);
+                    (start..len.min(start + chunk))
+                        .map(f)
+                        .collect::<Result<Vec<T>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(len);
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => out.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// Compact JSON with a space after each array comma: `["a", "b"]`.
@@ -277,6 +315,11 @@ mod tests {
         assert!(err.contains("loop: b → a → b"), "{err}");
         let err = hb.render("list", &data).unwrap_err().to_string();
         assert!(err.contains("loop: item → list → item"), "{err}");
+        // A list long enough to be rendered across threads carries the
+        // chain into each.
+        let long = serde_json::json!({"xs": (0..PARALLEL_FROM * 2).collect::<Vec<_>>()});
+        let err = hb.render("list", &long).unwrap_err().to_string();
+        assert!(err.contains("loop: item → list → item"), "{err}");
         // The same template twice in a row is no loop.
         assert_eq!(hb.render("fine", &data).unwrap(), "[1\n2\n3][1\n2\n3]");
         INCLUDING.with_borrow(|chain| assert!(chain.is_empty(), "{chain:?}"));
@@ -296,13 +339,18 @@ mod tests {
             .unwrap();
         hb.register_template_string("bad", "{{include_each \"item\" 5}}")
             .unwrap();
-        let data = serde_json::json!({"xs": (0..7).map(|i| serde_json::json!({"name": i})).collect::<Vec<_>>()});
-        let each = hb.render("each", &data).unwrap();
-        assert_eq!(hb.render("par", &data).unwrap(), each);
-        assert!(
-            each.starts_with("<0>\n\n<1>") && each.ends_with("<6!>\n"),
-            "{each}"
-        );
+        // Short lists render on this thread, long ones across threads: the
+        // same text, in order.
+        for len in [7, PARALLEL_FROM * 3 + 1] {
+            let data = serde_json::json!({"xs": (0..len).map(|i| serde_json::json!({"name": i})).collect::<Vec<_>>()});
+            let each = hb.render("each", &data).unwrap();
+            assert_eq!(hb.render("par", &data).unwrap(), each);
+            assert!(
+                each.starts_with("<0>\n\n<1>") && each.ends_with(&format!("<{}!>\n", len - 1)),
+                "{each}"
+            );
+        }
+        let data = serde_json::json!({"xs": [{"name": 0}]});
         assert!(
             hb.render("bad", &data)
                 .unwrap_err()

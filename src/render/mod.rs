@@ -108,7 +108,7 @@ fn template_for(file: GeneratedFile, ctx: &Context) -> String {
 }
 
 /// The repository's template overrides, read but not parsed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Overrides {
     root: PathBuf,
     /// Each overridden built-in, the file that overrides it (relative to the
@@ -201,6 +201,16 @@ impl Overrides {
             .collect()
     }
 
+    /// Whether both read the same files of the same folder.
+    fn same(&self, other: &Overrides) -> bool {
+        fn files(o: &Overrides) -> impl Iterator<Item = (&str, &str, &str)> {
+            o.files
+                .iter()
+                .map(|(t, file, text)| (t.name, file.as_str(), text.as_str()))
+        }
+        self.root == other.root && files(self).eq(files(other))
+    }
+
     /// Whether the repository overrides this template.
     pub fn overrides(&self, name: &str) -> bool {
         self.files.iter().any(|(t, _, _)| t.name == name)
@@ -284,17 +294,17 @@ fn unknown_files(dir: &Path) -> Result<Vec<String>> {
 
 /// Handlebars with every template in effect, under its name and its old
 /// one, so overrides that include `header` or `final-stage` keep working.
-pub struct Renderer<'o> {
+pub struct Renderer {
     hb: Handlebars<'static>,
-    overrides: &'o Overrides,
+    overrides: Overrides,
 }
 
-impl<'o> Renderer<'o> {
+impl Renderer {
     /// Parses the templates of one ecosystem and `common/` (or, with
     /// `None`, every one), with the repository's overrides in their place.
     /// Parsing is most of a small render's cost, so a project's render
     /// parses only the templates it can use.
-    pub fn new(overrides: &'o Overrides, ecosystem: Option<&str>) -> Result<Renderer<'o>> {
+    pub fn new(overrides: &Overrides, ecosystem: Option<&str>) -> Result<Renderer> {
         let mut hb = Handlebars::new();
         helpers::register(&mut hb);
         for (t, source) in builtins().iter().zip(overrides.sources()) {
@@ -343,7 +353,24 @@ impl<'o> Renderer<'o> {
                 "break the loop in the overridden templates; nothing was written",
             ));
         }
-        Ok(Renderer { hb, overrides })
+        Ok(Renderer {
+            hb,
+            overrides: overrides.clone(),
+        })
+    }
+
+    /// Starts parsing the templates of `ecosystem` with the overrides in
+    /// `dir` on a thread of its own, so the parse overlaps the slow part of
+    /// reading a project (a Cargo workspace's metadata).
+    pub fn start(dir: PathBuf, ecosystem: &'static str) -> Early {
+        Early {
+            ecosystem,
+            parsing: std::thread::spawn(move || {
+                let overrides = Overrides::read(&dir).ok()?;
+                let renderer = Renderer::new(&overrides, Some(ecosystem)).ok()?;
+                Some(renderer)
+            }),
+        }
     }
 
     /// Renders one template; a failure names the template file (the partial
@@ -380,6 +407,24 @@ impl<'o> Renderer<'o> {
                     "check the names the template uses against `cargo distroless templates`; nothing was written",
                 ))
             }
+        }
+    }
+}
+
+/// Templates being parsed ahead of need ([`Renderer::start`]).
+pub struct Early {
+    ecosystem: &'static str,
+    parsing: std::thread::JoinHandle<Option<Renderer>>,
+}
+
+impl Early {
+    /// The parsed templates, if they were parsed with these overrides;
+    /// otherwise (the project's root is another folder, or its overrides
+    /// did not parse) parses them now, with any error as it would be.
+    pub fn finish(self, overrides: &Overrides) -> Result<Renderer> {
+        match self.parsing.join() {
+            Ok(Some(renderer)) if renderer.overrides.same(overrides) => Ok(renderer),
+            _ => Renderer::new(overrides, Some(self.ecosystem)),
         }
     }
 }
