@@ -137,7 +137,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                 .map(|(&f, text)| (f, pending(f, text)))
                 .collect(),
             None => {
-                let renderer = early.finish(&overrides)?;
+                let renderer = early.finish(&overrides, ctx.ecosystem)?;
                 let files: Vec<_> = render::render(&renderer, ctx, &names)?
                     .into_iter()
                     .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))

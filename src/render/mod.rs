@@ -418,13 +418,18 @@ pub struct Early {
 }
 
 impl Early {
-    /// The parsed templates, if they were parsed with these overrides;
-    /// otherwise (the project's root is another folder, or its overrides
-    /// did not parse) parses them now, with any error as it would be.
-    pub fn finish(self, overrides: &Overrides) -> Result<Renderer> {
+    /// The parsed templates, if they were parsed for this ecosystem with
+    /// these overrides; otherwise (the plan is another ecosystem's, the
+    /// project's root is another folder, or its overrides did not parse)
+    /// parses them now, with any error as it would be.
+    pub fn finish(self, overrides: &Overrides, ecosystem: &str) -> Result<Renderer> {
         match self.parsing.join() {
-            Ok(Some(renderer)) if renderer.overrides.same(overrides) => Ok(renderer),
-            _ => Renderer::new(overrides, Some(self.ecosystem)),
+            Ok(Some(renderer))
+                if self.ecosystem == ecosystem && renderer.overrides.same(overrides) =>
+            {
+                Ok(renderer)
+            }
+            _ => Renderer::new(overrides, Some(ecosystem)),
         }
     }
 }
@@ -531,6 +536,38 @@ mod tests {
     fn every_builtin_parses_in_strict_mode() {
         let overrides = Overrides::default();
         Renderer::new(&overrides, None).unwrap();
+    }
+
+    #[test]
+    fn an_early_parse_is_used_only_for_the_same_ecosystem_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = serde_json::json!({});
+        let hb_ctx = HbContext::wraps(&ctx).unwrap();
+        let early = Renderer::start(dir.path().to_path_buf(), "rust");
+        let same = early
+            .finish(&Overrides::read(dir.path()).unwrap(), "rust")
+            .unwrap();
+        assert!(same.hb.get_template("rust/final").is_some());
+        // A plan of another ecosystem gets its own templates parsed.
+        let early = Renderer::start(dir.path().to_path_buf(), "rust");
+        let other = early
+            .finish(&Overrides::read(dir.path()).unwrap(), "python")
+            .unwrap();
+        assert!(other.hb.get_template("python/final").is_some());
+        assert!(other.hb.get_template("rust/final").is_none());
+        // Overrides read in another folder are the ones that render.
+        let root = tempfile::tempdir().unwrap();
+        let own = root.path().join(crate::layout::OVERRIDE_DIR).join("common");
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::write(own.join("header.hbs"), "OWN HEADER").unwrap();
+        let early = Renderer::start(dir.path().to_path_buf(), "rust");
+        let moved = early
+            .finish(&Overrides::read(root.path()).unwrap(), "rust")
+            .unwrap();
+        assert_eq!(
+            moved.render("common/header", &hb_ctx).unwrap(),
+            "OWN HEADER\n"
+        );
     }
 
     #[test]
