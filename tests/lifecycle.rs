@@ -569,10 +569,12 @@ fn check_reasons_hold_with_overridden_templates() {
     );
     ok(&f.run(&["init"]));
 
-    let lock = f.read("Cargo.lock");
-    f.write(
-        "Cargo.lock",
-        &format!("{lock}\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"),
+    let manifest = f.read("Cargo.toml");
+    edit(
+        &f,
+        "Cargo.toml",
+        "port = 8081",
+        "port = 8081\napt = [\"libssl-dev\"]",
     );
     let report = check(&f, 1);
     let reasons: Vec<&str> = report.lines().filter(|l| l.starts_with("  - ")).collect();
@@ -581,7 +583,7 @@ fn check_reasons_hold_with_overridden_templates() {
         ["  - the builder's Debian packages are now `libsqlite3-dev`, `libssl-dev`, `pkg-config`"],
         "{report}"
     );
-    f.write("Cargo.lock", &lock);
+    f.write("Cargo.toml", &manifest);
 
     edit(
         &f,

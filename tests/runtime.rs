@@ -31,6 +31,13 @@ fn vendored_openssl_builds_in_and_static_is_allowed() {
             "openssl = { version = \"0.10\", features = [\"vendored\"] }",
         ),
     );
+    // The feature adds a crate: Cargo.lock gets it, as any build would.
+    let updated = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--quiet"])
+        .current_dir(&f.dir)
+        .status()
+        .unwrap();
+    assert!(updated.success());
     let out = f.run(&["init", "--stdout", "--explain"]);
     let (text, explained) = (stdout(&out), stderr(&out));
     assert!(out.status.success(), "{explained}");
@@ -153,26 +160,28 @@ fn unknown_runtime_and_distro_are_errors() {
     assert!(text.contains("use one of: debian13, debian12"), "{text}");
 }
 
+/// A feature that turns on a native crate makes the files stale.
 #[test]
 fn a_new_native_dependency_makes_the_file_stale() {
-    let f = fixture("openssl-service");
+    let f = fixture("optional-native");
     ok(&f.run(&["init"]));
-    let lock = f.read("Cargo.lock");
+    let manifest = f.read("Cargo.toml");
     f.write(
-        "Cargo.lock",
-        &format!("{lock}\n[[package]]\nname = \"libsqlite3-sys\"\nversion = \"0.35.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"),
+        "Cargo.toml",
+        &manifest.replace(
+            "features = [\"postgres\"]",
+            "features = [\"postgres\", \"sqlite\"]",
+        ),
     );
     let out = f.run(&["check"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = stdout(&out);
     assert!(
         report.contains("+#   libsqlite3-dev: libsqlite3-sys"),
         "{report}"
     );
     assert!(
-        report.contains(
-            "- the builder's Debian packages are now `libsqlite3-dev`, `libssl-dev`, `pkg-config`"
-        ),
+        report.contains("- the builder's Debian packages are now `libsqlite3-dev`, `pkg-config`"),
         "{report}"
     );
     assert!(!report.contains("the build changed"), "{report}");
@@ -227,16 +236,17 @@ fn apt_in_a_rust_table_reaches_the_builder_with_its_reason() {
 }
 
 /// Cargo.lock lists the SQLite driver of a kit whose `sqlite` feature nothing
-/// turns on; cargo's resolved graph (offline: the crates are path crates)
-/// says it is never built, so the builder installs nothing for it. Asking
-/// for the feature brings it back, from the same graph.
+/// turns on, and whose `postgres` feature sets a driver option through a
+/// weak `libsqlite3-sys?/unlock_notify`; cargo's build graph says the driver
+/// is never built, so the builder installs nothing for it. Asking for the
+/// feature brings it back, from the same graph.
 #[test]
 fn an_optional_native_crate_no_feature_builds_needs_nothing() {
     let f = fixture("optional-native");
     assert!(f.read("Cargo.lock").contains("name = \"libsqlite3-sys\""));
     let text = ok(&f.run(&["init", "--explain"]));
     assert!(
-        text.contains("native libraries: none; Cargo.lock lists a known -sys crate, but cargo's resolved build graph (offline, with the selected features) does not build it"),
+        text.contains("native libraries: none; Cargo.lock lists a known -sys crate, but cargo's build graph (`cargo tree` for the target, with the selected features) does not build it"),
         "{text}"
     );
     let dockerfile = f.read("Dockerfile");
@@ -245,39 +255,49 @@ fn an_optional_native_crate_no_feature_builds_needs_nothing() {
     let with_sqlite = fixture("optional-native");
     let text = ok(&with_sqlite.run(&["init", "--explain", "--features", "dbkit/sqlite"]));
     for want in [
-        "native libraries: from cargo's resolved build graph (offline, with the selected features)",
+        "native libraries: from cargo's build graph (`cargo tree` for the target, with the selected features)",
         "native: libsqlite3-sys (SQLite) from the system; the builder installs libsqlite3-dev pkg-config",
     ] {
         assert!(text.contains(want), "missing {want:?}:\n{text}");
     }
 }
 
-/// Without the crates in the local cache cargo cannot resolve offline: the
-/// lockfile's list is used, and both the warning and `--explain` say it is a
-/// guess and how to get the exact answer.
+/// The native-library answer does not depend on what the machine's cargo
+/// cache holds: with an empty cache, cargo fetches what Cargo.lock names
+/// and the files are the same; where it cannot fetch either, the command
+/// fails, saying how to get the crates, and writes nothing.
 #[test]
-fn a_lockfile_guess_says_it_is_one() {
-    let f = fixture("optional-native");
-    let lock = f.read("Cargo.lock");
-    // A registry crate no cache has: cargo's offline resolve fails.
-    let guessing = format!(
-        "{lock}\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.0.0-absent\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
-    );
-    f.write("Cargo.lock", &guessing);
-    let out = f.run(&["init", "--explain"]);
-    let text = ok(&out);
-    assert!(
-        text.contains("native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile (cargo could not resolve offline: ")
-            && text.contains("run `cargo fetch` and re-run for the exact answer"),
-        "{text}"
-    );
-    assert!(
-        stderr(&out).contains("warning: the native crates were guessed from Cargo.lock"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(f.read("Dockerfile").contains("libsqlite3-dev"));
-    assert_eq!(f.read("Cargo.lock"), guessing, "Cargo.lock untouched");
+fn native_libraries_do_not_depend_on_the_cargo_cache() {
+    let usual = fixture("sqlite-service");
+    ok(&usual.run(&["init"]));
+    let empty = tempfile::tempdir().unwrap();
+    let home = empty.path().to_str().unwrap();
+    let fresh = fixture("sqlite-service");
+    ok(&fresh.run_with(&["init"], &[("CARGO_HOME", home)]));
+    assert_eq!(fresh.read("Dockerfile"), usual.read("Dockerfile"));
+    assert!(fresh.read("Dockerfile").contains("libsqlite3-dev"));
+    ok(&usual.run_with(&["check"], &[("CARGO_HOME", home)]));
+
+    let offline = tempfile::tempdir().unwrap();
+    let cut_off = [
+        ("CARGO_HOME", offline.path().to_str().unwrap()),
+        ("CARGO_NET_OFFLINE", "true"),
+    ];
+    let stranded = fixture("sqlite-service");
+    let lock = stranded.read("Cargo.lock");
+    for cmd in ["init", "check"] {
+        let out = stranded.run_with(&[cmd], &cut_off);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", stderr(&out));
+        let text = stderr(&out);
+        assert!(
+            text.contains("error: cannot tell which native libraries the build links: ")
+                && text.contains("Cargo.lock names libsqlite3-sys")
+                && text.contains("hint: run `cargo fetch`"),
+            "{cmd}: {text}"
+        );
+    }
+    assert!(!stranded.path("Dockerfile").exists());
+    assert_eq!(stranded.read("Cargo.lock"), lock, "Cargo.lock untouched");
 }
 
 /// A build setting that lives only in the shell changes the local build and

@@ -220,6 +220,7 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
     let cargo_config = super::cargo_config::read(&root)?;
     let build_graph = build_graph(
         manifest,
+        &root.join("Cargo.lock"),
         &files.locked_crates,
         &cargo_config,
         &flags.over(&selection),
@@ -251,28 +252,35 @@ pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
 /// table (a project without one never pays for the resolve).
 fn build_graph(
     manifest: &Path,
+    lock: &Path,
     locked: &[String],
     config: &super::cargo_config::CargoConfig,
     selection: &Selection,
 ) -> Result<super::graph::BuildGraph> {
     use super::graph::BuildGraph;
-    let native = locked.iter().any(|c| super::native::known(c));
-    if !native {
+    let Some(native) = locked.iter().find(|c| super::native::known(c)) else {
         return Ok(BuildGraph::Locked {
             why: "no known native crate in Cargo.lock".into(),
         });
-    }
+    };
     let target = config
         .target
         .clone()
         .unwrap_or_else(|| super::cargo_config::HOST.to_string());
     let features = super::graph::Features::of(selection);
-    Ok(super::graph::resolve(
-        &cargo_path()?,
-        manifest,
-        &target,
-        &features,
-    ))
+    super::graph::resolve(&cargo_path()?, manifest, &target, &features).map_err(|why| {
+        fail(
+            format!(
+                "cannot tell which native libraries the build links: {} names {native}, which may link one, and cargo could not list the crates the build compiles: {why}",
+                lock.display()
+            ),
+            if why.contains("--locked") {
+                "bring Cargo.lock up to date with Cargo.toml (`cargo update --workspace`, or any `cargo build`), then run again"
+            } else {
+                "run `cargo fetch` where crates.io (or the project's registry) can be reached, so that the crates Cargo.lock names are in cargo's cache, then run again"
+            },
+        )
+    })
 }
 
 /// What the plan needs from the files at the workspace root.

@@ -137,10 +137,10 @@ pub fn explain(
         .any(|c| super::native::known(c));
     out.push(match (&d.native_guess, listed, d.native.is_empty()) {
         (_, false, _) => "native libraries: none of the known -sys crates is in Cargo.lock".into(),
-        (None, true, true) => "native libraries: none; Cargo.lock lists a known -sys crate, but cargo's resolved build graph (offline, with the selected features) does not build it".into(),
-        (None, true, false) => "native libraries: from cargo's resolved build graph (offline, with the selected features)".into(),
+        (None, true, true) => "native libraries: none; Cargo.lock lists a known -sys crate, but cargo's build graph (`cargo tree` for the target, with the selected features) does not build it".into(),
+        (None, true, false) => "native libraries: from cargo's build graph (`cargo tree` for the target, with the selected features)".into(),
         (Some(why), true, _) => format!(
-            "native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile ({why}); run `cargo fetch` and re-run for the exact answer"
+            "native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile ({why})"
         ),
     });
     let shipped = d.family.libraries(d.distro);

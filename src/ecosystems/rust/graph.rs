@@ -1,13 +1,11 @@
 //! Which crates a build compiles, with their features. Cargo.lock lists every
 //! crate any feature could pull in (an optional SQLite driver a Postgres-only
-//! service never builds included), so the native-library decisions ask cargo's
-//! own resolver when it can answer offline, and fall back to the lockfile,
-//! saying it is a guess.
+//! service never builds included), so the native-library decisions ask cargo
+//! for the build graph itself.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
+use std::process::{Command, Stdio};
 
 /// A crate's name and the features a build turns on in it.
 pub type Crates = BTreeMap<String, BTreeSet<String>>;
@@ -48,16 +46,15 @@ impl Features {
 /// How the crates a build compiles were found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildGraph {
-    /// Cargo's resolver ran offline (`cargo metadata --offline --locked`)
-    /// over the crates already in the local cache: per member, the crates
+    /// Cargo listed the build graph (`cargo tree`): per member, the crates
     /// its build compiles (normal and build dependencies) with the features
-    /// the resolver turns on, for the features the config selects.
+    /// it turns on in them, for the features the config selects.
     Resolved {
         features: Features,
         members: BTreeMap<String, Crates>,
     },
-    /// Only Cargo.lock: any crate in it may be compiled. `why` says why
-    /// cargo could not resolve (most often: the crates are not downloaded).
+    /// Not asked: Cargo.lock names no crate that links a native library,
+    /// which is the whole answer. `why` says so.
     Locked { why: String },
 }
 
@@ -91,81 +88,98 @@ impl BuildGraph {
     }
 }
 
-/// Asks cargo's resolver for the build graph on `target`, offline and
-/// without touching Cargo.lock.
-pub fn resolve(cargo: &Path, manifest: &Path, target: &str, features: &Features) -> BuildGraph {
-    let mut args = vec![
-        "--offline".to_string(),
-        "--locked".to_string(),
-        "--filter-platform".to_string(),
-        target.to_string(),
-    ];
-    args.extend(features.args());
-    let mut cmd = MetadataCommand::new();
-    cmd.cargo_path(cargo)
-        .manifest_path(manifest)
-        .other_options(args);
-    let meta = match super::metadata::run(&cmd) {
-        Ok(meta) => meta,
-        // Cargo's first line says it; the rest is advice for its own CLI.
-        Err(why) => {
-            let first = why.lines().next().unwrap_or_default();
-            return BuildGraph::Locked {
-                why: first.to_string(),
-            };
+/// Asks cargo for the build graph on `target`: `cargo tree` over normal
+/// and build edges, the crates a build compiles (an optional crate only a
+/// weak `dep?/feature` names is not one), without touching Cargo.lock.
+/// Offline first; when the local cache lacks a crate, cargo downloads it, as
+/// any `cargo build` would, so every machine gets the same answer. Failing
+/// that, what cargo said: never a guess.
+pub fn resolve(
+    cargo: &Path,
+    manifest: &Path,
+    target: &str,
+    features: &Features,
+) -> std::result::Result<BuildGraph, String> {
+    let tree = |offline: bool| -> std::result::Result<String, String> {
+        let mut cmd = Command::new(cargo);
+        cmd.arg("tree")
+            .arg("--manifest-path")
+            .arg(manifest)
+            .args(["--locked", "--workspace", "--edges", "normal,build"])
+            .args([
+                "--prefix", "depth", "--format", "{p}|{f}", "--color", "never",
+            ])
+            .args(["--target", target])
+            .args(features.args())
+            .stdin(Stdio::null());
+        if offline {
+            cmd.arg("--offline");
         }
+        let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        // Cargo's first line says it; the rest is advice for its own CLI.
+        let text = String::from_utf8_lossy(&out.stderr);
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        Err(first.trim().trim_start_matches("error: ").to_string())
     };
-    match members_graph(&meta) {
-        Some(members) => BuildGraph::Resolved {
-            features: features.clone(),
-            members,
-        },
-        None => BuildGraph::Locked {
-            why: "cargo metadata gave no dependency graph".into(),
-        },
-    }
+    let text = match tree(true) {
+        Ok(text) => text,
+        Err(_) => tree(false)?,
+    };
+    Ok(BuildGraph::Resolved {
+        features: features.clone(),
+        members: members_graph(&text),
+    })
 }
 
-/// Walks the resolved graph from each member through normal and build
-/// dependencies (dev-dependencies never reach the image).
-fn members_graph(meta: &Metadata) -> Option<BTreeMap<String, Crates>> {
-    let resolve = meta.resolve.as_ref()?;
-    let nodes: HashMap<&PackageId, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
-    let names: HashMap<&PackageId, &str> = meta
-        .packages
-        .iter()
-        .map(|p| (&p.id, p.name.as_str()))
-        .collect();
-    let mut graph = BTreeMap::new();
-    for member in &meta.workspace_members {
-        let mut crates = Crates::new();
+/// Each member's crates, from `cargo tree --prefix depth --format '{p}|{f}'`:
+/// a line is a depth, then `name vX.Y.Z (source)|feature,feature`, with
+/// ` (*)` when its dependencies were listed further up, under another root.
+fn members_graph(text: &str) -> BTreeMap<String, Crates> {
+    let mut children: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut roots = Vec::new();
+    let mut stack: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        let Ok(depth) = line[..digits].parse::<usize>() else {
+            continue;
+        };
+        let node = line[digits..].trim_end().trim_end_matches(" (*)");
+        stack.truncate(depth);
+        match stack.last() {
+            Some(parent) => {
+                children.entry(parent).or_default().insert(node);
+            }
+            None => roots.push(node),
+        }
+        stack.push(node);
+    }
+    let name = |node: &str| node.split(' ').next().unwrap_or_default().to_string();
+    let mut graph: BTreeMap<String, Crates> = BTreeMap::new();
+    for root in roots {
+        let crates = graph.entry(name(root)).or_default();
         let mut seen = BTreeSet::new();
-        let mut todo = vec![member];
-        while let Some(id) = todo.pop() {
-            if !seen.insert(id) {
+        let mut todo: Vec<&str> = children.get(root).into_iter().flatten().copied().collect();
+        while let Some(node) = todo.pop() {
+            if !seen.insert(node) {
                 continue;
             }
-            let Some(node) = nodes.get(id) else { continue };
-            if id != member {
-                crates
-                    .entry(names.get(id).copied().unwrap_or_default().to_string())
-                    .or_default()
-                    .extend(node.features.iter().map(|f| f.to_string()));
-            }
-            for dep in &node.deps {
-                let built = dep
-                    .dep_kinds
-                    .iter()
-                    .any(|k| k.kind != DependencyKind::Development);
-                if built {
-                    todo.push(&dep.pkg);
-                }
-            }
+            let features = node.rsplit_once('|').map(|(_, f)| f).unwrap_or_default();
+            crates.entry(name(node)).or_default().extend(
+                features
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(String::from),
+            );
+            todo.extend(children.get(node).into_iter().flatten().copied());
         }
-        let name = names.get(member).copied().unwrap_or_default().to_string();
-        graph.insert(name, crates);
     }
-    Some(graph)
+    graph
 }
 
 #[cfg(test)]
@@ -216,5 +230,35 @@ mod tests {
             bundled.args(),
             ["--features=libsqlite3-sys/bundled".to_string()]
         );
+    }
+
+    #[test]
+    fn tree_lines_give_each_member_its_crates_shown_once_or_again() {
+        // `cargo tree --workspace --prefix depth --format '{p}|{f}'`: the
+        // second member's `dbkit` was listed under the first, so its line
+        // ends in ` (*)` and its crates are the ones listed there.
+        let text = "0api v0.1.0 (/w/api)|\n\
+            1dbkit v0.1.0 (/w/dbkit)|default,sqlite\n\
+            2libsqlite3-sys v0.35.0|bundled\n\
+            2cc v1.2.0|\n\
+            1serde v1.0.0|derive,std\n\
+            \n\
+            0worker v0.1.0 (/w/worker)|\n\
+            1dbkit v0.1.0 (/w/dbkit)|default,sqlite (*)\n\
+            1serde_derive v1.0.0 (proc-macro)|\n\
+            \n\
+            0worker v0.1.0 (/w/worker)|\n";
+        let graph = members_graph(text);
+        let names = |m: &str| graph[m].keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names("api"), ["cc", "dbkit", "libsqlite3-sys", "serde"]);
+        assert_eq!(
+            names("worker"),
+            ["cc", "dbkit", "libsqlite3-sys", "serde_derive"]
+        );
+        assert_eq!(
+            graph["api"]["serde"].iter().collect::<Vec<_>>(),
+            ["derive", "std"]
+        );
+        assert!(graph["worker"]["libsqlite3-sys"].contains("bundled"));
     }
 }

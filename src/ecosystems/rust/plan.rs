@@ -50,7 +50,7 @@ fn decide(
     let (native, native_guess) = native_uses(project, opts, &selected);
     if let Some(why) = native_guess.as_ref().filter(|_| !native.is_empty()) {
         warnings.push(format!(
-            "the native crates were guessed from Cargo.lock, which also lists optional crates a build may never compile ({why}); run `cargo fetch` and re-run for the exact answer"
+            "the native crates were guessed from Cargo.lock, which also lists optional crates a build may never compile ({why})"
         ));
     }
     if !project.cargo_config.shell_only.is_empty() {
@@ -436,7 +436,7 @@ fn native_uses(
         return (uses, None);
     }
     let why = match &project.build_graph {
-        BuildGraph::Locked { why } => format!("cargo could not resolve offline: {why}"),
+        BuildGraph::Locked { why } => why.clone(),
         BuildGraph::Resolved { .. } => {
             "cargo resolved other features than the ones asked for".into()
         }
