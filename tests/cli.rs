@@ -541,15 +541,16 @@ fn init_writes_beside_the_projects_own_dockerfile() {
         "wrote Dockerfile.distroless\n",
         "wrote Dockerfile.distroless.dockerignore\n",
         "wrote Dockerfile.distroless.bake.hcl\n",
-        "docker build -f Dockerfile.distroless -t tools .",
-        "build another: docker build -f Dockerfile.distroless --target worker -t worker .",
+        "docker build -f Dockerfile.distroless -t admin:0.4.0 -t admin:latest .",
+        "build another: docker build -f Dockerfile.distroless --target worker -t worker:0.4.0 -t worker:latest .",
         "recorded file = \"Dockerfile.distroless\" in [package.metadata.distroless] of Cargo.toml",
     ] {
         assert!(text.contains(file), "missing {file:?}:\n{text}");
     }
     let dockerfile = f.read("Dockerfile.distroless");
     assert!(
-        dockerfile.contains("#   docker build -f Dockerfile.distroless -t tools ."),
+        dockerfile
+            .contains("#   docker build -f Dockerfile.distroless -t admin:0.4.0 -t admin:latest ."),
         "{dockerfile}"
     );
     assert!(

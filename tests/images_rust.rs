@@ -140,6 +140,46 @@ fn build_script_and_dependency_cache() {
         "rebuild after a source change: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+
+    // A release: a new version, a description and a new setting, with
+    // Cargo.lock brought up to date and the files made again. None of it is
+    // read by the dependency build, so the dependency layer is kept.
+    let manifest = f.read("Cargo.toml").replacen(
+        "version = \"0.2.0\"",
+        "version = \"0.3.0\"\ndescription = \"Stamps its answers.\"\nauthors = [\n  \"A. Person\",\n]",
+        1,
+    );
+    f.write(
+        "Cargo.toml",
+        &manifest.replace("port = 8080", "port = 8080\nenv = { RELEASE = \"3\" }"),
+    );
+    let updated = std::process::Command::new(env!("CARGO"))
+        .args(["update", "--workspace", "--offline", "--quiet"])
+        .current_dir(&f.dir)
+        .output()
+        .unwrap();
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    ok(&f.run(&["init"]));
+    let tag = "cargo-distroless-e2e/build-script:released";
+    let log = build(&f.dir, None, tag);
+    assert!(
+        log.contains("Compiling stamped v0.3.0"),
+        "the application is rebuilt at its new version:\n{log}"
+    );
+    assert!(
+        !log.contains("Compiling itoa"),
+        "a new version, description or setting must not rebuild the dependencies:\n{log}"
+    );
+    assert_eq!(
+        inspect(
+            tag,
+            "{{index .Config.Labels \"org.opencontainers.image.version\"}}"
+        ),
+        "0.3.0"
+    );
+    let port = free_port();
+    let c = serve(tag, port);
+    assert!(get(port, "/", &c).contains("stamped: hello"));
 }
 
 /// `cache = "mounts"`: no dependency plan, the target folder in a cache

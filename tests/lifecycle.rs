@@ -384,6 +384,7 @@ fn templates_json_lists_templates_and_context() {
             "rust/Dockerfile",
             "rust/builder",
             "rust/final",
+            "rust/manifests",
             "rust/probe",
             "common/apt-packages",
             "common/bake",

@@ -88,7 +88,8 @@ fn image_references_and_stage_names_are_valid_for_odd_names() {
     );
     let hints = ok(&f.run(&["init"]));
     let dockerfile = f.read("Dockerfile");
-    let command = "docker build --target bin-_worker_ -t bin-worker ";
+    let command =
+        "docker build --target bin-_worker_ -t bin-worker:1.0.0-build.5 -t bin-worker:latest ";
     assert!(
         dockerfile.contains(&format!("#   {command}.")),
         "{dockerfile}"

@@ -52,26 +52,26 @@ pub fn run(args: &InitArgs) -> Result<Status> {
             crate::errln!("{what} {}", shown_file(&shown, &name));
         }
     }
-    let default = ctx
+    // The tags `cargo distroless build` gives each image, so that either
+    // way of building names it the same.
+    let tags = |b: &Binary| -> String { b.tags.iter().map(|t| format!(" -t {t}")).collect() };
+    let (default, default_tags) = ctx
         .binaries
         .last()
-        .map(|b| b.name.as_str())
+        .map(|b| (b.name.as_str(), tags(b)))
         .unwrap_or_default();
     let file = if ctx.dockerfile == crate::layout::DOCKERFILE {
         String::new()
     } else {
         format!(" -f {}", shown_file(&shown, &ctx.dockerfile))
     };
-    crate::errln!(
-        "build the default image ({default}): docker build{file} -t {} {shown}",
-        ctx.project
-    );
+    crate::errln!("build the default image ({default}): docker build{file}{default_tags} {shown}");
     let others: Vec<&Binary> = ctx.binaries.iter().filter(|b| !b.default).collect();
     for b in others.iter().take(SHOWN) {
         crate::errln!(
-            "build another: docker build{file} --target {} -t {} {shown}",
+            "build another: docker build{file} --target {}{} {shown}",
             b.stage,
-            b.image
+            tags(b)
         );
     }
     if others.len() > SHOWN {

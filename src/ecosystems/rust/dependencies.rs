@@ -78,6 +78,16 @@ pub fn plan(project: &RustProject, stage: String) -> DependencyPlan {
     );
     copy.extend(whole.iter().cloned());
 
+    let stood_in = project
+        .packages
+        .iter()
+        .filter(|p| !inside_whole(&p.manifest));
+    let mut manifests: Vec<String> = vec!["Cargo.toml".to_string()];
+    manifests.extend(stood_in.clone().map(|p| p.manifest.clone()));
+    if project.lockfile {
+        manifests.push("Cargo.lock".into());
+    }
+
     let (mut libs, mut mains, mut dirs) = (Vec::new(), Vec::new(), Vec::new());
     for target in project
         .packages
@@ -106,5 +116,7 @@ pub fn plan(project: &RustProject, stage: String) -> DependencyPlan {
         dirs: quoted(dirs),
         libs: quoted(libs),
         mains: quoted(mains),
+        manifests: quoted(manifests),
+        members: quoted(stood_in.map(|p| p.name.clone()).collect()),
     }
 }

@@ -79,6 +79,13 @@ pub struct DependencyPlan {
     /// Stand-ins for programs (bins, build scripts, declared examples,
     /// tests and benches): `fn main() {}`.
     pub mains: Vec<String>,
+    /// The manifests of the members stood in for, and Cargo.lock: the plan
+    /// keeps of them only what the dependency build reads (no
+    /// `[*.metadata]` tables, descriptions or authors; members at version
+    /// 0.0.0), so settings, a release or a new description keep the layer.
+    pub manifests: Vec<String>,
+    /// The members whose version Cargo.lock records as 0.0.0 in the plan.
+    pub members: Vec<String>,
 }
 
 /// A crate from the native-library table found in Cargo.lock.
