@@ -57,6 +57,17 @@ pub struct Generated {
     pub files: Vec<(GeneratedFile, PendingFile)>,
     /// The project's folders, being read for the secret scan.
     listing: Option<std::thread::JoinHandle<crate::secrets::Listing>>,
+    /// The render cache being written, while the files are: done before
+    /// the run ends (on drop).
+    caching: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Generated {
+    fn drop(&mut self) {
+        if let Some(caching) = self.caching.take() {
+            let _ = caching.join();
+        }
+    }
 }
 
 impl Generated {
@@ -68,7 +79,7 @@ impl Generated {
 
 /// Finds and reads the project a request names.
 pub fn detect(req: &Request) -> Result<Detected> {
-    identify(req)?.read(&req.flags)
+    identify(req)?.start()?.read(&req.flags)
 }
 
 /// Finds which ecosystem reads the project a request names.
@@ -83,12 +94,14 @@ fn identify(req: &Request) -> Result<ecosystems::Identified> {
 /// Runs the pipeline.
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let identified = identify(req)?;
-    // The templates are parsed while the project is read.
+    // cargo starts first; the templates are parsed and the folders listed
+    // while the project is read.
+    let reading = identified.start()?;
     let early = Renderer::start(identified.dir().to_path_buf(), identified.name());
     let listing = req
         .scan_secrets
         .then(|| crate::secrets::Listing::start(identified.dir().to_path_buf()));
-    let detected = identified.read(&req.flags)?;
+    let detected = reading.read(&req.flags)?;
     let root = detected.root().to_path_buf();
     let mut planned = detected.plan(&req.flags, req.explain)?;
     let recorded = crate::bases::recorded(&root, &planned.context.dockerfile)?;
@@ -129,6 +142,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         name: file.name_beside(&ctx.dockerfile),
         content,
     };
+    let mut caching = None;
     let files: Vec<(GeneratedFile, PendingFile)> =
         match proven(&root, &names, &ctx.dockerfile, &inputs, mode)? {
             Some(texts) => names
@@ -142,12 +156,15 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                     .into_iter()
                     .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
                     .collect();
-                let texts: Vec<(GeneratedFile, &str)> = files
-                    .iter()
-                    .map(|(f, p)| (*f, p.content.as_str()))
-                    .collect();
                 if mode == Render::UnlessCached {
-                    crate::cache::put(&inputs, &texts);
+                    let texts: Vec<(GeneratedFile, String)> =
+                        files.iter().map(|(f, p)| (*f, p.content.clone())).collect();
+                    let inputs = inputs.clone();
+                    caching = Some(std::thread::spawn(move || {
+                        let texts: Vec<(GeneratedFile, &str)> =
+                            texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+                        crate::cache::put(&inputs, &texts);
+                    }));
                 }
                 files
             }
@@ -166,6 +183,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         facets,
         files,
         listing,
+        caching,
     })
 }
 

@@ -7,6 +7,7 @@
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -33,26 +34,17 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Reads `[registry/]name:tag` as Docker does: a first component with a
-    /// `.` or `:`, or `localhost`, is a registry; else Docker Hub, whose
-    /// official images live under `library/`.
+    /// Reads `[registry/]name[:tag][@digest]` as Docker does (`oci-spec`'s
+    /// reference grammar): a first component with a `.` or `:`, or
+    /// `localhost`, is a registry; else Docker Hub, whose official images
+    /// live under `library/`. The tag is `latest` when none is written; a
+    /// digest is checked, then set aside (pins are asked for by tag).
     pub fn parse(image: &str) -> Option<Reference> {
-        let image = image.split('@').next()?;
-        let (name, tag) = match image.rsplit_once(':') {
-            Some((n, t)) if !t.contains('/') => (n, t),
-            _ => (image, "latest"),
-        };
-        let (registry, repository) = match name.split_once('/') {
-            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
-                (first.to_string(), rest.to_string())
-            }
-            _ if !name.contains('/') => (DOCKER_HUB.to_string(), format!("library/{name}")),
-            _ => (DOCKER_HUB.to_string(), name.to_string()),
-        };
+        let parsed = oci_spec::distribution::Reference::from_str(image).ok()?;
         Some(Reference {
-            registry,
-            repository,
-            tag: tag.to_string(),
+            registry: parsed.registry().to_string(),
+            repository: parsed.repository().to_string(),
+            tag: parsed.tag().unwrap_or("latest").to_string(),
         })
     }
 
@@ -385,13 +377,31 @@ mod tests {
         let hub = Reference::parse("rust:1.95-slim-trixie").unwrap();
         assert_eq!(hub.repository, "library/rust");
         assert_eq!(hub.to_image(), "rust:1.95-slim-trixie");
-        let local = Reference::parse("127.0.0.1:5000/library/debian:13-slim@sha256:ab").unwrap();
+        let local = Reference::parse(&format!(
+            "127.0.0.1:5000/library/debian:13-slim@sha256:{}",
+            "ab".repeat(32)
+        ))
+        .unwrap();
         assert_eq!(
             (local.registry.as_str(), local.tag.as_str()),
             ("127.0.0.1:5000", "13-slim")
         );
         assert_eq!(hub.api(), "https://registry-1.docker.io/v2");
         assert_eq!(local.api(), "http://127.0.0.1:5000/v2");
+        assert_eq!(
+            Reference::parse("localhost/team/app").unwrap().tag,
+            "latest"
+        );
+        for bad in [
+            "",
+            "Rust:1",
+            "rust:",
+            "gcr.io//cc",
+            "rust@sha256:ab",
+            "a b:1",
+        ] {
+            assert_eq!(Reference::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod common;
 
 use std::process::{Command, Output};
 
+use common::images::free_port;
 use common::{Fixture, fixture, ok, stderr, stdout};
 
 const REGISTRY: &str = "127.0.0.1:5000";
@@ -147,7 +148,7 @@ fn a_fresh_runner_reuses_the_dependency_layer_from_a_registry_cache() {
         "a cold build compiles serde:\n{cold}"
     );
     assert!(
-        serve(&host, tags.0, 18610).contains(
+        serve(&host, tags.0, free_port()).contains(
             "api: hello FROM THE MACRO {\"motd\":\"layers survive a fresh runner\",\"built_by\":\"the build script\"}"
         )
     );
@@ -161,7 +162,7 @@ fn a_fresh_runner_reuses_the_dependency_layer_from_a_registry_cache() {
         warm.contains("Compiling api "),
         "the workspace's crate is rebuilt:\n{warm}"
     );
-    assert!(serve(&host, tags.1, 18611).contains("api: hello FROM THE MACRO"));
+    assert!(serve(&host, tags.1, free_port()).contains("api: hello FROM THE MACRO"));
 }
 
 /// A Python service the same way: its dependency layer (pip's install)
@@ -189,7 +190,7 @@ fn a_fresh_runner_reuses_the_python_dependency_layer() {
         "pip ran again on a fresh runner:\n{warm}"
     );
     assert!(warm.contains("compileall"), "the source step ran:\n{warm}");
-    assert!(serve(&host, tags.1, 18612).contains("hello from flask"));
+    assert!(serve(&host, tags.1, free_port()).contains("hello from flask"));
 }
 
 /// Two builds of one commit, the builder emptied in between, give one image
@@ -202,13 +203,13 @@ fn two_builds_of_one_commit_have_one_digest() {
         (
             "layered-workspace",
             "cargo-distroless-e2e/repro-rust:1",
-            18613,
+            free_port(),
             "FROM THE MACRO",
         ),
         (
             "py-flask",
             "cargo-distroless-e2e/repro-py:1",
-            18614,
+            free_port(),
             "hello from flask",
         ),
     ] {

@@ -461,8 +461,8 @@ fn generate(root: &Path) -> Result<Vec<(GeneratedFile, String)>, String> {
         .map_err(|e| cargo_distroless::error::format(&e))?;
     Ok(generated
         .files
-        .into_iter()
-        .map(|(f, p)| (f, p.content))
+        .iter()
+        .map(|(f, p)| (*f, p.content.clone()))
         .collect())
 }
 

@@ -121,8 +121,8 @@ fn real_bake_builds_every_image_once() {
         "{log}"
     );
     for (bin, port, answer) in [
-        ("worker", 18192, "worker: from the workspace"),
-        ("api-server", 18193, "api-server: from the api"),
+        ("worker", free_port(), "worker: from the workspace"),
+        ("api-server", free_port(), "api-server: from the api"),
     ] {
         let image = format!("cargo-distroless-e2e/bake/{bin}:0.9.0");
         let c = serve(&image, port);
@@ -154,8 +154,8 @@ fn build_command_builds_and_reports_every_image() {
     );
     let report = stdout(&out);
     for (image, port, answer) in [
-        ("worker:0.9.0", 18190, "worker: from the workspace"),
-        ("api-server:0.9.0", 18191, "api-server: from the api"),
+        ("worker:0.9.0", free_port(), "worker: from the workspace"),
+        ("api-server:0.9.0", free_port(), "api-server: from the api"),
     ] {
         let line = report
             .lines()
@@ -298,8 +298,9 @@ fn a_dockerfile_beside_the_projects_own() {
         &f.dir.to_string_lossy(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let c = serve(tag, 18540);
-    assert!(get(18540, "/", &c).contains("hello: hello"));
+    let port = free_port();
+    let c = serve(tag, port);
+    assert!(get(port, "/", &c).contains("hello: hello"));
     check_image(tag, "hello", &c);
     assert_eq!(f.read("Dockerfile"), "FROM scratch\n");
     assert_eq!(f.read(".dockerignore"), "*.md\n");
@@ -314,7 +315,10 @@ fn a_dockerfile_beside_the_projects_own() {
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn secrets_in_the_project_never_reach_the_image() {
     engine();
-    for (name, port, installed) in [("py-flask", 18330, false), ("py-package", 18331, true)] {
+    for (name, port, installed) in [
+        ("py-flask", free_port(), false),
+        ("py-package", free_port(), true),
+    ] {
         let f = with_secrets(name);
         std::fs::create_dir_all(f.path("config")).unwrap();
         f.write("config/client_secret.json", "{}\n");
@@ -384,9 +388,10 @@ fn health_checks_and_init_for_a_rust_service() {
     let config = |path: &str, port: u16, init: bool| {
         format!("healthcheck = {{ path = \"{path}\", {timing}, port = {port} }}\ninit = {init}")
     };
+    let port = free_port();
     let tag = "cargo-distroless-e2e/health-rust:ok";
-    build_with("one-bin", &config("/", 18520, true), tag);
-    let c = serve(tag, 18520);
+    build_with("one-bin", &config("/", port, true), tag);
+    let c = serve(tag, port);
     wait_health(&c, "healthy");
     let files = check_running(
         tag,
@@ -405,17 +410,20 @@ fn health_checks_and_init_for_a_rust_service() {
     eprintln!("docker stop with the init: {took:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
 
-    for (what, path, port) in [("failing", "/status/500", 18520), ("closed", "/", 18529)] {
+    for (what, path, probe) in [
+        ("failing", "/status/500", port),
+        ("closed", "/", free_port()),
+    ] {
         let tag = format!("cargo-distroless-e2e/health-rust:{what}");
-        build_with("one-bin", &config(path, port, true), &tag);
-        let c = serve(&tag, 18520);
+        build_with("one-bin", &config(path, probe, true), &tag);
+        let c = serve(&tag, port);
         wait_health(&c, "unhealthy");
         eprintln!("{what}: unhealthy");
     }
 
     let tag = "cargo-distroless-e2e/health-rust:no-init";
-    build_with("one-bin", &config("/", 18520, false), tag);
-    let c = serve(tag, 18520);
+    build_with("one-bin", &config("/", port, false), tag);
+    let c = serve(tag, port);
     wait_health(&c, "healthy");
     let took = stop_time(&c, 3);
     eprintln!("docker stop without the init (grace 3 s): {took:?}");
@@ -433,16 +441,17 @@ fn health_checks_and_stop_signal_for_a_python_service() {
     engine();
     let timing = "interval = \"1s\", timeout = \"2s\", start-period = \"1s\", retries = 1";
     for (path, want) in [("/", "healthy"), ("/status/500", "unhealthy")] {
+        let port = free_port();
         let f = fixture("py-flask");
         f.write(
             "distroless.toml",
-            &format!("port = 18530\nhealthcheck = {{ path = \"{path}\", {timing} }}\n"),
+            &format!("port = {port}\nhealthcheck = {{ path = \"{path}\", {timing} }}\n"),
         );
         ok(&f.run(&["init"]));
         common::hadolint(&f.path("Dockerfile"));
         let tag = format!("cargo-distroless-e2e/health-python:{want}");
         build(&f.dir, None, &tag);
-        let c = serve(&tag, 18530);
+        let c = serve(&tag, port);
         wait_health(&c, want);
         if want == "healthy" {
             check_running(&tag, &c, "[\"/venv/bin/python\",\"/app/app.py\"]");

@@ -19,7 +19,7 @@ fn system_openssl_needs_nothing_copied_on_cc() {
         &f,
         "openssl-service",
         "tls-hasher",
-        18180,
+        free_port(),
         RUNTIME,
         "tls-hasher: hello [OpenSSL 3.",
     );
@@ -36,7 +36,7 @@ fn system_sqlite_is_copied_into_the_image() {
         &f,
         "sqlite-service",
         "notes",
-        18181,
+        free_port(),
         RUNTIME,
         "notes: hello [sqlite 3.",
     );
@@ -66,7 +66,7 @@ fn static_build_runs_on_static() {
         &f,
         "static-service",
         "tiny",
-        18182,
+        free_port(),
         "gcr.io/distroless/static-debian13:nonroot",
         "tiny: hello (static)",
     );
@@ -88,7 +88,7 @@ fn base_runtime_gets_libgcc_copied_in() {
         &f,
         "one-bin-base",
         "hello",
-        18183,
+        free_port(),
         "gcr.io/distroless/base-debian13:nonroot",
         "hello: hello",
     );
@@ -121,8 +121,9 @@ fn an_optional_native_crate_gets_no_packages() {
     common::hadolint(&f.path("Dockerfile"));
     let tag = "cargo-distroless-e2e/optional-native:1";
     build(&f.dir, None, tag);
-    let c = serve(tag, 18570);
-    let body = get(18570, "/", &c);
+    let port = free_port();
+    let c = serve(tag, port);
+    let body = get(port, "/", &c);
     assert!(body.contains("pg-service: hello [postgres]"), "{body}");
     check_image(tag, "pg-service", &c);
 }

@@ -17,7 +17,7 @@ fn python_flask_from_requirements_with_compiled_markupsafe() {
     engine();
     python_fixture(
         "py-flask",
-        18320,
+        free_port(),
         "[\"/venv/bin/python\",\"/app/app.py\"]",
         "py-flask: hello from flask; speedups markupsafe._speedups; markupsafe &lt;ok&gt;",
     );
@@ -29,7 +29,7 @@ fn python_package_with_a_console_script() {
     engine();
     python_fixture(
         "py-package",
-        18321,
+        free_port(),
         "[\"/venv/bin/greeter-server\"]",
         "greeter: hello (from a console script; installed at /venv/lib/python3.13/site-packages/greeter/server.py)",
     );
@@ -41,7 +41,7 @@ fn python_poetry_app() {
     engine();
     python_fixture(
         "py-poetry",
-        18322,
+        free_port(),
         "[\"/venv/bin/python\",\"/app/main.py\"]",
         "poetry-app: hello (six 1.17.0)",
     );
@@ -53,7 +53,7 @@ fn python_yaml_with_libyaml_from_hashed_requirements() {
     engine();
     python_fixture(
         "py-yaml",
-        18323,
+        free_port(),
         "[\"/venv/bin/python\",\"-m\",\"yamlsvc\"]",
         "yamlsvc: hello (libyaml True; {'a': 1})",
     );
@@ -67,7 +67,7 @@ fn python_uv_app_and_source_change_rebuild() {
     engine();
     let f = python_fixture(
         "py-uv",
-        18324,
+        free_port(),
         "[\"/venv/bin/python\",\"/app/main.py\"]",
         "uv-app: hello (itsdangerous ",
     );
@@ -92,8 +92,9 @@ fn python_uv_app_and_source_change_rebuild() {
         log.contains(&format!("{step} CACHED")),
         "the dependency layer is reused:\n{log}"
     );
-    let c = serve("cargo-distroless-e2e/py-uv:changed", 18325);
-    assert!(get(18325, "/", &c).contains(&format!("uv-app-{nonce}: hello")));
+    let port = free_port();
+    let c = serve("cargo-distroless-e2e/py-uv:changed", port);
+    assert!(get(port, "/", &c).contains(&format!("uv-app-{nonce}: hello")));
 }
 
 /// The usual FastAPI `main.py`, with no `__main__` block: uvicorn serves it,
@@ -117,7 +118,7 @@ fn python_pipenv_lock() {
     engine();
     python_fixture(
         "py-pipenv",
-        18327,
+        free_port(),
         "[\"/venv/bin/python\",\"/app/main.py\"]",
         "pipenv-app: hello (six 1.17.0)",
     );
@@ -150,8 +151,9 @@ fn a_uv_workspace_member_installs_from_the_root_lock() {
     common::hadolint(&f.path("Dockerfile"));
     let tag = "cargo-distroless-e2e/py-uv-workspace:1";
     build(&f.dir, None, tag);
-    let c = serve(tag, 18572);
-    let body = get(18572, "/", &c);
+    let port = free_port();
+    let c = serve(tag, port);
+    let body = get(port, "/", &c);
     assert!(
         body.contains("backend-app: hello (itsdangerous itsdangerous, from the workspace lock)"),
         "{body}"
@@ -317,14 +319,15 @@ fn a_syntax_error_fails_the_python_build() {
         "{}",
         stderr(&out)
     );
+    let port = free_port();
     f.write(
         "distroless.toml",
-        "port = 18560\ncompile-exclude = [\"templates\"]\n",
+        &format!("port = {port}\ncompile-exclude = [\"templates\"]\n"),
     );
     ok(&f.run(&["init"]));
     build(&f.dir, None, "cargo-distroless-e2e/syntax:2");
-    let c = serve("cargo-distroless-e2e/syntax:2", 18560);
-    assert!(get(18560, "/", &c).contains("py-flask: hello from flask"));
+    let c = serve("cargo-distroless-e2e/syntax:2", port);
+    assert!(get(port, "/", &c).contains("py-flask: hello from flask"));
 }
 
 /// A project whose `.python-version` names 3.11 runs on the official

@@ -21,7 +21,7 @@ fn one_binary() {
         &[Case {
             stage: "hello",
             bin: "hello",
-            port: 18110,
+            port: free_port(),
             answers: &[("/", "hello: hello")],
         }],
     );
@@ -36,7 +36,7 @@ fn dash_in_name_with_env_and_args() {
         &[Case {
             stage: "my-web-app",
             bin: "my-web-app",
-            port: 18120,
+            port: free_port(),
             answers: &[("/", "my-web-app: from $args \"quoted\"")],
         }],
     );
@@ -52,19 +52,19 @@ fn several_binaries_in_one_package() {
             Case {
                 stage: "tools",
                 bin: "tools",
-                port: 18130,
+                port: free_port(),
                 answers: &[("/", "tools: hello")],
             },
             Case {
                 stage: "worker",
                 bin: "worker",
-                port: 18131,
+                port: free_port(),
                 answers: &[("/", "worker: hello")],
             },
             Case {
                 stage: "admin",
                 bin: "admin",
-                port: 18132,
+                port: free_port(),
                 answers: &[("/", "admin: hello")],
             },
         ],
@@ -81,13 +81,13 @@ fn virtual_workspace_with_path_dependencies_and_assets() {
             Case {
                 stage: "worker",
                 bin: "worker",
-                port: 18140,
+                port: free_port(),
                 answers: &[("/", "worker: from the workspace")],
             },
             Case {
                 stage: "api-server",
                 bin: "api-server",
-                port: 18141,
+                port: free_port(),
                 answers: &[
                     ("/", "api-server: from the api"),
                     ("/file/static/index.html", "<h1>static asset</h1>"),
@@ -107,13 +107,13 @@ fn default_run_is_the_default_image() {
             Case {
                 stage: "site",
                 bin: "site",
-                port: 18160,
+                port: free_port(),
                 answers: &[("/", "site: hello (not the default)")],
             },
             Case {
                 stage: "server",
                 bin: "server",
-                port: 18161,
+                port: free_port(),
                 answers: &[("/", "server: hello")],
             },
         ],
@@ -129,7 +129,7 @@ fn build_script_and_dependency_cache() {
     let case = Case {
         stage: "stamped",
         bin: "stamped",
-        port: 18150,
+        port: free_port(),
         answers: &[("/", "stamped: hello [made by build.rs; 42 bytes]")],
     };
     let f = run_fixture("build-script", std::slice::from_ref(&case));
@@ -198,7 +198,7 @@ fn the_mounts_cache_keeps_dependencies_in_a_cache_mount() {
     );
     common::hadolint(&f.path("Dockerfile"));
     build(&f.dir, None, "cargo-distroless-e2e/mounts:1");
-    rebuilds_only_the_application(&f, "cargo-distroless-e2e/mounts:2", 18151);
+    rebuilds_only_the_application(&f, "cargo-distroless-e2e/mounts:2", free_port());
 }
 
 /// `apt` in a Rust project's table reaches the builder: the build script
@@ -223,7 +223,7 @@ fn apt_packages_reach_the_rust_builder() {
         &[Case {
             stage: "stamped",
             bin: "stamped",
-            port: 18155,
+            port: free_port(),
             answers: &[("/", "stamped: hello [jq-1.")],
         }],
     );
@@ -239,7 +239,7 @@ fn the_readme_example() {
         &[Case {
             stage: "hello-server",
             bin: "hello-server",
-            port: 18170,
+            port: free_port(),
             answers: &[
                 ("/", "Hello from a distroless image, running as uid 65532"),
                 ("/healthz", "ok"),
@@ -278,7 +278,7 @@ fn debug_info_is_stripped_from_the_image() {
                 text.contains(".symtab"),
                 "symbol names stay for backtraces:\n{text}"
             );
-            let c = serve(tag, 18545);
+            let c = serve(tag, free_port());
             check_image(tag, "hello", &c);
         } else {
             assert!(text.contains(".debug_info"), "{tag} lost its debug info");
@@ -321,11 +321,12 @@ fn cargo_configuration_with_clang_lld_and_env() {
     common::hadolint(&f.path("Dockerfile"));
     let tag = "cargo-distroless-e2e/cargo-config:1";
     build(&f.dir, Some("api-server"), tag);
-    let c = serve(tag, 18550);
+    let port = free_port();
+    let c = serve(tag, port);
     assert!(
-        get(18550, "/", &c).contains("api-server: from the api (built with clang and lld)"),
+        get(port, "/", &c).contains("api-server: from the api (built with clang and lld)"),
         "{}",
-        get(18550, "/", &c)
+        get(port, "/", &c)
     );
     check_image(tag, "api-server", &c);
 }
@@ -361,8 +362,9 @@ fn vendored_sources_build_with_the_network_off() {
         dir,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let c = serve(tag, 18571);
-    let body = get(18571, "/", &c);
+    let port = free_port();
+    let c = serve(tag, port);
+    let body = get(port, "/", &c);
     assert!(
         body.contains("vendored-app: hello [cfg-if on linux]"),
         "{body}"

@@ -51,14 +51,14 @@ pub enum Ecosystem {
 }
 
 /// Reads the project in `dir` (or behind `manifest_path`): [`identify`],
-/// then [`Identified::read`].
+/// then [`Identified::start`] and [`Reading::read`].
 pub fn detect(
     dir: &Path,
     manifest_path: Option<&Path>,
     asked: Option<Ecosystem>,
     flags: &Flags,
 ) -> Result<Detected> {
-    identify(dir, manifest_path, asked)?.read(flags)
+    identify(dir, manifest_path, asked)?.start()?.read(flags)
 }
 
 /// The ecosystem a folder is, found from its files' names and the
@@ -148,9 +148,9 @@ impl Identified {
     /// The ecosystem's name, as its folders are named.
     pub fn name(&self) -> &'static str {
         match self.which {
-            Which::Rust(_) => "rust",
-            Which::Python => "python",
-            Which::Node => "node",
+            Which::Rust(_) => rust::NAME,
+            Which::Python => python::NAME,
+            Which::Node => node::NAME,
         }
     }
 
@@ -159,15 +159,45 @@ impl Identified {
         &self.dir
     }
 
+    /// Starts reading the project: a Rust project's `cargo metadata` runs
+    /// from here on, while the caller starts its own work.
+    pub fn start(&self) -> Result<Reading> {
+        let begun = match &self.which {
+            Which::Rust(manifest) => Begun::Rust(rust::start(manifest)?),
+            Which::Python => Begun::Python,
+            Which::Node => Begun::Node,
+        };
+        Ok(Reading {
+            dir: self.dir.clone(),
+            begun,
+        })
+    }
+}
+
+/// A project being read: [`Identified::start`], then [`Reading::read`].
+#[derive(Debug)]
+pub struct Reading {
+    dir: std::path::PathBuf,
+    begun: Begun,
+}
+
+#[derive(Debug)]
+enum Begun {
+    Rust(rust::Started),
+    Python,
+    Node,
+}
+
+impl Reading {
     /// Reads the project, as its ecosystem does.
-    pub fn read(&self, flags: &Flags) -> Result<Detected> {
+    pub fn read(self, flags: &Flags) -> Result<Detected> {
         let folder = Folder::new(&self.dir);
-        match &self.which {
-            Which::Rust(manifest) => {
-                rust::read(manifest, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
+        match self.begun {
+            Begun::Rust(started) => {
+                rust::read(started, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
             }
-            Which::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
-            Which::Node => node::read(&folder).map(|p| Detected::Node(Box::new(p))),
+            Begun::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
+            Begun::Node => node::read(&folder).map(|p| Detected::Node(Box::new(p))),
         }
     }
 }

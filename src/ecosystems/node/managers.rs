@@ -245,6 +245,9 @@ pub struct Commands {
     pub production: String,
     /// The manager's download cache, kept as a cache mount.
     pub cache: &'static str,
+    /// Whether two installs may use the cache at once (yarn 1's cannot:
+    /// one install reads what the other is still writing).
+    pub cache_concurrent: bool,
 }
 
 impl PackageManager {
@@ -279,6 +282,7 @@ impl PackageManager {
                     "npm install --omit=dev --no-audit --no-fund".into()
                 },
                 cache: "/root/.npm",
+                cache_concurrent: true,
             },
             Manager::Pnpm => Commands {
                 tool: global("pnpm"),
@@ -295,6 +299,7 @@ impl PackageManager {
                     "pnpm install --no-frozen-lockfile --prod".into()
                 },
                 cache: "/root/.local/share/pnpm/store",
+                cache_concurrent: true,
             },
             Manager::YarnClassic => Commands {
                 // Node 22 and 24 carry yarn 1.22; 26 none.
@@ -312,6 +317,7 @@ impl PackageManager {
                     "yarn install --production --non-interactive".into()
                 },
                 cache: "/usr/local/share/.cache/yarn",
+                cache_concurrent: false,
             },
             Manager::YarnBerry => {
                 let yarn = match &self.yarn_path {
@@ -333,6 +339,7 @@ impl PackageManager {
                     recursive_build: Some(format!("{yarn} workspaces foreach -A run build")),
                     production: format!("{yarn} workspaces focus --all --production"),
                     cache: "/root/.yarn/berry/cache",
+                    cache_concurrent: true,
                 }
             }
             Manager::Bun => Commands {
@@ -350,6 +357,7 @@ impl PackageManager {
                     "bun install --production".into()
                 },
                 cache: "/root/.bun/install/cache",
+                cache_concurrent: true,
             },
         }
     }

@@ -1,5 +1,9 @@
 //! Node.js: package.json and its lockfile → a distroless nodejs image.
 
+/// The ecosystem's name: its folders' (`src/ecosystems/node`, `templates/node`),
+/// the plan's and the render context section's.
+pub const NAME: &str = "node";
+
 pub mod detect;
 pub mod inventory;
 pub mod managers;

@@ -212,6 +212,8 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
         manifests: manifests.clone(),
         install_command: commands.install,
         cache_dir: commands.cache,
+        deps_cache: cache_options(commands.cache_concurrent, "production"),
+        build_cache: cache_options(commands.cache_concurrent, "build"),
         build_command: build_command.filter(|_| build),
         production_command: commands.production,
         base_stage: common::free_stage("base", &stages),
@@ -230,7 +232,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
-        ecosystem: "node",
+        ecosystem: super::NAME,
         project: crate::grammar::image_repository(&project.name),
         builder: Builder {
             from: builder_image.clone(),
@@ -244,7 +246,7 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             own_libraries: Some(format!("{OUT_DIR}/deps/")),
         },
         runtime,
-        section: Section::new("node", &node),
+        section: Section::new(super::NAME, &node),
         binaries,
         dockerignore,
         dockerignore_project: Vec::new(),
@@ -485,6 +487,16 @@ fn in_app(dir: &str, file: &str) -> String {
         (true, _) => file.to_string(),
         (false, true) => format!("{APP_DIR}/{file}"),
         (false, false) => format!("{APP_DIR}/{dir}/{file}"),
+    }
+}
+
+/// A cache mount's options after `target=`: one cache for both installs,
+/// or, when they cannot share it, one each, used by one build at a time.
+fn cache_options(concurrent: bool, install: &str) -> String {
+    if concurrent {
+        "sharing=shared".into()
+    } else {
+        format!("id=node-{install}-cache,sharing=locked")
     }
 }
 

@@ -39,6 +39,12 @@ pub struct NodeBuild {
     pub install_command: String,
     /// The package manager's cache, kept as a cache mount.
     pub cache_dir: &'static str,
+    /// The production install's cache mount options after `target=`:
+    /// `sharing=shared`, or, for a cache two installs cannot use at once
+    /// (yarn 1's), an `id` of its own and `sharing=locked`.
+    pub deps_cache: String,
+    /// The full install's cache mount options, as `deps_cache`.
+    pub build_cache: String,
     /// Runs the `build` script, if there is one.
     pub build_command: Option<String>,
     /// Installs the production dependencies alone, in a stage of their

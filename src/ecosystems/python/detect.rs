@@ -333,6 +333,17 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
         .unwrap_or(true);
 
     let dependencies = pep621_dependencies(py);
+    for dependency in &dependencies {
+        if let Err(why) = requirements::pep508(dependency) {
+            return Err(fail(
+                format!(
+                    "{}: `{dependency}` in [project] dependencies is not a requirement: {why}",
+                    project.path("pyproject.toml").display()
+                ),
+                requirements::PEP508_HINT,
+            ));
+        }
+    }
 
     let mut dependency_names: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
     if let Some(deps) = poetry

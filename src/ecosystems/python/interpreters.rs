@@ -116,7 +116,7 @@ impl Interpreter {
     pub fn admits(&self, pin: &PythonPin) -> bool {
         match (self.source, pin.kind) {
             (Source::Debian, _) => pin.allows(&self.version),
-            (Source::Official, PinKind::Specifier) => {
+            (Source::Official, PinKind::Specifier(_)) => {
                 pin.allows(&format!("{}.0", self.version))
                     || pin.allows(&format!("{}.99", self.version))
             }
@@ -282,19 +282,19 @@ mod tests {
         let upper = [pin(
             "requires-python in pyproject.toml",
             ">=3.10,<3.13",
-            Specifier,
+            Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440),
         )];
         assert_eq!(choose(&upper, None, false).version, "3.12");
         let new = [pin(
             "requires-python in pyproject.toml",
             ">=3.14",
-            Specifier,
+            Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440),
         )];
         assert_eq!(choose(&new, None, false).version, "3.14");
         let both = [pin(
             "requires-python in pyproject.toml",
             ">=3.10",
-            Specifier,
+            Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440),
         )];
         assert_eq!(choose(&both, None, false).source, Source::Debian);
         let cc = choose(&both, Some("3.13"), true);
@@ -316,7 +316,7 @@ mod tests {
         let old = [pin(
             "requires-python in pyproject.toml",
             "<3.9",
-            PinKind::Specifier,
+            PinKind::Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440),
         )];
         let t = text(choose(&old, None, false, "x"));
         assert!(

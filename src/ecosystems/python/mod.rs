@@ -2,6 +2,10 @@
 //! Pipenv locks, built into a virtual environment by Debian's own CPython
 //! and run on python3-debian13.
 
+/// The ecosystem's name: its folders' (`src/ecosystems/python`, `templates/python`),
+/// the plan's and the render context section's.
+pub const NAME: &str = "python";
+
 pub mod config;
 pub mod detect;
 pub mod django;

@@ -4,6 +4,8 @@
 
 use anyhow::Result;
 
+use super::specifiers::{Grammar, Requirement};
+use crate::error::fail;
 use crate::folder::Folder;
 
 /// One place a project pins its Python.
@@ -20,7 +22,7 @@ pub struct PythonPin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinKind {
     /// A specifier (`>=3.10`, `^3.11`): the versions the project supports.
-    Specifier,
+    Specifier(Grammar),
     /// A release (`3.9`, `3.9.7`): that one, as Pipfile pins it.
     Release,
     /// A developer's interpreter (`.python-version`): narrower than the
@@ -40,7 +42,9 @@ impl PythonPin {
     /// Whether it admits this version.
     pub fn allows(&self, version: &str) -> bool {
         match self.kind {
-            PinKind::Specifier => super::specifiers::specifier_allows(&self.requirement, version),
+            PinKind::Specifier(grammar) => {
+                Requirement::parse(&self.requirement, grammar).is_ok_and(|r| r.allows(version))
+            }
             PinKind::Release | PinKind::Development => {
                 super::specifiers::python_version_file_allows(&self.requirement, version)
             }
@@ -69,14 +73,14 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
         pins.push(PythonPin::new(
             "requires-python in pyproject.toml",
             req,
-            Specifier,
+            Specifier(Grammar::Pep440),
         ));
     }
     if let Some(req) = at(py, &["tool", "poetry", "dependencies", "python"]) {
         pins.push(PythonPin::new(
             "[tool.poetry.dependencies] python in pyproject.toml",
             req,
-            Specifier,
+            Specifier(Grammar::Poetry),
         ));
     }
     pins.extend(uv_lock(folder)?);
@@ -87,7 +91,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
         pins.push(PythonPin::new(
             "[metadata] python-versions in poetry.lock",
             req,
-            Specifier,
+            Specifier(Grammar::Poetry),
         ));
     }
     let pipfile = toml_of("Pipfile")?;
@@ -124,14 +128,14 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
         pins.push(PythonPin::new(
             "[options] python_requires in setup.cfg",
             req,
-            Specifier,
+            Specifier(Grammar::Pep440),
         ));
     }
     if let Some(req) = text("setup.py")?.and_then(|t| setup_py_requires(&t)) {
         pins.push(PythonPin::new(
             "python_requires in setup.py",
             req,
-            Specifier,
+            Specifier(Grammar::Pep440),
         ));
     }
     if let Some(line) = text(".python-version")?.and_then(|t| {
@@ -141,6 +145,23 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             .map(String::from)
     }) {
         pins.push(PythonPin::new(".python-version", line, Development));
+    }
+    for pin in &pins {
+        if let Specifier(grammar) = pin.kind
+            && let Err(why) = Requirement::parse(&pin.requirement, grammar)
+        {
+            let example = match grammar {
+                Grammar::Pep440 => "`>=3.11` or `>=3.11,<3.14` (PEP 440)",
+                Grammar::Poetry => "`^3.11` or `>=3.11,<3.14`",
+            };
+            return Err(fail(
+                format!(
+                    "{}: {:?} is not a version requirement: {why}",
+                    pin.source, pin.requirement
+                ),
+                format!("write one such as {example}"),
+            ));
+        }
     }
     Ok(pins)
 }
@@ -153,7 +174,13 @@ pub fn uv_lock(folder: &Folder) -> Result<Option<PythonPin>> {
     Ok(lock
         .as_ref()
         .and_then(|l| l.get("requires-python")?.as_str())
-        .map(|req| PythonPin::new("requires-python in uv.lock", req, PinKind::Specifier)))
+        .map(|req| {
+            PythonPin::new(
+                "requires-python in uv.lock",
+                req,
+                PinKind::Specifier(Grammar::Pep440),
+            )
+        }))
 }
 
 /// `python_requires` of setup.cfg's `[options]`.
@@ -212,7 +239,7 @@ mod tests {
     fn kinds_read_their_own_way() {
         let release = PythonPin::new("Pipfile", "3.9", PinKind::Release);
         assert!(!release.allows("3.13.5") && release.allows("3.9.18"));
-        let spec = PythonPin::new("pyproject", ">=3.9", PinKind::Specifier);
+        let spec = PythonPin::new("pyproject", ">=3.9", PinKind::Specifier(Grammar::Pep440));
         assert!(spec.allows("3.13.5"));
     }
 }

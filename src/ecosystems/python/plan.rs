@@ -270,7 +270,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
-        ecosystem: "python",
+        ecosystem: super::NAME,
         project: crate::grammar::image_repository(&project.name),
         builder: Builder {
             from: builder_image.clone(),
@@ -282,7 +282,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
             packages: common::apt_context(&apt),
         },
         runtime,
-        section: Section::new("python", &python),
+        section: Section::new(super::NAME, &python),
         binaries: vec![binary],
         dockerignore: python_ignores(project, copy_source),
         dockerignore_project: Vec::new(),

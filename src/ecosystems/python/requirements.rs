@@ -2,6 +2,7 @@
 //! pip would read them, so a bad line fails `init` rather than the build.
 
 use std::path::Path;
+use std::str::FromStr;
 
 use anyhow::Result;
 
@@ -138,6 +139,17 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 ));
             }
             if !is_url {
+                // pip's per-line options (`--hash=…`) follow the requirement.
+                let requirement = entry.split(" -").next().unwrap_or(entry).trim();
+                // `${VAR}` is pip's, expanded before PEP 508 reads the line.
+                if !requirement.contains("${")
+                    && let Err(why) = pep508(requirement)
+                {
+                    return Err(fail(
+                        format!("{at}: `{requirement}` is not a requirement: {why}"),
+                        PEP508_HINT,
+                    ));
+                }
                 names.push(dep_name(entry));
             }
         }
@@ -181,12 +193,37 @@ fn split_option(rest: &str) -> (&str, &str) {
     }
 }
 
+/// How to write a requirement, for the errors that refuse one.
+pub const PEP508_HINT: &str = "write a PEP 508 requirement: a package name, optionally with extras, a version and a marker: `flask[async]>=3.1 ; python_version >= \"3.11\"`";
+
+/// Reads one requirement as PEP 508 does; the error is the parser's first line.
+pub fn pep508(requirement: &str) -> std::result::Result<(), String> {
+    // pep508_rs 0.9 panics on a name that ends in `.`, `-` or `_`, which
+    // PEP 508 does not allow: such a name is refused here first.
+    let name = requirement
+        .trim_start()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .next()
+        .unwrap_or_default();
+    if name.ends_with(['.', '_', '-']) || name.starts_with(['.', '_', '-']) {
+        return Err(format!(
+            "`{name}` is not a package name: it must start and end with a letter or digit"
+        ));
+    }
+    pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement)
+        .map(drop)
+        .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())
+}
+
 /// A dependency's normalised name: `Flask[async]>=3` → `flask`.
 pub fn dep_name(spec: &str) -> String {
     let end = spec
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
         .unwrap_or(spec.len());
-    spec[..end].to_ascii_lowercase().replace(['_', '.'], "-")
+    // PEP 503: lower case, each run of `-`, `_` and `.` one `-`.
+    pep508_rs::PackageName::from_str(&spec[..end])
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| spec[..end].to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -279,5 +316,18 @@ mod tests {
     fn names_normalise() {
         assert_eq!(dep_name("Flask[async]>=3"), "flask");
         assert_eq!(dep_name("zope.interface"), "zope-interface");
+        assert_eq!(dep_name("Typing__Extensions"), "typing-extensions");
+        for bad in [
+            "e.",
+            "flask.. >= 1",
+            "-x",
+            "flask_ ; python_version > \"3\"",
+        ] {
+            assert!(
+                pep508(bad).unwrap_err().contains("is not a package name"),
+                "{bad}"
+            );
+        }
+        assert!(pep508("flask>=3 ; python_version >= \"3.11\"").is_ok());
     }
 }

@@ -1,17 +1,17 @@
 //! Reads a Rust project through `cargo metadata --no-deps` (and, when
-//! Cargo.lock has a native crate, an offline resolve): no network, no
-//! dependency downloads, no change to Cargo.lock.
+//! Cargo.lock has a native crate, cargo's build graph), without changing
+//! Cargo.lock.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use std::collections::HashSet;
-
-use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, TargetKind};
+use anyhow::Result;
+use cargo_metadata::{Package, PackageId, TargetKind};
 
 use super::config::{Selection, Table};
+use super::metadata::Started;
 use super::version::RustVersion;
-use crate::error::{WithHint, fail};
+use crate::error::fail;
 use crate::folder::{Folder, relative_slash};
 use crate::grammar;
 use crate::settings::{self, Origin, Settings};
@@ -123,58 +123,12 @@ pub fn manifest(dir: &Path, manifest_path: Option<&Path>) -> Result<Option<PathB
     }
 }
 
-/// The cargo to run: the one that ran us (`$CARGO`), else the one on PATH.
-fn cargo_path() -> Result<PathBuf> {
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        return Ok(PathBuf::from(cargo));
-    }
-    which::which("cargo").map_err(|_| {
-        fail(
-            "cargo was not found on PATH; it is needed to read the project's metadata",
-            "install Rust with rustup (https://rustup.rs) or add cargo's folder to PATH",
-        )
-    })
-}
-
-/// The files at a manifest's folder that cargo or rustup read.
-const CARGO_READS: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    ".cargo/config.toml",
-    ".cargo/config",
-    "rust-toolchain.toml",
-    "rust-toolchain",
-];
-
-/// Runs `cargo metadata --no-deps`; a failure says what cargo said, unless
-/// it quotes a file that leads out of the project, which is named instead.
-fn metadata(manifest: &Path) -> Result<Metadata> {
-    let cargo = cargo_path()?;
-    let dir = manifest.parent().unwrap_or(Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    // cargo (and rustup before it) read these and quote them in errors:
-    // none may lead out of the project.
-    crate::folder::no_links_out(dir, CARGO_READS)?;
-    let context = || format!("cannot read the Cargo project at {}", manifest.display());
-    let mut cmd = MetadataCommand::new();
-    cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
-    super::metadata::run(&cmd)
-        .map_err(|why| match crate::folder::quoted_link_out(dir, &why) {
-            Some(link) => link,
-            None => anyhow::anyhow!(why),
-        })
-        .with_context(context)
-        .hint("fix the manifest so that `cargo metadata` accepts it, then run again")
-}
-
 /// Reads the project behind a manifest; `flags` are the command line's
 /// choices, whose features the build graph is resolved for.
-pub fn read(manifest: &Path, flags: &Selection) -> Result<RustProject> {
-    let meta = metadata(manifest)?;
+pub fn read(started: Started, flags: &Selection) -> Result<RustProject> {
+    let manifest = started.manifest().to_path_buf();
+    let manifest = manifest.as_path();
+    let meta = started.metadata()?;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
         table: "[workspace.metadata.distroless]",
@@ -268,7 +222,7 @@ fn build_graph(
         .clone()
         .unwrap_or_else(|| super::cargo_config::HOST.to_string());
     let features = super::graph::Features::of(selection);
-    super::graph::resolve(&cargo_path()?, manifest, &target, &features).map_err(|why| {
+    super::graph::resolve(&super::metadata::cargo_path()?, manifest, &target, &features).map_err(|why| {
         fail(
             format!(
                 "cannot tell which native libraries the build links: {} names {native}, which may link one, and cargo could not list the crates the build compiles: {why}",

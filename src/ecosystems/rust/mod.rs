@@ -1,6 +1,10 @@
 //! Rust: a Cargo package or workspace, read through `cargo metadata`, built
 //! once by cargo in the builder, one final stage per binary.
 
+/// The ecosystem's name: its folders' (`src/ecosystems/rust`, `templates/rust`),
+/// the plan's and the render context section's.
+pub const NAME: &str = "rust";
+
 pub mod cargo;
 pub mod cargo_config;
 pub mod config;
@@ -20,6 +24,7 @@ pub mod version;
 
 pub use config::Selection;
 pub use detect::{RustProject, manifest, read};
+pub use metadata::{Started, start};
 pub use plan::plan;
 
 /// The files that make a folder a Rust project, for messages.

@@ -190,7 +190,7 @@ fn decide(
     let context = Context {
         context_version: crate::context::CONTEXT_VERSION,
         generator: Generator::ours(),
-        ecosystem: "rust",
+        ecosystem: super::NAME,
         project: project_name.clone(),
         builder: Builder {
             from: builder_image.clone(),
@@ -202,7 +202,7 @@ fn decide(
             packages: common::apt_context(&apt),
         },
         runtime: common::runtime(family, distro, variant),
-        section: Section::new("rust", &rust),
+        section: Section::new(super::NAME, &rust),
         binaries,
         dockerignore,
         dockerignore_project: Vec::new(),

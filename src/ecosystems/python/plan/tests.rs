@@ -392,7 +392,7 @@ fn python_pins_choose_the_builder_or_stop_with_the_source() {
         let kind = if source == ".python-version" {
             PinKind::Development
         } else {
-            PinKind::Specifier
+            PinKind::Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440)
         };
         p.python_requirements = vec![PythonPin {
             source: source.into(),
