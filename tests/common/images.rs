@@ -346,17 +346,23 @@ pub fn rebuilds_only_the_application(f: &Fixture, tag: &str, port: u16) {
         "src/main.rs",
         &main.replace("buf.format(42)", &format!("buf.format({nonce}u64)")),
     );
+    compiles_only_the_application(f, tag, "Compiling stamped");
+    let c = serve(tag, port);
+    assert!(get(port, "/", &c).contains(&format!("{nonce} bytes")));
+}
+
+/// Builds the build-script fixture, whose log must show `compiling` (the
+/// application) and not its dependency, which comes from the layer cache.
+pub fn compiles_only_the_application(f: &Fixture, tag: &str, compiling: &str) {
     let log = build(&f.dir, None, tag);
     assert!(
-        log.contains("Compiling stamped"),
-        "the application is rebuilt:\n{log}"
+        log.contains(compiling),
+        "the application is rebuilt ({compiling}):\n{log}"
     );
     assert!(
         !log.contains("Compiling itoa"),
         "the dependency must come from the cache:\n{log}"
     );
-    let c = serve(tag, port);
-    assert!(get(port, "/", &c).contains(&format!("{nonce} bytes")));
 }
 
 /// Builds a fixture's default image on a given runtime and checks it, the
