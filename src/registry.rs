@@ -34,12 +34,14 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Reads `[registry/]name[:tag][@digest]` as Docker does (`oci-spec`'s
-    /// reference grammar): a first component with a `.` or `:`, or
+    /// Reads `[registry/]name[:tag][@digest]` as Docker does, once it passes
+    /// the reference grammar: a first component with a `.` or `:`, or
     /// `localhost`, is a registry; else Docker Hub, whose official images
     /// live under `library/`. The tag is `latest` when none is written; a
-    /// digest is checked, then set aside (pins are asked for by tag).
+    /// digest, which must have its algorithm's length, is set aside (pins
+    /// are asked for by tag).
     pub fn parse(image: &str) -> Option<Reference> {
+        crate::grammar::image_reference(image).ok()?;
         let parsed = oci_spec::distribution::Reference::from_str(image).ok()?;
         Some(Reference {
             registry: parsed.registry().to_string(),

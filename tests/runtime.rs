@@ -300,6 +300,29 @@ fn native_libraries_do_not_depend_on_the_cargo_cache() {
     assert_eq!(stranded.read("Cargo.lock"), lock, "Cargo.lock untouched");
 }
 
+/// A Cargo.lock that Cargo.toml has outgrown cannot list the build graph
+/// (`--locked`): an error that says how to bring it up to date, and the
+/// lockfile is left as it was.
+#[test]
+fn an_outgrown_lockfile_is_an_error_with_its_remedy() {
+    let f = fixture("sqlite-service");
+    let lock = format!(
+        "{}\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+        f.read("Cargo.lock")
+    );
+    f.write("Cargo.lock", &lock);
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("Cargo.lock names libsqlite3-sys")
+            && text.contains(
+                "hint: bring Cargo.lock up to date with Cargo.toml (`cargo update --workspace`"
+            ),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
+    assert_eq!(f.read("Cargo.lock"), lock, "Cargo.lock untouched");
+}
+
 /// A build setting that lives only in the shell changes the local build and
 /// not the image's: `init` says so, naming it.
 #[test]

@@ -2,6 +2,8 @@
 //! Each check says which rule a value breaks; the caller names the file and
 //! key. A leaf: values that pass need no further escaping where they land.
 
+use std::str::FromStr;
+
 /// A value outside its grammar: the rule it breaks, for the message.
 pub type Broken = &'static str;
 
@@ -299,7 +301,9 @@ pub fn cache_repository(value: &str) -> Option<&str> {
 }
 
 /// Whether a full image reference (`[registry/]name[:tag][@digest]`) is
-/// valid, for tags the user gives.
+/// valid, for tags the user gives and images the tool asks registries
+/// about: the OCI distribution grammar (`oci-spec`'s), in ASCII, with any
+/// digest `algorithm:hex`.
 pub fn image_reference(value: &str) -> Result<(), Broken> {
     let rule = "image references are `[registry[:port]/]name[:tag]`, the name lowercase letters and digits joined by `.`, `_`, `__` or `-`, the tag up to 128 of letters, digits, `_`, `.` and `-`";
     let (rest, digest) = match value.split_once('@') {
@@ -314,30 +318,8 @@ pub fn image_reference(value: &str) -> Result<(), Broken> {
             return Err(rule);
         }
     }
-    let (name, tag) = match rest.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => (n, Some(t)),
-        _ => (rest, None),
-    };
-    if let Some(t) = tag {
-        if t.is_empty() || t.len() > 128 || image_tag(t) != t {
-            return Err(rule);
-        }
-    }
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
-        let host = parts.remove(0);
-        let ok = host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-        if !ok {
-            return Err(rule);
-        }
-    }
-    if parts.is_empty()
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || image_repository(p) != *p)
-    {
+    // The grammar's `\w` would take any letter; a reference is ASCII.
+    if !rest.is_ascii() || oci_spec::distribution::Reference::from_str(rest).is_err() {
         return Err(rule);
     }
     Ok(())

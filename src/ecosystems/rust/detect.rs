@@ -127,7 +127,6 @@ pub fn manifest(dir: &Path, manifest_path: Option<&Path>) -> Result<Option<PathB
 /// choices, whose features the build graph is resolved for.
 pub fn read(started: Started, flags: &Selection) -> Result<RustProject> {
     let manifest = started.manifest().to_path_buf();
-    let manifest = manifest.as_path();
     let meta = started.metadata()?;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
@@ -173,7 +172,7 @@ pub fn read(started: Started, flags: &Selection) -> Result<RustProject> {
     let enabled_features = enabled_features(&workspace);
     let cargo_config = super::cargo_config::read(&root)?;
     let build_graph = build_graph(
-        manifest,
+        &manifest,
         &root.join("Cargo.lock"),
         &files.locked_crates,
         &cargo_config,

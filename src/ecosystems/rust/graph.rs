@@ -127,8 +127,11 @@ pub fn resolve(
             .unwrap_or_default();
         Err(first.trim().trim_start_matches("error: ").to_string())
     };
+    // A Cargo.lock that Cargo.toml has outgrown fails the same way online:
+    // only missing crates are worth the download.
     let text = match tree(true) {
         Ok(text) => text,
+        Err(why) if why.contains("--locked") => return Err(why),
         Err(_) => tree(false)?,
     };
     Ok(BuildGraph::Resolved {

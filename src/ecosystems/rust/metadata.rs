@@ -92,7 +92,7 @@ impl Started {
 }
 
 /// Starts `cargo metadata`, stdin closed: the caller may work while it runs.
-pub(super) fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
+fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
     cmd.cargo_command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -102,7 +102,7 @@ pub(super) fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String>
 }
 
 /// Waits for a started `cargo metadata`; on failure, what cargo said.
-pub(super) fn finish(child: Child) -> std::result::Result<Metadata, String> {
+fn finish(child: Child) -> std::result::Result<Metadata, String> {
     let out = child
         .wait_with_output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
