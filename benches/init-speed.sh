@@ -60,6 +60,21 @@ median_ms() {
   sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] / 1000}'
 }
 
+# What cargo gives a subcommand it runs: `CARGO` (the toolchain's own cargo,
+# which the tool then calls without rustup's proxy) and rustup's choice of
+# toolchain. The tool is timed with them, as `cargo distroless` runs it;
+# `cargo metadata` is timed as a user types it. NO_CARGO_ENV=1 leaves them out.
+cargo_env=()
+if [ -z "${NO_CARGO_ENV:-}" ]; then
+  mkdir -p "$work/probe"
+  printf '#!/bin/sh\nenv | grep -E "^(CARGO|RUSTUP)[A-Z_]*="\n' >"$work/probe/cargo-env-probe"
+  chmod +x "$work/probe/cargo-env-probe"
+  mapfile -t cargo_env < <(PATH="$work/probe:$PATH" cargo env-probe)
+fi
+run_tool() {
+  if [ ${#cargo_env[@]} -gt 0 ]; then (export "${cargo_env[@]}" && once_us "$@"); else once_us "$@"; fi
+}
+
 # The commands run in turn within each round, so that whatever else the
 # machine does weighs on all of them alike; medians over the rounds.
 tools=("$tool")
@@ -74,11 +89,11 @@ measure() {
     for k in "${!tools[@]}"; do
       local t=${tools[$k]} n=${names[$k]}
       rm -f "$ws/Dockerfile" "$ws/.dockerignore" "$ws/docker-bake.hcl"
-      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.first"
+      (cd "$ws" && run_tool "$t" distroless init) >>"$work/$n.first"
       toggle_port "$ws"
-      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.changed"
-      (cd "$ws" && once_us "$t" distroless init) >>"$work/$n.init"
-      (cd "$ws" && once_us "$t" distroless check) >>"$work/$n.check"
+      (cd "$ws" && run_tool "$t" distroless init) >>"$work/$n.changed"
+      (cd "$ws" && run_tool "$t" distroless init) >>"$work/$n.init"
+      (cd "$ws" && run_tool "$t" distroless check) >>"$work/$n.check"
       local dir; dir=$(mktemp -d); ln -s "$t" "$dir/cargo-distroless"
       (cd "$ws" && PATH="$dir:$PATH" once_us cargo distroless init) >>"$work/$n.cargo"
       rm -rf "$dir"

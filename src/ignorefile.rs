@@ -118,11 +118,12 @@ fn own_line(name: &str, n: usize, line: &str) -> anyhow::Error {
 /// build reads (a manifest, a lockfile): the build could not succeed.
 pub fn check_reads(name: &str, text: &str, reads: &[String]) -> Result<()> {
     let ignore = Ignore::parse(text);
+    let mut folders = std::collections::HashMap::new();
     let left_out: Vec<String> = reads
         .iter()
         .filter_map(|path| {
             ignore
-                .excluded_by(path)
+                .excluded_by_any(path, &mut folders)
                 .map(|rule| format!("`{rule}` leaves out {path}"))
         })
         .collect();

@@ -248,11 +248,12 @@ fn stop_signals_from_the_key_and_from_known_programs() {
     let f = with_config("one-bin", "stop-signal = \"SIGQUIT\"");
     let out = f.run(&["init", "--stdout"]);
     ok(&out);
-    assert!(
-        stdout(&out).contains("\nSTOPSIGNAL SIGQUIT\n"),
-        "{}",
-        stdout(&out)
-    );
+    let signal = |out: &std::process::Output| {
+        common::Dockerfile::parse(&stdout(out))
+            .last()
+            .value("STOPSIGNAL")
+    };
+    assert_eq!(signal(&out).as_deref(), Some("SIGQUIT"));
     let f = with_config("one-bin", "stop-signal = \"SIGINT\\nRUN x\"");
     refused(&f, &["init"], &["invalid `stop-signal`"]);
     for (entrypoint, want) in [
@@ -266,14 +267,12 @@ fn stop_signals_from_the_key_and_from_known_programs() {
         let f = python_with(&format!("entrypoint = {entrypoint}"));
         let out = f.run(&["init", "--stdout"]);
         ok(&out);
-        let text = stdout(&out);
-        let signal = text.lines().find_map(|l| l.strip_prefix("STOPSIGNAL "));
-        assert_eq!(signal, want, "{entrypoint}");
+        assert_eq!(signal(&out).as_deref(), want, "{entrypoint}");
     }
     let f = python_with("entrypoint = [\"/venv/bin/uwsgi\"]\nstop-signal = \"SIGQUIT\"");
     let out = f.run(&["init", "--stdout"]);
     ok(&out);
-    assert!(stdout(&out).contains("\nSTOPSIGNAL SIGQUIT\n"));
+    assert_eq!(signal(&out).as_deref(), Some("SIGQUIT"));
 }
 
 #[test]

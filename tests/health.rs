@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error, fixture, ok, redacted, with_config};
+use common::{Dockerfile, error, fixture, ok, redacted, with_config};
 
 #[test]
 fn a_rust_image_with_a_health_check_and_an_init() {
@@ -14,15 +14,40 @@ fn a_rust_image_with_a_health_check_and_an_init() {
     ok(&f.run(&["init"]));
     let dockerfile = f.read("Dockerfile");
     redacted().bind(|| insta::assert_snapshot!("rust-health-init.Dockerfile", dockerfile));
-    for want in [
-        "HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=2 \\\n    CMD [\"/usr/local/lib/cargo-distroless/healthcheck\", \"8080\", \"/health\", \"3000\"]",
-        "ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"/usr/local/bin/hello\"]",
-        "COPY --from=builder /usr/bin/tini-static /usr/bin/tini",
-        "#   tini: `init = true`: a PID 1 that forwards signals and reaps zombies",
+    let hello = Dockerfile::parse(&dockerfile).stage("hello").clone();
+    let health = hello.one("HEALTHCHECK").expect("a HEALTHCHECK");
+    assert!(health.exec, "{health:?}");
+    assert_eq!(
+        health.words,
+        [
+            "/usr/local/lib/cargo-distroless/healthcheck",
+            "8080",
+            "/health",
+            "3000"
+        ]
+    );
+    for (flag, value) in [
+        ("interval", "10s"),
+        ("timeout", "3s"),
+        ("start-period", "5s"),
+        ("retries", "2"),
     ] {
-        assert!(dockerfile.contains(want), "missing {want:?}:\n{dockerfile}");
+        assert_eq!(health.flag(flag), Some(value), "{health:?}");
     }
-    assert!(!dockerfile.contains("STOPSIGNAL"), "Rust keeps SIGTERM");
+    assert_eq!(
+        hello.entrypoint(),
+        ["/usr/bin/tini", "--", "/usr/local/bin/hello"]
+    );
+    assert!(hello.copies().contains(&(
+        Some("builder".into()),
+        vec!["/usr/bin/tini-static".into(), "/usr/bin/tini".into()]
+    )));
+    assert!(
+        dockerfile
+            .contains("#   tini: `init = true`: a PID 1 that forwards signals and reaps zombies"),
+        "{dockerfile}"
+    );
+    assert_eq!(hello.value("STOPSIGNAL"), None, "Rust keeps SIGTERM");
     let explained = ok(&f.run(&["init", "--explain", "--stdout"]));
     assert!(
         explained.contains(
@@ -42,15 +67,18 @@ fn a_python_image_stops_on_sigint_and_probes_with_its_interpreter() {
     ok(&d.run(&["init"]));
     let dockerfile = d.read("Dockerfile");
     redacted().bind(|| insta::assert_snapshot!("python-health-init.Dockerfile", dockerfile));
-    assert!(dockerfile.contains("STOPSIGNAL SIGINT"), "{dockerfile}");
+    let app = Dockerfile::parse(&dockerfile).last().clone();
+    assert_eq!(app.value("STOPSIGNAL").as_deref(), Some("SIGINT"));
+    let probe = &app.one("HEALTHCHECK").expect("a HEALTHCHECK").words;
+    assert_eq!(probe[..2], ["/venv/bin/python", "-c"], "{probe:?}");
     assert!(
-        dockerfile.contains("CMD [\"/venv/bin/python\", \"-c\", \"import sys, urllib.request"),
-        "{dockerfile}"
+        probe[2].starts_with("import sys, urllib.request"),
+        "{probe:?}"
     );
     // A server that handles SIGTERM keeps it.
     let fastapi = fixture("py-fastapi");
     ok(&fastapi.run(&["init"]));
-    assert!(!fastapi.read("Dockerfile").contains("STOPSIGNAL"));
+    assert_eq!(fastapi.dockerfile().last().value("STOPSIGNAL"), None);
 }
 
 #[test]

@@ -182,11 +182,13 @@ fn the_mounts_cache_keeps_dependencies_in_a_cache_mount() {
     engine();
     let f = common::with_config("build-script", "cache = \"mounts\"");
     ok(&f.run(&["init"]));
-    let dockerfile = f.read("Dockerfile");
-    assert!(!dockerfile.contains(" AS plan"), "{dockerfile}");
+    let dockerfile = f.dockerfile();
+    assert!(!dockerfile.has_stage("plan"), "{:?}", dockerfile.names());
     assert!(
-        dockerfile.contains("--mount=type=cache,id=stamped-target,target=/build/target"),
-        "{dockerfile}"
+        dockerfile
+            .stage("builder")
+            .run_flag("mount", "type=cache,id=stamped-target,target=/build/target"),
+        "{dockerfile:?}"
     );
     common::hadolint(&f.path("Dockerfile"));
     build(&f.dir, None, "cargo-distroless-e2e/mounts:1");
@@ -305,10 +307,10 @@ fn cargo_configuration_with_clang_lld_and_env() {
     ] {
         assert!(explained.contains(want), "missing {want:?}:\n{explained}");
     }
-    let dockerfile = f.read("Dockerfile");
+    let dockerfile = f.dockerfile();
     assert!(
-        dockerfile.contains("--no-install-recommends clang lld"),
-        "{dockerfile}"
+        dockerfile.runs(&["--no-install-recommends", "clang", "lld"]),
+        "{dockerfile:?}"
     );
     common::hadolint(&f.path("Dockerfile"));
     let tag = "cargo-distroless-e2e/cargo-config:1";

@@ -181,15 +181,13 @@ fn eject_one_partial_and_override_it() {
     let report = check(&f, 1);
     assert!(report.contains("+LABEL team=\"platform\""), "{report}");
     ok(&f.run(&["init"]));
-    assert!(f.read("Dockerfile").contains("LABEL team=\"platform\""));
+    let labels = |f: &common::Fixture| f.dockerfile().stage("hello").labels();
+    assert_eq!(labels(&f).get("team").map(String::as_str), Some("platform"));
     // The override survives regeneration after an input change.
     edit(&f, "Cargo.toml", "port = 8080", "port = 3000");
     ok(&f.run(&["init"]));
-    let text = f.read("Dockerfile");
-    assert!(
-        text.contains("LABEL team=\"platform\"") && text.contains("EXPOSE 3000"),
-        "{text}"
-    );
+    assert_eq!(labels(&f).get("team").map(String::as_str), Some("platform"));
+    assert_eq!(f.dockerfile().stage("hello").exposed(), ["3000"]);
 
     let listing = stdout(&f.run(&["templates"]));
     let line = listing
@@ -324,20 +322,22 @@ fn recorded_choices_keep_regeneration_stable() {
         "[workspace.metadata.distroless]\n",
         "[workspace.metadata.distroless]\nbins = [\"worker\"]\nrust-version = \"1.94\"\n",
     );
-    let text = stdout(&f.run(&["init", "--stdout"]));
+    let parsed = common::Dockerfile::parse(&stdout(&f.run(&["init", "--stdout"])));
     assert!(
-        text.contains("AS worker") && !text.contains("AS api-server"),
-        "{text}"
+        parsed.has_stage("worker") && !parsed.has_stage("api-server"),
+        "{:?}",
+        parsed.names()
     );
-    assert!(
-        text.contains("FROM rust:1.95.0-slim-trixie"),
-        "the toolchain file still wins: {text}"
+    assert_eq!(
+        parsed.stage("builder").image,
+        "rust:1.95.0-slim-trixie",
+        "the toolchain file still wins"
     );
     ok(&f.run(&["init"]));
     check(&f, 0);
     // A flag overrides the recorded choice (with --stdout, nothing is recorded).
     let out = f.run(&["init", "--stdout", "--bin", "api-server"]);
-    assert!(stdout(&out).contains("AS api-server"));
+    assert!(common::Dockerfile::parse(&stdout(&out)).has_stage("api-server"));
 
     let w = fixture("workspace");
     edit(
@@ -688,9 +688,11 @@ fn a_rule_that_hides_the_lockfile_stops_init() {
 fn the_dependency_plan_follows_declared_targets_not_discovered_ones() {
     let f = initialised("layered-workspace");
     let dockerfile = f.read("Dockerfile");
-    assert!(dockerfile.contains(" AS plan\n"), "{dockerfile}");
+    let parsed = common::Dockerfile::parse(&dockerfile);
     assert!(
-        dockerfile.contains("tee api/build.rs api/src/main.rs > /dev/null"),
+        parsed
+            .stage("plan")
+            .runs(&["tee", "api/build.rs", "api/src/main.rs"]),
         "the build script and the binary get a main: {dockerfile}"
     );
     // A discovered test needs no stand-in: the plan, and the file, stay.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error, init_in as init, ok, project, stderr, stdout};
+use common::{Dockerfile, error, init_in as init, ok, project, stderr, stdout};
 
 #[test]
 fn python_version_outside_the_runtime_is_refused() {
@@ -75,9 +75,9 @@ fn entrypoint_order_and_errors() {
         ("svc/__main__.py", ""),
     ]);
     let text = stdout(&init(&d, &["--stdout"]));
-    assert!(
-        text.contains("ENTRYPOINT [\"/venv/bin/python\", \"-m\", \"svc\"]"),
-        "{text}"
+    assert_eq!(
+        Dockerfile::parse(&text).last().entrypoint(),
+        ["/venv/bin/python", "-m", "svc"]
     );
     std::fs::write(
         d.path().join("distroless.toml"),
@@ -175,15 +175,17 @@ fn rust_wins_unless_configured() {
         ("app.py", ""),
     ];
     let d = project(&files);
-    assert!(stdout(&init(&d, &["--stdout"])).contains("FROM rust:1-slim-trixie"));
+    let rust = Dockerfile::parse(&stdout(&init(&d, &["--stdout"])));
+    assert_eq!(rust.stage("builder").image, "rust:1-slim-trixie");
     std::fs::write(
         d.path().join("pyproject.toml"),
         "[project]\nname = \"both\"\nversion = \"1\"\n[tool.distroless]\necosystem = \"python\"\n",
     )
     .unwrap();
     let out = init(&d, &["--stdout"]);
-    assert!(
-        stdout(&out).contains("FROM gcr.io/distroless/python3-debian13:nonroot"),
+    assert_eq!(
+        Dockerfile::parse(&stdout(&out)).last().image,
+        "gcr.io/distroless/python3-debian13:nonroot",
         "{}",
         stderr(&out)
     );
@@ -221,8 +223,12 @@ fn pipfile_lock_and_apt_packages() {
         text.contains("pip install --require-hashes -r /tmp/requirements.txt"),
         "{text}"
     );
+    let parsed = Dockerfile::parse(&text);
     assert!(
-        text.contains("COPY [\"Pipfile.lock\", \"Pipfile.lock\"]"),
+        parsed
+            .stage("builder")
+            .copies()
+            .contains(&(None, vec!["Pipfile.lock".into(), "Pipfile.lock".into()])),
         "{text}"
     );
     assert!(
@@ -256,12 +262,23 @@ fn an_app_object_without_a_main_block_is_served() {
         ("requirements.txt", "flask==3.1.3\n"),
         ("app.py", flask_app),
     ]);
-    let text = stdout(&init(&d, &["--stdout"]));
-    assert!(
-        text.contains("ENTRYPOINT [\"/venv/bin/flask\", \"--app\", \"app:app\", \"run\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]"),
-        "{text}"
+    let app = Dockerfile::parse(&stdout(&init(&d, &["--stdout"])))
+        .last()
+        .clone();
+    assert_eq!(
+        app.entrypoint(),
+        [
+            "/venv/bin/flask",
+            "--app",
+            "app:app",
+            "run",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000"
+        ]
     );
-    assert!(text.contains("EXPOSE 8000"), "{text}");
+    assert_eq!(app.exposed(), ["8000"]);
 
     let d = project(&[
         ("requirements.txt", "flask\ngunicorn\n"),
@@ -283,8 +300,20 @@ fn an_app_object_without_a_main_block_is_served() {
         ),
         ("main.py", "import fastapi\n\napi = fastapi.FastAPI()\n"),
     ]);
-    let text = stdout(&init(&d, &["--stdout"]));
-    assert!(text.contains("ENTRYPOINT [\"/venv/bin/uvicorn\", \"main:api\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]"), "{text}");
+    let app = Dockerfile::parse(&stdout(&init(&d, &["--stdout"])))
+        .last()
+        .clone();
+    assert_eq!(
+        app.entrypoint(),
+        [
+            "/venv/bin/uvicorn",
+            "main:api",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000"
+        ]
+    );
 
     // A script that runs itself keeps running itself.
     let d = project(&[
@@ -294,16 +323,21 @@ fn an_app_object_without_a_main_block_is_served() {
             &format!("{flask_app}\nif __name__ == \"__main__\":\n    app.run()\n"),
         ),
     ]);
-    let text = stdout(&init(&d, &["--stdout"]));
-    assert!(
-        text.contains("ENTRYPOINT [\"/venv/bin/python\", \"/app/app.py\"]")
-            && !text.contains("EXPOSE"),
-        "{text}"
-    );
+    let app = Dockerfile::parse(&stdout(&init(&d, &["--stdout"])))
+        .last()
+        .clone();
+    assert_eq!(app.entrypoint(), ["/venv/bin/python", "/app/app.py"]);
+    assert!(app.exposed().is_empty(), "{app:?}");
 
     let d = project(&[("requirements.txt", "django\n"), ("manage.py", "")]);
-    let text = stdout(&init(&d, &["--stdout"]));
-    assert!(text.contains("ENTRYPOINT [\"/venv/bin/python\", \"/app/manage.py\"]\nCMD [\"runserver\", \"0.0.0.0:8000\", \"--noreload\"]"), "{text}");
+    let app = Dockerfile::parse(&stdout(&init(&d, &["--stdout"])))
+        .last()
+        .clone();
+    assert_eq!(app.entrypoint(), ["/venv/bin/python", "/app/manage.py"]);
+    assert_eq!(
+        app.cmd().expect("a CMD"),
+        ["runserver", "0.0.0.0:8000", "--noreload"]
+    );
 }
 
 #[test]
@@ -590,14 +624,24 @@ fn django_is_recognised_and_build_commands_replace_collectstatic() {
         text.contains("django: recognised (django among the dependencies, manage.py at the root); settings site_conf.settings (from manage.py); site_conf/base.py assigns STATIC_ROOT"),
         "{text}"
     );
+    let parsed = Dockerfile::parse(&stdout(&out));
     assert!(
-        text.contains("RUN python manage.py collectstatic --noinput \\\n && python -m compileall"),
+        parsed.stage("builder").runs(&[
+            "python",
+            "manage.py",
+            "collectstatic",
+            "--noinput",
+            "&&",
+            "python",
+            "-m",
+            "compileall"
+        ]),
         "{text}"
     );
     // No wsgi.py and no gunicorn: Django's own server.
-    assert!(
-        text.contains("CMD [\"runserver\", \"0.0.0.0:8000\", \"--noreload\"]"),
-        "{text}"
+    assert_eq!(
+        parsed.last().cmd().expect("a CMD"),
+        ["runserver", "0.0.0.0:8000", "--noreload"]
     );
     std::fs::write(
         d.path().join("distroless.toml"),
@@ -607,7 +651,15 @@ fn django_is_recognised_and_build_commands_replace_collectstatic() {
     let out = init(&d, &["--stdout"]);
     let text = stdout(&out);
     assert!(
-        text.contains("RUN env 'SECRET=build only' python manage.py collectstatic --noinput \\\n"),
+        Dockerfile::parse(&text).stage("builder").runs(&[
+            "env",
+            "SECRET=build only",
+            "python",
+            "manage.py",
+            "collectstatic",
+            "--noinput",
+            "&&"
+        ]),
         "{text}"
     );
     assert!(
@@ -669,7 +721,10 @@ fn every_supported_cpython_builds_on_its_official_image_and_runs_on_cc() {
             [builder.to_string(), runtime.to_string()],
             "{requires}"
         );
-        let copied = text.contains("COPY --from=builder /out/python/ /");
+        let copied = Dockerfile::parse(&text).last().copies().contains(&(
+            Some("builder".into()),
+            vec!["/out/python/".into(), "/".into()],
+        ));
         assert_eq!(copied, builder.starts_with("python:"), "{requires}: {text}");
     }
     let d = project(&[

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error, fixture, ok, stderr, stdout, with_config};
+use common::{Dockerfile, error, fixture, ok, stderr, stdout, with_config};
 
 #[test]
 fn static_with_a_system_library_is_refused() {
@@ -41,11 +41,22 @@ fn vendored_openssl_builds_in_and_static_is_allowed() {
     let out = f.run(&["init", "--stdout", "--explain"]);
     let (text, explained) = (stdout(&out), stderr(&out));
     assert!(out.status.success(), "{explained}");
+    let parsed = Dockerfile::parse(&text);
     assert!(
-        text.contains("apt-get install -y --no-install-recommends make perl"),
+        parsed.runs(&[
+            "apt-get",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "make",
+            "perl"
+        ]),
         "{text}"
     );
-    assert!(!text.contains("libssl-dev"), "{text}");
+    assert!(
+        !parsed.run_words().iter().any(|w| w == "libssl-dev"),
+        "{text}"
+    );
     assert!(
         explained.contains("native: openssl-sys (OpenSSL) built in by openssl/vendored"),
         "{explained}"
@@ -111,15 +122,30 @@ fn distro_debug_and_build_options() {
     ]}, {
         insta::assert_snapshot!("one-bin-debian12-debug.Dockerfile", dockerfile);
     });
-    assert!(dockerfile.contains("FROM rust:1-slim-bookworm AS builder"));
-    assert!(dockerfile.contains("FROM gcr.io/distroless/cc-debian12:debug-nonroot AS hello"));
+    let parsed = Dockerfile::parse(&dockerfile);
+    assert_eq!(parsed.stage("builder").image, "rust:1-slim-bookworm");
+    assert_eq!(
+        parsed.stage("hello").image,
+        "gcr.io/distroless/cc-debian12:debug-nonroot"
+    );
+    let builder = parsed.stage("builder");
     assert!(
-        dockerfile.contains(
-            "cargo auditable build --profile dist --package hello --bin hello --features extra"
-        ),
+        builder.runs(&[
+            "cargo",
+            "auditable",
+            "build",
+            "--profile",
+            "dist",
+            "--package",
+            "hello",
+            "--bin",
+            "hello",
+            "--features",
+            "extra"
+        ]),
         "{dockerfile}"
     );
-    assert!(dockerfile.contains("cp \"target/dist/$1\""), "{dockerfile}");
+    assert!(builder.runs(&["cp", "target/dist/$1"]), "{dockerfile}");
 
     // Flags override the recorded features and add build switches.
     let out = f.run(&[
@@ -249,8 +275,11 @@ fn an_optional_native_crate_no_feature_builds_needs_nothing() {
         text.contains("native libraries: none; Cargo.lock lists a known -sys crate, but cargo's build graph (`cargo tree` for the target, with the selected features) does not build it"),
         "{text}"
     );
-    let dockerfile = f.read("Dockerfile");
-    assert!(!dockerfile.contains("apt-get"), "{dockerfile}");
+    let dockerfile = f.dockerfile();
+    assert!(
+        !dockerfile.run_words().contains(&"apt-get".to_string()),
+        "{dockerfile:?}"
+    );
 
     let with_sqlite = fixture("optional-native");
     let text = ok(&with_sqlite.run(&["init", "--explain", "--features", "dbkit/sqlite"]));
@@ -275,7 +304,12 @@ fn native_libraries_do_not_depend_on_the_cargo_cache() {
     let fresh = fixture("sqlite-service");
     ok(&fresh.run_with(&["init"], &[("CARGO_HOME", home)]));
     assert_eq!(fresh.read("Dockerfile"), usual.read("Dockerfile"));
-    assert!(fresh.read("Dockerfile").contains("libsqlite3-dev"));
+    assert!(
+        fresh
+            .dockerfile()
+            .run_words()
+            .contains(&"libsqlite3-dev".to_string())
+    );
     ok(&usual.run_with(&["check"], &[("CARGO_HOME", home)]));
 
     let offline = tempfile::tempdir().unwrap();

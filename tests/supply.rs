@@ -125,13 +125,14 @@ fn pinned_bases_build_from_a_mirror_and_update_follows_the_tag() {
     let first = f.read("Dockerfile");
     let cc_digest = digest(&format!("{mirror}/{cc}"), None);
     let rust_digest = digest(&format!("{mirror}/{rust}"), None);
-    assert!(
-        first.contains(&format!("FROM {mirror}/{rust}@{rust_digest} AS builder")),
-        "{first}"
+    let parsed = common::Dockerfile::parse(&first);
+    assert_eq!(
+        parsed.stage("builder").image,
+        format!("{mirror}/{rust}@{rust_digest}")
     );
-    assert!(
-        first.contains(&format!("FROM {mirror}/{cc}@{cc_digest} AS hello")),
-        "{first}"
+    assert_eq!(
+        parsed.stage("hello").image,
+        format!("{mirror}/{cc}@{cc_digest}")
     );
     assert!(
         first.contains(&format!(
@@ -366,12 +367,9 @@ fn a_registry_that_asks_for_credentials_gets_the_docker_configs() {
         &format!("{private}/distroless/cc-debian13:nonroot"),
         Some(logged_in.path()),
     );
-    let dockerfile = f.read("Dockerfile");
-    assert!(
-        dockerfile.contains(&format!(
-            "FROM {private}/distroless/cc-debian13:nonroot@{expected} AS hello"
-        )),
-        "{dockerfile}"
+    assert_eq!(
+        f.dockerfile().stage("hello").image,
+        format!("{private}/distroless/cc-debian13:nonroot@{expected}")
     );
 }
 

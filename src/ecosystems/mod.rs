@@ -183,7 +183,7 @@ pub struct Reading {
 
 #[derive(Debug)]
 enum Begun {
-    Rust(rust::Started),
+    Rust(rust::Starting),
     Python,
     Node,
 }

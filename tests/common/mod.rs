@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+pub mod dockerfile;
 pub mod images;
+
+pub use dockerfile::Dockerfile;
 
 /// A fixture copied into a temporary folder of the same name.
 pub struct Fixture {
@@ -20,6 +23,11 @@ impl Fixture {
 
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// The generated Dockerfile, parsed.
+    pub fn dockerfile(&self) -> Dockerfile {
+        Dockerfile::parse(&self.read("Dockerfile"))
     }
 
     pub fn write(&self, rel: &str, text: &str) {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use cargo_metadata::{Package, PackageId, TargetKind};
 
+use super::cargo_config::CargoConfig;
 use super::config::{Selection, Table};
 use super::metadata::Started;
 use super::version::RustVersion;
@@ -123,9 +124,33 @@ pub fn manifest(dir: &Path, manifest_path: Option<&Path>) -> Result<Option<PathB
     }
 }
 
+/// A Cargo project being read: cargo runs, and meanwhile the files at the
+/// manifest's folder, which is nearly always the workspace root, are read.
+#[derive(Debug)]
+pub struct Starting {
+    started: Started,
+    ahead: std::thread::JoinHandle<Ahead>,
+}
+
+/// The root files and cargo configuration of a folder, read ahead.
+type Ahead = (PathBuf, Result<(RootFiles, CargoConfig)>);
+
+/// Starts `cargo metadata`, and reads the manifest folder's own files on a
+/// thread while it runs.
+pub fn start(manifest: &Path) -> Result<Starting> {
+    let started = super::metadata::start(manifest)?;
+    let dir = started.dir().to_path_buf();
+    let ahead = std::thread::spawn(move || {
+        let read = root_files(&dir).and_then(|f| Ok((f, super::cargo_config::read(&dir)?)));
+        (dir, read)
+    });
+    Ok(Starting { started, ahead })
+}
+
 /// Reads the project behind a manifest; `flags` are the command line's
 /// choices, whose features the build graph is resolved for.
-pub fn read(started: Started, flags: &Selection) -> Result<RustProject> {
+pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
+    let Starting { started, ahead } = starting;
     let manifest = started.manifest().to_path_buf();
     let meta = started.metadata()?;
     let root = meta.workspace_root.clone().into_std_path_buf();
@@ -168,9 +193,12 @@ pub fn read(started: Started, flags: &Selection) -> Result<RustProject> {
         root_config.as_ref(),
         root_package.is_none() || packages.len() > 1,
     );
-    let files = root_files(&root)?;
+    // A workspace whose root lies above the manifest's folder reads its own.
+    let (files, cargo_config) = match ahead.join() {
+        Ok((dir, read)) if dir == root => read?,
+        _ => (root_files(&root)?, super::cargo_config::read(&root)?),
+    };
     let enabled_features = enabled_features(&workspace);
-    let cargo_config = super::cargo_config::read(&root)?;
     let build_graph = build_graph(
         &manifest,
         &root.join("Cargo.lock"),

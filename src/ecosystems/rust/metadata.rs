@@ -70,6 +70,11 @@ impl Started {
         &self.manifest
     }
 
+    /// The manifest's folder, where cargo runs.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Waits for cargo and reads what it printed.
     pub(super) fn metadata(self) -> Result<Metadata> {
         let context = || {

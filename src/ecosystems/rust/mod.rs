@@ -23,8 +23,7 @@ pub mod toolchain;
 pub mod version;
 
 pub use config::Selection;
-pub use detect::{RustProject, manifest, read};
-pub use metadata::{Started, start};
+pub use detect::{RustProject, Starting, manifest, read, start};
 pub use plan::plan;
 
 /// The files that make a folder a Rust project, for messages.

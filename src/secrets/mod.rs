@@ -3,6 +3,7 @@
 //! secret scanners ship), and a scan that warns about a secret-looking file
 //! that no rule of the written `.dockerignore` excludes.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -240,12 +241,38 @@ impl Ignore {
     }
 
     /// The rule that leaves the path out, if one does.
+    #[cfg(test)]
     pub fn excluded_by(&self, rel: &str) -> Option<&str> {
-        let last = with_parents(rel)
-            .filter_map(|at| self.last_rule(at, None))
-            .max()?;
+        self.excluded_by_any(rel, &mut HashMap::new())
+    }
+
+    /// [`Ignore::excluded_by`] for many paths: what each folder decides is
+    /// kept in `folders` and carried down, so a folder is matched once.
+    pub fn excluded_by_any(
+        &self,
+        rel: &str,
+        folders: &mut HashMap<String, Option<usize>>,
+    ) -> Option<&str> {
+        let last = self.last_with_folders(rel, folders)?;
         let rule = &self.rules[last];
         rule.excludes.then_some(rule.line.as_str())
+    }
+
+    /// The last rule that matches the path or a folder it is in.
+    fn last_with_folders(
+        &self,
+        rel: &str,
+        folders: &mut HashMap<String, Option<usize>>,
+    ) -> Option<usize> {
+        let inherited = rel.rsplit_once('/').and_then(|(folder, _)| {
+            if let Some(&known) = folders.get(folder) {
+                return known;
+            }
+            let last = self.last_with_folders(folder, folders);
+            folders.insert(folder.to_string(), last);
+            last
+        });
+        self.last_rule(rel, inherited)
     }
 
     fn rule_excludes(&self, i: usize) -> bool {
@@ -393,9 +420,22 @@ enum Kind {
     Other,
 }
 
-/// A folder's entries, by name; an unreadable folder has none.
-fn read_folder(dir: &Path) -> Vec<(String, Kind)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// A folder entry, with what its path says of it.
+#[derive(Debug)]
+struct Entry {
+    /// Its path relative to the root, with `/`.
+    rel: String,
+    kind: Kind,
+    /// It matches one of [`PATTERNS`].
+    pattern: bool,
+    /// Its name says it holds a secret.
+    named: bool,
+}
+
+/// The entries of the folder `dir` (relative to `root`, `""` for the root
+/// itself); an unreadable folder has none.
+fn read_folder(root: &Path, dir: &str) -> Vec<Entry> {
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return Vec::new();
     };
     entries
@@ -406,7 +446,18 @@ fn read_folder(dir: &Path) -> Vec<(String, Kind)> {
                 Ok(t) if t.is_file() => Kind::File,
                 _ => Kind::Other,
             };
-            (entry.file_name().to_string_lossy().into_owned(), kind)
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            Entry {
+                pattern: secret_set().is_match(&rel),
+                named: kind == Kind::File && secret_name(&rel),
+                rel,
+                kind,
+            }
         })
         .collect()
 }
@@ -420,29 +471,27 @@ fn read_folder(dir: &Path) -> Vec<(String, Kind)> {
 pub struct Listing {
     root: std::path::PathBuf,
     /// Each folder read, relative to the root (`""` for the root itself).
-    folders: std::collections::HashMap<String, Vec<(String, Kind)>>,
+    folders: std::collections::HashMap<String, Vec<Entry>>,
 }
 
 /// Folder names not read ahead.
 const NOT_AHEAD: &[&str] = &[".git", "target", "node_modules", ".venv"];
 
 impl Listing {
-    /// Reads `root`'s folders on another thread.
+    /// Reads `root`'s folders on another thread, and matches their paths
+    /// against the patterns there too.
     pub fn start(root: std::path::PathBuf) -> std::thread::JoinHandle<Listing> {
         std::thread::spawn(move || {
             let mut folders = std::collections::HashMap::new();
             let mut stack = vec![String::new()];
             let mut seen = 0;
             while let Some(dir) = stack.pop() {
-                let entries = read_folder(&root.join(&dir));
+                let entries = read_folder(&root, &dir);
                 seen += entries.len();
-                for (name, kind) in &entries {
-                    if *kind == Kind::Folder && !NOT_AHEAD.contains(&name.as_str()) {
-                        stack.push(if dir.is_empty() {
-                            name.clone()
-                        } else {
-                            format!("{dir}/{name}")
-                        });
+                for entry in &entries {
+                    let name = entry.rel.rsplit('/').next().unwrap_or_default();
+                    if entry.kind == Kind::Folder && !NOT_AHEAD.contains(&name) {
+                        stack.push(entry.rel.clone());
                     }
                 }
                 folders.insert(dir, entries);
@@ -471,33 +520,29 @@ pub fn exposed(root: &Path, listed: &Listing, ignore: &Ignore, kept: &[String]) 
         let entries = match listed.folders.get(&dir).filter(|_| listed.root == root) {
             Some(entries) => entries,
             None => {
-                read = read_folder(&root.join(&dir));
+                read = read_folder(root, &dir);
                 &read
             }
         };
-        for (name, kind) in entries {
+        for entry in entries {
             seen += 1;
             if seen > SCAN_LIMIT {
                 return found;
             }
-            let rel = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
-            let last = ignore.last_rule(&rel, inherited);
+            let rel = &entry.rel;
+            let last = ignore.last_rule(rel, inherited);
             if last.is_some_and(|rule| ignore.rule_excludes(rule)) {
                 continue;
             }
-            let secret = secret_dir || secret_set().is_match(&rel);
-            match kind {
-                Kind::Folder => stack.push((rel, last, secret)),
-                Kind::File if secret || secret_name(&rel) => {
+            let secret = secret_dir || entry.pattern;
+            match entry.kind {
+                Kind::Folder => stack.push((rel.clone(), last, secret)),
+                Kind::File if secret || entry.named => {
                     let kept_here = kept
                         .iter()
-                        .any(|k| rel == *k || rel.starts_with(&format!("{k}/")));
+                        .any(|k| rel == k || rel.starts_with(&format!("{k}/")));
                     if !kept_here {
-                        found.push(rel);
+                        found.push(rel.clone());
                     }
                 }
                 _ => {}
@@ -509,136 +554,4 @@ pub fn exposed(root: &Path, listed: &Listing, ignore: &Ignore, kept: &[String]) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_match_as_go_filepath_match() {
-        for (pattern, name, want) in [
-            ("*.csv", "a.csv", true),
-            ("*.csv", "a.csvx", false),
-            ("a?c", "abc", true),
-            ("[a-c]x", "bx", true),
-            ("[^a-c]x", "bx", false),
-            ("[^a-c]x", "dx", true),
-            ("\\*", "*", true),
-            ("\\*", "a", false),
-            ("[a-", "a", false),
-            ("*a*b", "xaxxb", true),
-            ("*a*b", "xaxxbc", false),
-            ("[]]", "]", true),
-        ] {
-            assert_eq!(segment_matches(pattern, name), want, "{pattern} {name}");
-        }
-        let ignore = Ignore::parse("**/cache/**/*.tmp\ndata/**\n!data/keep\n");
-        assert!(ignore.excludes("a/cache/b/c/x.tmp"));
-        assert!(ignore.excludes("cache/x.tmp"));
-        assert!(!ignore.excludes("a/cache/x.tmpx"));
-        assert!(ignore.excludes("data/x/y"));
-        assert!(!ignore.excludes("data/keep"));
-    }
-
-    #[test]
-    fn rules_decide_as_docker_does() {
-        let ignore = Ignore::parse(
-            "target/\n**/.env\n**/.ssh/\n!keep/.env\nsecrets/\n!secrets/public.txt\n",
-        );
-        for (path, out) in [
-            ("target/debug/app", true),
-            (".env", true),
-            ("a/b/.env", true),
-            ("keep/.env", false),
-            ("home/.ssh/id_rsa", true),
-            ("secrets/private.txt", true),
-            ("secrets/public.txt", false),
-            ("src/main.rs", false),
-            ("src/.envelope", false),
-        ] {
-            assert_eq!(ignore.excludes(path), out, "{path}");
-        }
-    }
-
-    #[test]
-    fn secret_looking_names() {
-        for path in [
-            ".envrc",
-            "deploy/id_ed25519",
-            "k8s/.kube/config",
-            "infra/terraform.tfstate",
-            ".git-credentials",
-            "config/client_secret.json",
-            "gcp-service-account.json",
-            "home/.aws/credentials",
-        ] {
-            assert!(looks_secret(path), "{path}");
-        }
-        for path in [
-            "src/main.rs",
-            "README.md",
-            "static/app.css",
-            ".environment.md",
-        ] {
-            assert!(!looks_secret(path), "{path}");
-        }
-    }
-
-    #[test]
-    fn the_scan_reports_what_no_rule_excludes() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in [
-            ".env",
-            "deploy/id_ed25519",
-            "src/main.rs",
-            "target/secret.txt",
-            "kept/token-secret.txt",
-        ] {
-            let path = dir.path().join(f);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "x").unwrap();
-        }
-        let ignore = Ignore::parse("target/\n**/.env\n");
-        assert_eq!(
-            exposed(
-                dir.path(),
-                &Listing::default(),
-                &ignore,
-                &["kept".to_string()]
-            ),
-            ["deploy/id_ed25519"]
-        );
-        // Read ahead, the scan finds the same: `target`, not read ahead,
-        // is read when the rules let it in.
-        let ahead = Listing::start(dir.path().to_path_buf()).join().unwrap();
-        assert!(!ahead.folders.contains_key("target"));
-        for rules in ["target/\n**/.env\n", "**/.env\n"] {
-            let ignore = Ignore::parse(rules);
-            assert_eq!(
-                exposed(dir.path(), &ahead, &ignore, &["kept".to_string()]),
-                exposed(
-                    dir.path(),
-                    &Listing::default(),
-                    &ignore,
-                    &["kept".to_string()]
-                ),
-                "{rules}"
-            );
-        }
-        assert!(
-            exposed(dir.path(), &ahead, &Ignore::parse(""), &[])
-                .contains(&"target/secret.txt".to_string())
-        );
-        // A listing of another folder is not used.
-        let other = tempfile::tempdir().unwrap();
-        let elsewhere = Listing::start(other.path().to_path_buf()).join().unwrap();
-        assert_eq!(
-            exposed(dir.path(), &elsewhere, &ignore, &["kept".to_string()]),
-            ["deploy/id_ed25519"]
-        );
-        let full = format!("target/\n{}\n", PATTERNS.join("\n"));
-        assert!(
-            exposed(dir.path(), &Listing::default(), &Ignore::parse(&full), &[])
-                .iter()
-                .all(|p| p.starts_with("kept/"))
-        );
-    }
-}
+mod tests;
