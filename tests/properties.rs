@@ -98,7 +98,6 @@ fn dockerfile(f: &Fields) -> Option<String> {
         packages: vec![package],
         lockfile: true,
         locked_crates: vec![],
-        enabled_features: vec![],
         build_graph: cargo_distroless::ecosystems::rust::graph::BuildGraph::Locked {
             why: "not asked".into(),
         },

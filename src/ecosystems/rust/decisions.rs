@@ -14,9 +14,6 @@ pub struct Decisions {
     pub family: &'static images::Runtime,
     pub cargo: CargoBuild,
     pub native: Vec<NativeUse>,
-    /// How `native` was found: `None` from cargo's resolved graph, else why
-    /// it is a guess from Cargo.lock.
-    pub native_guess: Option<String>,
     pub apt: Vec<AptNeed>,
     /// The builder's Rust, and why that one.
     pub version: String,

@@ -32,9 +32,6 @@ pub struct RustProject {
     pub lockfile: bool,
     /// Names of every crate in Cargo.lock, sorted (empty without one).
     pub locked_crates: Vec<String>,
-    /// `(crate, feature)` pairs the members turn on for their dependencies,
-    /// directly or through their default features.
-    pub enabled_features: Vec<(String, String)>,
     /// The crates each member's build compiles, when cargo could say
     /// offline; asked only when Cargo.lock has a known native crate.
     pub build_graph: super::graph::BuildGraph,
@@ -198,7 +195,6 @@ pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
         Ok((dir, read)) if dir == root => read?,
         _ => (root_files(&root)?, super::cargo_config::read(&root)?),
     };
-    let enabled_features = enabled_features(&workspace);
     let build_graph = build_graph(
         &manifest,
         &root.join("Cargo.lock"),
@@ -216,7 +212,6 @@ pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
         packages,
         lockfile: files.lockfile,
         locked_crates: files.locked_crates,
-        enabled_features,
         build_graph,
         toolchain: files.toolchain,
         profiles: files.profiles,
@@ -598,35 +593,6 @@ fn lockfile_crates(text: &str) -> Result<Vec<String>, String> {
     names.sort();
     names.dedup();
     Ok(names)
-}
-
-/// Features the members turn on in their dependencies: in the dependency
-/// declaration, or through `dep/feature` entries reachable from `default`.
-fn enabled_features(packages: &[&Package]) -> Vec<(String, String)> {
-    let mut on: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
-    for p in packages {
-        for dep in &p.dependencies {
-            for f in &dep.features {
-                on.insert((dep.name.clone(), f.clone()));
-            }
-        }
-        let mut todo = vec!["default".to_string()];
-        let mut seen: HashSet<String> = HashSet::new();
-        while let Some(feature) = todo.pop() {
-            if !seen.insert(feature.clone()) {
-                continue;
-            }
-            for entry in p.features.get(&feature).into_iter().flatten() {
-                match entry.split_once('/') {
-                    Some((krate, f)) => {
-                        on.insert((krate.trim_end_matches('?').to_string(), f.to_string()));
-                    }
-                    None => todo.push(entry.trim_start_matches("dep:").to_string()),
-                }
-            }
-        }
-    }
-    on.into_iter().collect()
 }
 
 /// Reads the root's toolchain file. rustup prefers `rust-toolchain` when both

@@ -135,14 +135,11 @@ pub fn explain(
         .locked_crates
         .iter()
         .any(|c| super::native::known(c));
-    out.push(match (&d.native_guess, listed, d.native.is_empty()) {
-        (_, false, _) => "native libraries: none of the known -sys crates is in Cargo.lock".into(),
-        (None, true, true) => "native libraries: none; Cargo.lock lists a known -sys crate, but cargo's build graph (`cargo tree` for the target, with the selected features) does not build it".into(),
-        (None, true, false) => "native libraries: from cargo's build graph (`cargo tree` for the target, with the selected features)".into(),
-        (Some(why), true, _) => format!(
-            "native libraries: a guess from Cargo.lock, which lists optional crates a build may never compile ({why})"
-        ),
-    });
+    out.push(match (listed, d.native.is_empty()) {
+        (false, _) => "native libraries: none of the known -sys crates is in Cargo.lock",
+        (true, true) => "native libraries: none; Cargo.lock lists a known -sys crate, but cargo's build graph (`cargo tree` for the target, with the selected features) does not build it",
+        (true, false) => "native libraries: from cargo's build graph (`cargo tree` for the target, with the selected features)",
+    }.to_string());
     let shipped = d.family.libraries(d.distro);
     for n in &d.native {
         let how = match &n.linkage {

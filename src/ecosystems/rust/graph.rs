@@ -59,22 +59,27 @@ pub enum BuildGraph {
 }
 
 impl BuildGraph {
-    /// The crates the given members compile with these features; `None`
-    /// for a lockfile guess or a resolve made for other features.
+    /// The crates the given members compile with these features: none
+    /// when Cargo.lock names no native crate. Detection resolves for the
+    /// plan's own features, so a resolve for others is a fault, not a guess.
     pub fn compiled_by<'a>(
         &self,
         members: impl IntoIterator<Item = &'a str>,
         wanted: &Features,
-    ) -> Option<Crates> {
+    ) -> Result<Crates, String> {
         let BuildGraph::Resolved {
             features,
             members: graph,
         } = self
         else {
-            return None;
+            return Ok(Crates::new());
         };
         if features != wanted {
-            return None;
+            return Err(format!(
+                "cargo's build graph was resolved for {:?}, and the plan asks for {:?}",
+                features.args(),
+                wanted.args()
+            ));
         }
         let mut out = Crates::new();
         for member in members {
@@ -84,7 +89,7 @@ impl BuildGraph {
                     .extend(features.iter().cloned());
             }
         }
-        Some(out)
+        Ok(out)
     }
 }
 
@@ -221,14 +226,16 @@ mod tests {
         assert!(
             BuildGraph::Locked { why: "x".into() }
                 .compiled_by(["api"], &none)
-                .is_none()
+                .unwrap()
+                .is_empty()
         );
-        // Asked for other features than the resolve used: no answer.
+        // Asked for other features than the resolve used: a fault.
         let bundled = Features {
             features: vec!["libsqlite3-sys/bundled".into()],
             ..Features::default()
         };
-        assert!(g.compiled_by(["tool"], &bundled).is_none());
+        let fault = g.compiled_by(["tool"], &bundled).unwrap_err();
+        assert!(fault.contains("libsqlite3-sys/bundled"), "{fault}");
         assert_eq!(
             bundled.args(),
             ["--features=libsqlite3-sys/bundled".to_string()]

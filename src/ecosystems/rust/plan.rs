@@ -47,12 +47,7 @@ fn decide(
     let mut warnings = Vec::new();
     let selected = select(project, opts, &mut warnings)?;
     let (distro, family, variant) = runtime_choice(opts, &mut warnings)?;
-    let (native, native_guess) = native_uses(project, opts, &selected);
-    if let Some(why) = native_guess.as_ref().filter(|_| !native.is_empty()) {
-        warnings.push(format!(
-            "the native crates were guessed from Cargo.lock, which also lists optional crates a build may never compile ({why})"
-        ));
-    }
+    let native = native_uses(project, opts, &selected)?;
     if !project.cargo_config.shell_only.is_empty() {
         warnings.push(format!(
             "{} {} set in this shell and configures the local build only: the image build does not see it; put it in .cargo/config.toml (or the profile) to build the image the same way",
@@ -218,7 +213,6 @@ fn decide(
         family,
         cargo,
         native,
-        native_guess,
         apt,
         version,
         version_source,
@@ -408,15 +402,14 @@ fn runtime_choice(
     Ok((distro, family, variant))
 }
 
-/// The native crates the selected members build: from cargo's resolved
-/// graph with its features when detect got one, else every native crate in
-/// Cargo.lock with the features the members' manifests turn on (a guess).
-/// The configured `features` count either way. With a guess, why.
+/// The native crates the selected members build, from cargo's resolved
+/// graph with its features (none when Cargo.lock names no native crate);
+/// the configured `features` count too.
 fn native_uses(
     project: &RustProject,
     opts: &Selection,
     selected: &[Selected],
-) -> (Vec<NativeUse>, Option<String>) {
+) -> Result<Vec<NativeUse>> {
     let configured: Vec<(String, String)> = opts
         .features
         .iter()
@@ -426,26 +419,20 @@ fn native_uses(
     let on =
         |krate: &str, feature: &str| configured.iter().any(|(c, f)| c == krate && f == feature);
     let members = selected.iter().map(|s| s.package.name.as_str());
-    use super::graph::BuildGraph;
     let wanted = super::graph::Features::of(opts);
-    if let Some(built) = project.build_graph.compiled_by(members, &wanted) {
-        let names: Vec<String> = built.keys().cloned().collect();
-        let uses = native::uses(&names, |krate, feature| {
-            built.get(krate).is_some_and(|f| f.contains(feature)) || on(krate, feature)
-        });
-        return (uses, None);
-    }
-    let why = match &project.build_graph {
-        BuildGraph::Locked { why } => why.clone(),
-        BuildGraph::Resolved { .. } => {
-            "cargo resolved other features than the ones asked for".into()
-        }
-    };
-    let uses = native::uses(&project.locked_crates, |krate, feature| {
-        let pair = (krate.to_string(), feature.to_string());
-        project.enabled_features.contains(&pair) || on(krate, feature)
-    });
-    (uses, Some(why))
+    let built = project
+        .build_graph
+        .compiled_by(members, &wanted)
+        .map_err(|why| {
+            fail(
+                why,
+                "this is a fault of the tool; run again, and report it if it stays",
+            )
+        })?;
+    let names: Vec<String> = built.keys().cloned().collect();
+    Ok(native::uses(&names, |krate, feature| {
+        built.get(krate).is_some_and(|f| f.contains(feature)) || on(krate, feature)
+    }))
 }
 
 /// A binary chosen for the image, with its package.

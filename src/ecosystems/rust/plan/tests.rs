@@ -129,7 +129,6 @@ fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
         packages,
         lockfile: true,
         locked_crates: vec![],
-        enabled_features: vec![],
         build_graph: BuildGraph::Locked {
             why: "not asked".into(),
         },
@@ -145,6 +144,27 @@ fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
 
 fn planned(p: &RustProject, opts: &Selection) -> Planned {
     plan(p, opts, &ProjectSettings::default(), true).unwrap()
+}
+
+/// A crate a member compiles, with its features.
+type Built<'a> = (&'a str, &'a [&'a str]);
+
+/// Cargo's build graph, resolved with no feature asked: each member and the
+/// crates it compiles.
+fn resolved(members: &[(&str, &[Built])]) -> BuildGraph {
+    BuildGraph::Resolved {
+        features: Default::default(),
+        members: members
+            .iter()
+            .map(|(member, crates)| {
+                let crates = crates
+                    .iter()
+                    .map(|(c, f)| (c.to_string(), f.iter().map(|x| x.to_string()).collect()))
+                    .collect();
+                (member.to_string(), crates)
+            })
+            .collect(),
+    }
 }
 
 fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
@@ -424,7 +444,14 @@ fn apt_setting_reaches_the_builder_with_its_reason() {
 fn native_crates_decide_packages_and_linkage() {
     let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
     ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
-    ws.enabled_features = vec![("rusqlite".into(), "bundled".into())];
+    ws.build_graph = resolved(&[(
+        "a",
+        &[
+            ("openssl-sys", &[]),
+            ("libsqlite3-sys", &[]),
+            ("rusqlite", &["bundled"]),
+        ],
+    )]);
     let d = decisions(&ws, &Selection::default());
     let linkage: Vec<(&str, &Linkage)> = d
         .native
@@ -464,23 +491,10 @@ fn a_resolved_graph_drops_what_no_feature_builds() {
     // The sqlx shape: the lockfile lists the SQLite driver, the build does not.
     let mut ws = project(vec![pkg("api", &["api"]), pkg("tool", &["tool"])], None);
     ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
-    let crates = |list: &[(&str, &[&str])]| -> crate::ecosystems::rust::graph::Crates {
-        list.iter()
-            .map(|(c, f)| (c.to_string(), f.iter().map(|x| x.to_string()).collect()))
-            .collect()
-    };
-    ws.build_graph = BuildGraph::Resolved {
-        features: Default::default(),
-        members: [
-            (
-                "api".to_string(),
-                crates(&[("sqlx", &["postgres"]), ("openssl-sys", &[])]),
-            ),
-            ("tool".to_string(), crates(&[("libsqlite3-sys", &[])])),
-        ]
-        .into_iter()
-        .collect(),
-    };
+    ws.build_graph = resolved(&[
+        ("api", &[("sqlx", &["postgres"]), ("openssl-sys", &[])]),
+        ("tool", &[("libsqlite3-sys", &[])]),
+    ]);
     let api = Selection {
         packages: vec!["api".into()],
         ..Default::default()
@@ -492,13 +506,13 @@ fn a_resolved_graph_drops_what_no_feature_builds() {
         ..Default::default()
     };
     assert_eq!(natives(&decisions(&ws, &tool)), ["libsqlite3-sys"]);
-    // Features the resolve was not made for: back to the lockfile's guess.
+    // Features the resolve was not made for: a fault, never a guess.
     let bundled = Selection {
         packages: vec!["tool".into()],
         features: vec!["libsqlite3-sys/bundled".into()],
         ..Default::default()
     };
-    let d = decisions(&ws, &bundled);
-    assert_eq!(natives(&d), ["openssl-sys", "libsqlite3-sys"]);
-    assert!(d.native[1].built_in());
+    let text =
+        crate::error::format(&plan(&ws, &bundled, &ProjectSettings::default(), false).unwrap_err());
+    assert!(text.contains("resolved for"), "{text}");
 }
