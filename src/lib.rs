@@ -22,6 +22,7 @@ mod ignorefile;
 mod images;
 pub mod layout;
 pub mod output;
+mod parallel;
 pub mod pipeline;
 mod registry;
 pub mod render;

@@ -154,46 +154,16 @@ fn include_each_helper<'reg, 'rc>(
     Ok(())
 }
 
-/// Fewest items worth a second thread: below it, starting one costs more
-/// than it saves.
-const PARALLEL_FROM: usize = 32;
-
-/// `f` of `0..len`, in order, computed on the machine's cores when the list
-/// is long (one final stage per binary of a large workspace). Each thread
-/// starts with this thread's include chain, so a loop is still refused.
+/// `f` of `0..len`, in order, on the machine's cores when the list is long
+/// (one final stage per binary of a large workspace). Each thread starts
+/// with this thread's include chain, so a loop is still refused.
 fn in_parallel<T: Send>(
     len: usize,
     f: impl Fn(usize) -> Result<T, handlebars::RenderError> + Sync,
 ) -> Result<Vec<T>, handlebars::RenderError> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if len < PARALLEL_FROM || threads < 2 {
-        return (0..len).map(f).collect();
-    }
     let chain = INCLUDING.with_borrow(Vec::clone);
-    let chunk = len.div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..len)
-            .step_by(chunk)
-            .map(|start| {
-                let chain = chain.clone();
-                scope.spawn(move || {
-                    INCLUDING.with_borrow_mut(|c| *c = chain);
-                    (start..len.min(start + chunk))
-                        .map(f)
-                        .collect::<Result<Vec<T>, _>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(len);
-        for worker in workers {
-            match worker.join() {
-                Ok(part) => out.extend(part?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(out)
-    })
+    let start = || INCLUDING.with_borrow_mut(|c| c.clone_from(&chain));
+    crate::parallel::map(len, start, f).into_iter().collect()
 }
 
 /// Compact JSON with a space after each array comma: `["a", "b"]`.
@@ -317,7 +287,7 @@ mod tests {
         assert!(err.contains("loop: item → list → item"), "{err}");
         // A list long enough to be rendered across threads carries the
         // chain into each.
-        let long = serde_json::json!({"xs": (0..PARALLEL_FROM * 2).collect::<Vec<_>>()});
+        let long = serde_json::json!({"xs": (0..100).collect::<Vec<_>>()});
         let err = hb.render("list", &long).unwrap_err().to_string();
         assert!(err.contains("loop: item → list → item"), "{err}");
         // The same template twice in a row is no loop.
@@ -341,7 +311,7 @@ mod tests {
             .unwrap();
         // Short lists render on this thread, long ones across threads: the
         // same text, in order.
-        for len in [7, PARALLEL_FROM * 3 + 1] {
+        for len in [7, 100] {
             let data = serde_json::json!({"xs": (0..len).map(|i| serde_json::json!({"name": i})).collect::<Vec<_>>()});
             let each = hb.render("each", &data).unwrap();
             assert_eq!(hb.render("par", &data).unwrap(), each);

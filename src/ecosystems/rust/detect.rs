@@ -169,8 +169,15 @@ pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
         .iter()
         .filter(|p| members.contains(&p.id))
         .collect();
-    for p in workspace.iter().copied() {
-        let (package, config) = package(p, &root, (&ws_config, &ws_origin))?;
+    // Each member is read on its own: on the machine's cores in a large
+    // workspace, the first failure in member order reported.
+    let read = crate::parallel::map(
+        workspace.len(),
+        || {},
+        |i| package(workspace[i], &root, (&ws_config, &ws_origin)),
+    );
+    for member in read {
+        let (package, config) = member?;
         if package.dir.is_empty() {
             root_member = (Some(package.name.clone()), Some(config));
         }

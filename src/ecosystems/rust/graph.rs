@@ -190,13 +190,14 @@ fn members_graph(text: &str) -> BTreeMap<String, Crates> {
     graph
 }
 
+/// A member and the crates it compiles, with their features.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) type Member<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
 
-    type Member<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
-
-    fn graph(entries: &[Member]) -> BuildGraph {
+#[cfg(test)]
+impl BuildGraph {
+    /// A graph as cargo resolves it with no feature asked.
+    pub(crate) fn resolved_with_no_feature(entries: &[Member]) -> BuildGraph {
         BuildGraph::Resolved {
             features: Features::default(),
             members: entries
@@ -210,6 +211,15 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(entries: &[Member]) -> BuildGraph {
+        BuildGraph::resolved_with_no_feature(entries)
     }
 
     #[test]

@@ -146,25 +146,9 @@ fn planned(p: &RustProject, opts: &Selection) -> Planned {
     plan(p, opts, &ProjectSettings::default(), true).unwrap()
 }
 
-/// A crate a member compiles, with its features.
-type Built<'a> = (&'a str, &'a [&'a str]);
-
-/// Cargo's build graph, resolved with no feature asked: each member and the
-/// crates it compiles.
-fn resolved(members: &[(&str, &[Built])]) -> BuildGraph {
-    BuildGraph::Resolved {
-        features: Default::default(),
-        members: members
-            .iter()
-            .map(|(member, crates)| {
-                let crates = crates
-                    .iter()
-                    .map(|(c, f)| (c.to_string(), f.iter().map(|x| x.to_string()).collect()))
-                    .collect();
-                (member.to_string(), crates)
-            })
-            .collect(),
-    }
+/// Cargo's build graph, resolved with no feature asked.
+fn resolved(members: &[crate::ecosystems::rust::graph::Member]) -> BuildGraph {
+    BuildGraph::resolved_with_no_feature(members)
 }
 
 fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
