@@ -146,7 +146,7 @@ fn a_uv_workspace_member_installs_from_the_root_lock() {
     let dockerfile = f.dockerfile();
     assert!(
         dockerfile.runs(&[
-            "uv",
+            "/opt/uv/bin/uv",
             "sync",
             "--frozen",
             "--no-dev",
