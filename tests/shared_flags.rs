@@ -233,3 +233,34 @@ fn init_records_its_flags_and_check_agrees() {
     );
     assert_eq!(f.read("package.json"), before);
 }
+
+/// Settings in a manifest's table and in distroless.toml beside it: only
+/// one would be read, so neither is, and the error names both.
+#[test]
+fn settings_in_two_places_are_refused() {
+    for (name, file, text, table) in [
+        (
+            "node-express",
+            "distroless.toml",
+            "port = 3000\n",
+            "\"distroless\" of package.json",
+        ),
+        (
+            "py-flask",
+            "pyproject.toml",
+            "[tool.distroless]\nport = 8000\n",
+            "[tool.distroless] of pyproject.toml",
+        ),
+    ] {
+        let f = fixture(name);
+        f.write(file, text);
+        let err = common::error(&f.run(&["init"]));
+        assert!(
+            err.contains(&format!(
+                "{table} and distroless.toml both hold this project's settings"
+            )) && err.contains("hint: move the keys of distroless.toml into"),
+            "{name}: {err}"
+        );
+        assert!(!f.path("Dockerfile").exists(), "{name}: nothing written");
+    }
+}

@@ -350,6 +350,24 @@ impl std::fmt::Display for Origin<'_> {
     }
 }
 
+/// The file that holds the settings on its own, beside a manifest table.
+pub const OWN_FILE: &str = "distroless.toml";
+
+/// Refuses settings in a manifest's table (`origin`) when distroless.toml
+/// is there too: only the table would be read, and the file's settings
+/// would be lost without a word.
+pub fn only_place(origin: &Origin, own_file_exists: bool) -> Result<()> {
+    if !own_file_exists {
+        return Ok(());
+    }
+    Err(fail(
+        format!("{origin} and {OWN_FILE} both hold this project's settings, and only one is read"),
+        format!(
+            "move the keys of {OWN_FILE} into {origin} and delete {OWN_FILE} (or the other way round)"
+        ),
+    ))
+}
+
 /// A Debian package the builder installs because a table asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AptRequest {

@@ -303,12 +303,13 @@ fn read_config(
             file: "package.json",
             dir: "",
         };
+        settings::only_place(&origin, project.exists(settings::OWN_FILE))?;
         return parse(cfg, origin);
     }
-    if let Some(table) = project.read_toml("distroless.toml")? {
+    if let Some(table) = project.read_toml(settings::OWN_FILE)? {
         let origin = Origin {
             table: "",
-            file: "distroless.toml",
+            file: settings::OWN_FILE,
             dir: "",
         };
         let json = serde_json::to_value(&table).unwrap_or_default();

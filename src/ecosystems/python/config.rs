@@ -110,12 +110,13 @@ pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<
             file: "pyproject.toml",
             dir: "",
         };
+        settings::only_place(&origin, project.exists(settings::OWN_FILE))?;
         return parse(cfg, origin).map(Some);
     }
-    if let Some(table) = project.read_toml("distroless.toml")? {
+    if let Some(table) = project.read_toml(settings::OWN_FILE)? {
         let origin = Origin {
             table: "",
-            file: "distroless.toml",
+            file: settings::OWN_FILE,
             dir: "",
         };
         return parse(&toml::Value::Table(table), origin).map(Some);
