@@ -235,32 +235,42 @@ fn init_records_its_flags_and_check_agrees() {
 }
 
 /// Settings in a manifest's table and in distroless.toml beside it: only
-/// one would be read, so neither is, and the error names both.
+/// one would be read, so neither is, and the error names both. A Cargo
+/// project reads Cargo.toml alone: settings in its distroless.toml are
+/// refused rather than passed over.
 #[test]
 fn settings_in_two_places_are_refused() {
-    for (name, file, text, table) in [
+    for (name, file, text, said) in [
         (
             "node-express",
             "distroless.toml",
             "port = 3000\n",
-            "\"distroless\" of package.json",
+            "\"distroless\" of package.json and distroless.toml both hold this project's settings",
         ),
         (
             "py-flask",
             "pyproject.toml",
             "[tool.distroless]\nport = 8000\n",
-            "[tool.distroless] of pyproject.toml",
+            "[tool.distroless] of pyproject.toml and distroless.toml both hold this project's settings",
+        ),
+        (
+            "one-bin",
+            "distroless.toml",
+            "port = 3000\n",
+            "distroless.toml sets `port` for a Cargo project",
         ),
     ] {
         let f = fixture(name);
         f.write(file, text);
         let err = common::error(&f.run(&["init"]));
         assert!(
-            err.contains(&format!(
-                "{table} and distroless.toml both hold this project's settings"
-            )) && err.contains("hint: move the keys of distroless.toml into"),
+            err.contains(said) && err.contains("distroless.toml") && err.contains("hint: move"),
             "{name}: {err}"
         );
         assert!(!f.path("Dockerfile").exists(), "{name}: nothing written");
     }
+    // A distroless.toml that only names the ecosystem is no settings.
+    let f = fixture("one-bin");
+    f.write("distroless.toml", "ecosystem = \"rust\"\n");
+    ok(&f.run(&["init"]));
 }

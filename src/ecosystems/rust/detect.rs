@@ -339,6 +339,7 @@ fn root_manifest(project: &Folder) -> Result<(Vec<Profile>, Vec<String>)> {
 /// Reads Cargo.lock and the toolchain file at the root.
 fn root_files(root: &Path) -> Result<RootFiles> {
     let project = Folder::new(root);
+    own_file_unread(&project)?;
     let lockfile = project.read_optional("Cargo.lock")?;
     let locked_crates = match &lockfile {
         Some(text) => lockfile_crates(text).map_err(|why| {
@@ -357,6 +358,33 @@ fn root_files(root: &Path) -> Result<RootFiles> {
         profiles,
         patched,
     })
+}
+
+/// Refuses settings in a distroless.toml beside the root Cargo.toml, which
+/// a Cargo project does not read (it may say `ecosystem` only).
+fn own_file_unread(project: &Folder) -> Result<()> {
+    let Some(table) = project.read_toml(settings::OWN_FILE)? else {
+        return Ok(());
+    };
+    let keys: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "ecosystem")
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    Err(fail(
+        format!(
+            "{} sets {} for a Cargo project, whose settings are read from Cargo.toml alone",
+            project.path(settings::OWN_FILE).display(),
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "move them to [workspace.metadata.distroless] (or [package.metadata.distroless]) of Cargo.toml and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it",
+    ))
 }
 
 /// Reads one member, returning its own `distroless` table beside it.
