@@ -219,11 +219,17 @@ fn pipfile_lock_and_apt_packages() {
     let out = init(&d, &[]);
     ok(&out);
     let text = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    let parsed = Dockerfile::parse(&text);
     assert!(
-        text.contains("pip install --require-hashes -r /tmp/requirements.txt"),
+        parsed.runs(&[
+            "/venv/bin/pip",
+            "install",
+            "--require-hashes",
+            "-r",
+            "/tmp/requirements.txt"
+        ]),
         "{text}"
     );
-    let parsed = Dockerfile::parse(&text);
     assert!(
         parsed
             .stage("builder")
@@ -232,9 +238,13 @@ fn pipfile_lock_and_apt_packages() {
         "{text}"
     );
     assert!(
-        text.contains(
-            "--no-install-recommends build-essential ca-certificates python3-dev python3-venv"
-        ),
+        parsed.runs(&[
+            "--no-install-recommends",
+            "build-essential",
+            "ca-certificates",
+            "python3-dev",
+            "python3-venv"
+        ]),
         "{text}"
     );
     assert!(
