@@ -185,9 +185,11 @@ fn the_mounts_cache_keeps_dependencies_in_a_cache_mount() {
     let dockerfile = f.dockerfile();
     assert!(!dockerfile.has_stage("plan"), "{:?}", dockerfile.names());
     assert!(
-        dockerfile
-            .stage("builder")
-            .run_flag("mount", "type=cache,id=stamped-target,target=/build/target"),
+        dockerfile.stage("builder").mounts(&[
+            "type=cache",
+            "id=stamped-target",
+            "target=/build/target"
+        ]),
         "{dockerfile:?}"
     );
     common::hadolint(&f.path("Dockerfile"));

@@ -120,12 +120,14 @@ impl Stage {
         self.all("RUN").iter().any(|i| i.has_words(seq))
     }
 
-    /// Whether some `RUN` carries this flag with this value.
-    pub fn run_flag(&self, name: &str, value: &str) -> bool {
+    /// Whether some `RUN` has a `--mount` with all these `key=value` fields
+    /// (among others, in any order).
+    pub fn mounts(&self, fields: &[&str]) -> bool {
         self.all("RUN").iter().any(|i| {
-            i.flags
-                .iter()
-                .any(|(n, v)| n == name && v.as_deref() == Some(value))
+            i.flags.iter().any(|(n, v)| {
+                let have: Vec<&str> = v.as_deref().unwrap_or_default().split(',').collect();
+                n == "mount" && fields.iter().all(|f| have.contains(f))
+            })
         })
     }
 }
