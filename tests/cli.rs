@@ -163,28 +163,6 @@ fn rust_version_flag_and_toolchain_file() {
     );
 }
 
-/// Run from a member's folder, init reads the workspace root's own files
-/// (its toolchain file, Cargo.lock) as it does from the root.
-#[test]
-fn init_from_a_member_folder_reads_the_roots_files() {
-    let f = fixture("workspace");
-    let at_root = stdout(&ok_out(f.run(&["init", "--stdout"])));
-    let from_member = cmd()
-        .current_dir(f.path("crates/api"))
-        .args(["init", "--stdout"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&ok_out(from_member)), at_root);
-    let builder = common::Dockerfile::parse(&at_root)
-        .stage("builder")
-        .image
-        .clone();
-    assert_eq!(
-        builder, "rust:1.95.0-slim-trixie",
-        "the root's toolchain file"
-    );
-}
-
 #[test]
 fn no_project_here() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,4 +1,5 @@
-//! Project inputs are read only inside the project, and no output
+//! Project inputs are read only inside the project, the same from any of
+//! its folders, and no output
 //! condition makes the tool panic: links that leave the project are
 //! refused before a byte is read (their target never reaches a message),
 //! and a closed pipe or a full disk on standard output ends in an exit
@@ -236,5 +237,30 @@ fn a_source_date_epoch_past_the_year_9999_is_an_error() {
         err.contains("SOURCE_DATE_EPOCH=99999999999999 lies after the year 9999")
             && !err.contains("panicked"),
         "{err}"
+    );
+}
+
+/// Run from a member's folder, init reads the workspace root's own files
+/// (its toolchain file, Cargo.lock) as it does from the root.
+#[test]
+fn init_from_a_member_folder_reads_the_roots_files() {
+    let f = fixture("workspace");
+    let at_root = f.run(&["init", "--stdout"]);
+    common::ok(&at_root);
+    let at_root = stdout(&at_root);
+    let from_member = common::cmd()
+        .current_dir(f.path("crates/api"))
+        .args(["init", "--stdout"])
+        .output()
+        .unwrap();
+    common::ok(&from_member);
+    assert_eq!(stdout(&from_member), at_root);
+    let builder = common::Dockerfile::parse(&at_root)
+        .stage("builder")
+        .image
+        .clone();
+    assert_eq!(
+        builder, "rust:1.95.0-slim-trixie",
+        "the root's toolchain file"
     );
 }
