@@ -47,7 +47,7 @@ const INPUTS: &str = "inputs";
 
 /// Records what a render with these inputs wrote. A cache that cannot be
 /// written only costs the next run its shortcut.
-pub fn put(inputs: &str, files: &[(GeneratedFile, &str)]) {
+pub fn put(inputs: &str, files: &[(GeneratedFile, String)]) {
     let (Some(entry), Some(dir)) = (entry(inputs), dir()) else {
         return;
     };

@@ -161,9 +161,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
                         files.iter().map(|(f, p)| (*f, p.content.clone())).collect();
                     let inputs = inputs.clone();
                     caching = Some(std::thread::spawn(move || {
-                        let texts: Vec<(GeneratedFile, &str)> =
-                            texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
-                        crate::cache::put(&inputs, &texts);
+                        crate::cache::put(&inputs, &texts)
                     }));
                 }
                 files

@@ -98,9 +98,7 @@ fn dockerfile(f: &Fields) -> Option<String> {
         packages: vec![package],
         lockfile: true,
         locked_crates: vec![],
-        build_graph: cargo_distroless::ecosystems::rust::graph::BuildGraph::Locked {
-            why: "not asked".into(),
-        },
+        build_graph: cargo_distroless::ecosystems::rust::graph::BuildGraph::NoNativeCrate,
         toolchain: None,
         profiles: vec![],
         patched: vec![],

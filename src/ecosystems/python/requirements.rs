@@ -128,16 +128,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 }
                 continue;
             }
-            let name_end = entry
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-                .unwrap_or(entry.len());
             let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
-            if name_end == 0 && !is_url {
-                return Err(fail(
-                    format!("{at}: `{entry}` is not a requirement"),
-                    "write a package name, optionally with a version: `flask==3.1.0`",
-                ));
-            }
             if !is_url {
                 // pip's per-line options (`--hash=…`) follow the requirement.
                 let requirement = entry.split(" -").next().unwrap_or(entry).trim();

@@ -32,8 +32,8 @@ pub struct RustProject {
     pub lockfile: bool,
     /// Names of every crate in Cargo.lock, sorted (empty without one).
     pub locked_crates: Vec<String>,
-    /// The crates each member's build compiles, when cargo could say
-    /// offline; asked only when Cargo.lock has a known native crate.
+    /// The crates each member's build compiles, as cargo lists them; asked
+    /// only when Cargo.lock has a known native crate.
     pub build_graph: super::graph::BuildGraph,
     /// A toolchain file at the root, if any.
     pub toolchain: Option<Toolchain>,
@@ -242,9 +242,7 @@ fn build_graph(
 ) -> Result<super::graph::BuildGraph> {
     use super::graph::BuildGraph;
     let Some(native) = locked.iter().find(|c| super::native::known(c)) else {
-        return Ok(BuildGraph::Locked {
-            why: "no known native crate in Cargo.lock".into(),
-        });
+        return Ok(BuildGraph::NoNativeCrate);
     };
     let target = config
         .target

@@ -54,8 +54,8 @@ pub enum BuildGraph {
         members: BTreeMap<String, Crates>,
     },
     /// Not asked: Cargo.lock names no crate that links a native library,
-    /// which is the whole answer. `why` says so.
-    Locked { why: String },
+    /// which is the whole answer.
+    NoNativeCrate,
 }
 
 impl BuildGraph {
@@ -218,13 +218,9 @@ impl BuildGraph {
 mod tests {
     use super::*;
 
-    fn graph(entries: &[Member]) -> BuildGraph {
-        BuildGraph::resolved_with_no_feature(entries)
-    }
-
     #[test]
     fn members_union_their_crates_and_features() {
-        let g = graph(&[
+        let g = BuildGraph::resolved_with_no_feature(&[
             ("api", &[("sqlx", &["postgres"]), ("libc", &[])]),
             ("worker", &[("sqlx", &["json"])]),
             ("tool", &[("libsqlite3-sys", &["bundled"])]),
@@ -234,7 +230,7 @@ mod tests {
         assert_eq!(got.keys().collect::<Vec<_>>(), ["libc", "sqlx"]);
         assert_eq!(got["sqlx"].iter().collect::<Vec<_>>(), ["json", "postgres"]);
         assert!(
-            BuildGraph::Locked { why: "x".into() }
+            BuildGraph::NoNativeCrate
                 .compiled_by(["api"], &none)
                 .unwrap()
                 .is_empty()

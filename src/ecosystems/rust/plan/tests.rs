@@ -129,9 +129,7 @@ fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
         packages,
         lockfile: true,
         locked_crates: vec![],
-        build_graph: BuildGraph::Locked {
-            why: "not asked".into(),
-        },
+        build_graph: BuildGraph::NoNativeCrate,
         toolchain: None,
         profiles: vec![],
         patched: vec![],
@@ -144,11 +142,6 @@ fn project(packages: Vec<RustPackage>, root: Option<&str>) -> RustProject {
 
 fn planned(p: &RustProject, opts: &Selection) -> Planned {
     plan(p, opts, &ProjectSettings::default(), true).unwrap()
-}
-
-/// Cargo's build graph, resolved with no feature asked.
-fn resolved(members: &[crate::ecosystems::rust::graph::Member]) -> BuildGraph {
-    BuildGraph::resolved_with_no_feature(members)
 }
 
 fn decisions(p: &RustProject, opts: &Selection) -> Decisions {
@@ -428,7 +421,7 @@ fn apt_setting_reaches_the_builder_with_its_reason() {
 fn native_crates_decide_packages_and_linkage() {
     let mut ws = project(vec![pkg("a", &["a"])], Some("a"));
     ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
-    ws.build_graph = resolved(&[(
+    ws.build_graph = BuildGraph::resolved_with_no_feature(&[(
         "a",
         &[
             ("openssl-sys", &[]),
@@ -475,7 +468,7 @@ fn a_resolved_graph_drops_what_no_feature_builds() {
     // The sqlx shape: the lockfile lists the SQLite driver, the build does not.
     let mut ws = project(vec![pkg("api", &["api"]), pkg("tool", &["tool"])], None);
     ws.locked_crates = vec!["libsqlite3-sys".into(), "openssl-sys".into()];
-    ws.build_graph = resolved(&[
+    ws.build_graph = BuildGraph::resolved_with_no_feature(&[
         ("api", &[("sqlx", &["postgres"]), ("openssl-sys", &[])]),
         ("tool", &[("libsqlite3-sys", &[])]),
     ]);
