@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use crate::drift::Facets;
 use crate::ecosystems::{self, Detected, Flags, Planned};
 use crate::layout::GeneratedFile;
-use crate::render::{self, Overrides, Renderer, digest};
+use crate::render::{self, Early, Overrides, Renderer, digest};
 use crate::write::{self, PendingFile};
 
 /// What to generate for.
@@ -55,8 +55,9 @@ pub struct Generated {
     pub facets: Facets,
     /// The files, stamped, in the order they are listed to the user.
     pub files: Vec<(GeneratedFile, PendingFile)>,
-    /// The project's folders, being read for the secret scan.
-    listing: Option<std::thread::JoinHandle<crate::secrets::Listing>>,
+    /// The project's folders, being read for the secret scan, which takes
+    /// them once and may run beside the writes.
+    listing: std::sync::Mutex<Option<std::thread::JoinHandle<crate::secrets::Listing>>>,
     /// The render cache being written, while the files are: done before
     /// the run ends (on drop).
     caching: Option<std::thread::JoinHandle<()>>,
@@ -128,8 +129,6 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     }
     let sources = overrides.sources();
     let ctx = &planned.context;
-    let facets = Facets::of(ctx, &planned.build.digest, &sources);
-    let inputs = format!("{}/{}", digest::inputs(ctx, &sources)?, facets.to_line());
     let mut names = vec![GeneratedFile::Dockerfile, GeneratedFile::Dockerignore];
     if ctx.bake {
         names.push(GeneratedFile::Bake);
@@ -137,42 +136,74 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     if ctx.compose {
         names.push(GeneratedFile::Compose);
     }
-    let pending = |file: GeneratedFile, content: String| PendingFile {
-        root: root.clone(),
-        name: file.name_beside(&ctx.dockerfile),
-        content,
+    let ignore_name = GeneratedFile::Dockerignore.name_beside(&ctx.dockerfile);
+    let digest = || -> Result<(Facets, String)> {
+        let facets = Facets::of(ctx, &planned.build.digest, &sources);
+        let inputs = format!("{}/{}", digest::inputs(ctx, &sources)?, facets.to_line());
+        Ok((facets, inputs))
     };
-    let mut caching = None;
-    let files: Vec<(GeneratedFile, PendingFile)> =
+    let render =
+        |early: Early| render_checked(early, &overrides, ctx, &names, &ignore_name, &planned.reads);
+    // When nothing on disk can spare the render (a file is missing, or the
+    // mode renders always), the inputs' digest is taken beside it.
+    // Otherwise it comes first, and may prove the files on disk.
+    let must_render = mode == Render::Always
+        || names
+            .iter()
+            .any(|n| std::fs::symlink_metadata(root.join(n.name_beside(&ctx.dockerfile))).is_err());
+    let (facets, inputs, texts, fresh) = if must_render {
+        let (digested, rendered) = std::thread::scope(|s| {
+            let digesting = s.spawn(digest);
+            let rendered = render(early);
+            let digested = digesting
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (digested, rendered)
+        });
+        let (facets, inputs) = digested?;
+        (facets, inputs, rendered?, true)
+    } else {
+        let (facets, inputs) = digest()?;
         match proven(&root, &names, &ctx.dockerfile, &inputs, mode)? {
-            Some(texts) => names
-                .iter()
-                .zip(texts)
-                .map(|(&f, text)| (f, pending(f, text)))
-                .collect(),
-            None => {
-                let renderer = early.finish(&overrides, ctx.ecosystem)?;
-                let files: Vec<_> = render::render(&renderer, ctx, &names)?
-                    .into_iter()
-                    .map(|(f, text)| (f, pending(f, write::stamp(&text, &inputs))))
-                    .collect();
-                if mode == Render::UnlessCached {
-                    let texts: Vec<(GeneratedFile, String)> =
-                        files.iter().map(|(f, p)| (*f, p.content.clone())).collect();
-                    let inputs = inputs.clone();
-                    caching = Some(std::thread::spawn(move || {
-                        crate::cache::put(&inputs, &texts)
-                    }));
+            Some(texts) => {
+                let ignore = names
+                    .iter()
+                    .zip(&texts)
+                    .find(|(f, _)| **f == GeneratedFile::Dockerignore);
+                if let Some((_, text)) = ignore {
+                    crate::ignorefile::check_reads(&ignore_name, text, &planned.reads)?;
                 }
-                files
+                (facets, inputs, texts, false)
             }
-        };
-    if let Some((_, ignore)) = files
+            None => {
+                let texts = render(early)?;
+                (facets, inputs, texts, true)
+            }
+        }
+    };
+    let files: Vec<(GeneratedFile, PendingFile)> = names
         .iter()
-        .find(|(f, _)| *f == GeneratedFile::Dockerignore)
-    {
-        crate::ignorefile::check_reads(&ignore.name, &ignore.content, &planned.reads)?;
-    }
+        .zip(texts)
+        .map(|(&file, text)| {
+            let content = if fresh {
+                write::stamp(&text, &inputs)
+            } else {
+                text
+            };
+            let pending = PendingFile {
+                root: root.clone(),
+                name: file.name_beside(&ctx.dockerfile),
+                content,
+            };
+            (file, pending)
+        })
+        .collect();
+    let caching = (fresh && mode == Render::UnlessCached).then(|| {
+        let texts: Vec<(GeneratedFile, String)> =
+            files.iter().map(|(f, p)| (*f, p.content.clone())).collect();
+        let inputs = inputs.clone();
+        std::thread::spawn(move || crate::cache::put(&inputs, &texts))
+    });
     Ok(Generated {
         pins,
         root,
@@ -180,21 +211,23 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         planned,
         facets,
         files,
-        listing,
+        listing: std::sync::Mutex::new(listing),
         caching,
     })
 }
 
 /// Warnings for secret-looking files that the `.dockerignore` about to be
 /// written leaves in the build context (paths `include` names excepted).
-pub fn exposed_secrets(generated: &mut Generated) -> Vec<String> {
+pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
     let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
         return Vec::new();
     };
     let ignore = crate::secrets::Ignore::parse(&ignore.content);
     let listing = generated
         .listing
-        .take()
+        .lock()
+        .ok()
+        .and_then(|mut l| l.take())
         .and_then(|l| l.join().ok())
         .unwrap_or_default();
     crate::secrets::exposed(
@@ -210,6 +243,40 @@ pub fn exposed_secrets(generated: &mut Generated) -> Vec<String> {
         )
     })
     .collect()
+}
+
+/// Renders each file, in `names`' order. The `.dockerignore` comes first:
+/// the check that it leaves in every file the build reads runs beside the
+/// other files' render, and fails the whole.
+fn render_checked(
+    early: Early,
+    overrides: &Overrides,
+    ctx: &crate::context::Context,
+    names: &[GeneratedFile],
+    ignore_name: &str,
+    reads: &[String],
+) -> Result<Vec<String>> {
+    let renderer = early.finish(overrides, ctx.ecosystem)?;
+    let prepared = render::Prepared::new(&renderer, ctx)?;
+    let ignore = prepared.file(GeneratedFile::Dockerignore)?;
+    let mut texts = std::thread::scope(|s| -> Result<Vec<String>> {
+        let checking = s.spawn(|| crate::ignorefile::check_reads(ignore_name, &ignore, reads));
+        let others = names
+            .iter()
+            .filter(|f| **f != GeneratedFile::Dockerignore)
+            .map(|&f| prepared.file(f))
+            .collect::<Result<Vec<_>>>()?;
+        checking
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(others)
+    })?;
+    let at = names
+        .iter()
+        .position(|f| *f == GeneratedFile::Dockerignore)
+        .unwrap_or(texts.len());
+    texts.insert(at, ignore);
+    Ok(texts)
 }
 
 /// The files' texts, when rendering may be skipped: the render cache holds

@@ -264,3 +264,51 @@ fn init_from_a_member_folder_reads_the_roots_files() {
         "the root's toolchain file"
     );
 }
+
+/// A cargo that has much to say on stderr before its JSON (warnings of a
+/// large workspace) neither blocks the read of its output nor changes it;
+/// one that fails is quoted.
+#[test]
+fn cargo_is_read_whatever_it_says_on_stderr() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture("workspace");
+    let quiet = f.run(&["init", "--stdout"]);
+    common::ok(&quiet);
+    let bin = tempfile::tempdir().unwrap();
+    let wrap = |name: &str, body: &str| {
+        let path = bin.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let real = std::env::var("CARGO").unwrap();
+    // 512 KiB on stderr: eight times what a pipe holds.
+    let chatty = wrap(
+        "chatty",
+        &format!("head -c 524288 /dev/zero | tr '\\000' w >&2\nexec '{real}' \"$@\""),
+    );
+    let out = common::cmd()
+        .current_dir(&f.dir)
+        .env("CARGO", &chatty)
+        .args(["init", "--stdout"])
+        .output()
+        .unwrap();
+    common::ok(&out);
+    assert_eq!(stdout(&out), stdout(&quiet));
+    let failing = wrap(
+        "failing",
+        "echo 'error: the manifest is on fire' >&2\nexit 101",
+    );
+    let out = common::cmd()
+        .current_dir(&f.dir)
+        .env("CARGO", &failing)
+        .args(["init", "--stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the manifest is on fire"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -19,23 +19,36 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         scan_secrets: true,
         ..args.project.request()
     };
-    let mut generated = pipeline::generate(&request, Render::UnlessCached)?;
+    let generated = pipeline::generate(&request, Render::UnlessCached)?;
     report_plan(&generated);
-    for w in pipeline::exposed_secrets(&mut generated) {
-        crate::error::warn(&w);
-    }
     if args.stdout {
+        for w in pipeline::exposed_secrets(&generated) {
+            crate::error::warn(&w);
+        }
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
             crate::out!("{}", f.content)?;
         }
         return Ok(Status::Ok);
     }
-    let shown = shown_dir(&generated.root);
+    // The scan reads nothing the writes change: it runs beside them, and
+    // its warnings come first, as they would have.
     let pending: Vec<_> = generated.files.iter().map(|(_, p)| p.clone()).collect();
+    let (warnings, applied) = std::thread::scope(|s| {
+        let scan = s.spawn(|| pipeline::exposed_secrets(&generated));
+        let applied = write::apply(&pending, args.force);
+        let warnings = scan
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (warnings, applied)
+    });
+    for w in warnings {
+        crate::error::warn(&w);
+    }
+    let shown = shown_dir(&generated.root);
     let ctx = &generated.planned.context;
     let ignore = GeneratedFile::Dockerignore.name_beside(&ctx.dockerfile);
     let kept = ctx.dockerignore_project.iter().filter(|l| rule(l)).count();
-    for (name, action) in write::apply(&pending, args.force)? {
+    for (name, action) in applied? {
         let what = match action {
             Action::Create => "wrote",
             Action::Update => "updated",

@@ -144,14 +144,26 @@ fn include_each_helper<'reg, 'rc>(
         block.set_local_var("first", serde_json::json!(i == 0));
         block.set_local_var("last", serde_json::json!(i + 1 == len));
         rc.push_block(block);
-        let mut text = handlebars::StringOutput::new();
+        let mut text = Text::default();
         template.render(r, ctx, &mut rc, &mut text)?;
-        text.into_string()
-            .map_err(|e| RenderErrorReason::Other(e.to_string()).into())
+        Ok(text.0)
     };
     let texts = in_parallel(len, |i| while_including(name, || render_item(i)))?;
     out.write(&texts.join("\n"))?;
     Ok(())
+}
+
+/// Rendered text that grows as it is written. Handlebars' own output
+/// reserves 8 KiB up front, which one per final stage of a large workspace
+/// turns into most of the render's allocation.
+#[derive(Default)]
+struct Text(String);
+
+impl Output for Text {
+    fn write(&mut self, seg: &str) -> Result<(), std::io::Error> {
+        self.0.push_str(seg);
+        Ok(())
+    }
 }
 
 /// `f` of `0..len`, in order, on the machine's cores when the list is long

@@ -520,12 +520,36 @@ pub fn render(
     ctx: &Context,
     files: &[GeneratedFile],
 ) -> Result<Vec<(GeneratedFile, String)>> {
-    // Serialised once for every template.
-    let hb_ctx = HbContext::wraps(ctx).context("cannot serialise the render context")?;
+    let prepared = Prepared::new(renderer, ctx)?;
     files
         .iter()
-        .map(|&file| Ok((file, renderer.render(&template_for(file, ctx), &hb_ctx)?)))
+        .map(|&file| Ok((file, prepared.file(file)?)))
         .collect()
+}
+
+/// A render context serialised once, for every file rendered from it, on
+/// any thread.
+pub struct Prepared<'a> {
+    renderer: &'a Renderer,
+    ctx: &'a Context,
+    hb_ctx: HbContext,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(renderer: &'a Renderer, ctx: &'a Context) -> Result<Prepared<'a>> {
+        let hb_ctx = HbContext::wraps(ctx).context("cannot serialise the render context")?;
+        Ok(Prepared {
+            renderer,
+            ctx,
+            hb_ctx,
+        })
+    }
+
+    /// Renders one generated file.
+    pub fn file(&self, file: GeneratedFile) -> Result<String> {
+        self.renderer
+            .render(&template_for(file, self.ctx), &self.hb_ctx)
+    }
 }
 
 #[cfg(test)]

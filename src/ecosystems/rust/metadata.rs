@@ -2,6 +2,7 @@
 //! so that both run at once, and the cargo that detection and the build
 //! graph call.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
@@ -50,10 +51,11 @@ pub fn start(manifest: &Path) -> Result<Started> {
     crate::folder::no_links_out(dir, CARGO_READS)?;
     let mut cmd = MetadataCommand::new();
     cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
+    let child = spawn(&cmd);
     Ok(Started {
         manifest: manifest.to_path_buf(),
         dir: dir.to_path_buf(),
-        child: spawn(&cmd),
+        child,
     })
 }
 
@@ -106,20 +108,125 @@ fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
         .map_err(|e| format!("cannot run cargo: {e}"))
 }
 
-/// Waits for a started `cargo metadata`; on failure, what cargo said.
-fn finish(child: Child) -> std::result::Result<Metadata, String> {
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if let Some(json) = stdout.lines().find(|l| l.starts_with('{')) {
-        return MetadataCommand::parse(json).map_err(|e| e.to_string());
+/// Reads a started `cargo metadata`'s JSON as soon as its line is whole,
+/// and parses it while cargo exits; on failure, what cargo said.
+fn finish(mut child: Child) -> std::result::Result<Metadata, String> {
+    let cannot = |e: std::io::Error| format!("cannot run cargo: {e}");
+    // Drained beside stdout: a cargo with much to say on stderr would
+    // otherwise wait on a full pipe while stdout is read.
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            text
+        })
+    });
+    let mut stdout = child.stdout.take().ok_or("cannot run cargo: no output")?;
+    let mut out = Vec::with_capacity(1 << 16);
+    let json = json_line(&mut stdout, &mut out).map_err(cannot)?;
+    if let Some(line) = json {
+        let parsed = serde_json::from_slice(&out[line]).map_err(|e| e.to_string());
+        // Reaped on the side: whatever cargo still prints is read, so it
+        // never waits on the pipe.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+            let _ = child.wait();
+        });
+        return parsed;
     }
-    let text = String::from_utf8_lossy(&out.stderr);
+    let status = child.wait().map_err(cannot)?;
+    let said = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let text = String::from_utf8_lossy(&said);
     let text = text.trim().trim_start_matches("error: ");
     Err(if text.is_empty() {
-        format!("cargo metadata printed no JSON ({})", out.status)
+        format!("cargo metadata printed no JSON ({status})")
     } else {
         text.to_string()
     })
+}
+
+/// Reads `pipe` into `out` until a line that starts with `{` is whole (or
+/// the pipe ends), and returns where that line lies in `out`. cargo prints
+/// its JSON on one line, so the newline that ends it comes before cargo's
+/// exit.
+fn json_line(
+    pipe: &mut impl std::io::Read,
+    out: &mut Vec<u8>,
+) -> std::io::Result<Option<std::ops::Range<usize>>> {
+    let mut line_start = 0;
+    let mut chunk = vec![0; 1 << 16];
+    loop {
+        let n = match pipe.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let scanned = out.len();
+        out.extend_from_slice(&chunk[..n]);
+        let ended = n == 0;
+        let mut at = scanned;
+        while let Some(nl) = out[at..].iter().position(|&b| b == b'\n') {
+            let line = line_start..at + nl;
+            if out[line.clone()].starts_with(b"{") {
+                return Ok(Some(line));
+            }
+            line_start = at + nl + 1;
+            at = line_start;
+        }
+        if ended {
+            let rest = line_start..out.len();
+            return Ok(out[rest.clone()].starts_with(b"{").then_some(rest));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pipe that hands out its text a few bytes per read, as a pipe
+    /// being written to may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(self.0.len()).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn line(text: &str, step: usize) -> Option<String> {
+        let mut out = Vec::new();
+        let found = json_line(&mut Trickle(text.as_bytes(), step), &mut out).unwrap();
+        found.map(|r| String::from_utf8(out[r].to_vec()).unwrap())
+    }
+
+    #[test]
+    fn the_json_line_is_found_whole_however_the_pipe_splits_it() {
+        let printed = "warning: something\n{\"a\": \"x\\ny\"}\nafter\n";
+        for step in [1, 3, 7, 1 << 16] {
+            assert_eq!(
+                line(printed, step).as_deref(),
+                Some("{\"a\": \"x\\ny\"}"),
+                "{step}"
+            );
+        }
+        // A last line without its newline is whole when the pipe ends.
+        assert_eq!(line("{\"a\": 1}", 2).as_deref(), Some("{\"a\": 1}"));
+        assert_eq!(line("no json\nat all\n", 4), None);
+        assert_eq!(line("", 4), None);
+    }
+
+    #[test]
+    fn reading_stops_at_the_json_lines_end() {
+        // What follows the line is not waited for: cargo may still be
+        // exiting when its JSON is parsed.
+        let mut out = Vec::new();
+        let mut pipe = Trickle(b"{\"a\": 1}\nmore", 9);
+        let found = json_line(&mut pipe, &mut out).unwrap();
+        assert_eq!(found, Some(0..8));
+        assert_eq!(pipe.0, b"more");
+    }
 }
