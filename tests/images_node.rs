@@ -76,16 +76,19 @@ fn npm_express_server() {
         "{tag}: docker stop took {stop:?}"
     );
     drop(c);
-    // The health check runs through node itself, on the configured port.
-    let c = serve(&tag, 3000);
-    wait_health(&c, "healthy");
-    drop(c);
     // The SBOM lists the npm packages the image holds, and no dev one.
     let out = f.run(&["build", "--network", "host", "--sbom", "sbom"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let sbom = f.read("sbom/node-express.spdx.json");
     assert!(sbom.contains("pkg:npm/express@5."), "{sbom}");
     assert!(!sbom.contains("pkg:npm/is-number@"), "{sbom}");
+    // The health check runs through node itself, on the configured port:
+    // a free one, given as a user would.
+    let port = free_port();
+    ok(&f.run(&["init", "--port", &port.to_string()]));
+    build(&f.dir, None, &tag);
+    let c = serve(&tag, port);
+    wait_health(&c, "healthy");
 }
 
 #[test]

@@ -273,4 +273,20 @@ fn settings_in_two_places_are_refused() {
     let f = fixture("one-bin");
     f.write("distroless.toml", "ecosystem = \"rust\"\n");
     ok(&f.run(&["init"]));
+    // A member's folder is no place for them either; a file that names
+    // another ecosystem is that one's.
+    let f = fixture("workspace");
+    f.write("crates/api/distroless.toml", "port = 3000\n");
+    let err = common::error(&f.run(&["init"]));
+    assert!(
+        err.contains("crates/api/distroless.toml sets `port` for a Cargo project")
+            && err.contains("[package.metadata.distroless] of crates/api/Cargo.toml"),
+        "{err}"
+    );
+    assert!(!f.path("Dockerfile").exists(), "nothing written");
+    f.write(
+        "crates/api/distroless.toml",
+        "ecosystem = \"python\"\nport = 3000\n",
+    );
+    ok(&f.run(&["init"]));
 }

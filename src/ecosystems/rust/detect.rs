@@ -337,7 +337,7 @@ fn root_manifest(project: &Folder) -> Result<(Vec<Profile>, Vec<String>)> {
 /// Reads Cargo.lock and the toolchain file at the root.
 fn root_files(root: &Path) -> Result<RootFiles> {
     let project = Folder::new(root);
-    own_file_unread(&project)?;
+    own_file_unread(&project, None)?;
     let lockfile = project.read_optional("Cargo.lock")?;
     let locked_crates = match &lockfile {
         Some(text) => lockfile_crates(text).map_err(|why| {
@@ -358,12 +358,18 @@ fn root_files(root: &Path) -> Result<RootFiles> {
     })
 }
 
-/// Refuses settings in a distroless.toml beside the root Cargo.toml, which
-/// a Cargo project does not read (it may say `ecosystem` only).
-fn own_file_unread(project: &Folder) -> Result<()> {
-    let Some(table) = project.read_toml(settings::OWN_FILE)? else {
+/// Refuses settings in a distroless.toml beside the root Cargo.toml or a
+/// member's (`member` names its manifest), which a Cargo project does not
+/// read: it may say `ecosystem` only. A file that names another ecosystem
+/// is that ecosystem's, read when the folder is read as one of its projects.
+fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
+    let Some(table) = folder.read_toml(settings::OWN_FILE)? else {
         return Ok(());
     };
+    let named = table.get("ecosystem").and_then(|e| e.as_str());
+    if named.is_some_and(|e| e != super::NAME) {
+        return Ok(());
+    }
     let keys: Vec<&str> = table
         .keys()
         .map(String::as_str)
@@ -372,16 +378,25 @@ fn own_file_unread(project: &Folder) -> Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
+    let place = match member {
+        Some(manifest) => format!(
+            "[package.metadata.distroless] of {manifest} (or [workspace.metadata.distroless] of the root Cargo.toml, for every member)"
+        ),
+        None => "[workspace.metadata.distroless] (or [package.metadata.distroless]) of Cargo.toml"
+            .to_string(),
+    };
     Err(fail(
         format!(
             "{} sets {} for a Cargo project, whose settings are read from Cargo.toml alone",
-            project.path(settings::OWN_FILE).display(),
+            folder.path(settings::OWN_FILE).display(),
             keys.iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "move them to [workspace.metadata.distroless] (or [package.metadata.distroless]) of Cargo.toml and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it",
+        format!(
+            "move them to {place} and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it"
+        ),
     ))
 }
 
@@ -416,6 +431,7 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
     let config = Table::from_metadata(&p.metadata, &origin)?;
     if !dir.is_empty() {
         config.check_member(&origin)?;
+        own_file_unread(&Folder::new(manifest_dir), Some(&manifest))?;
     }
     let (ws, ws_origin) = workspace;
     let settings = settings::resolve(
