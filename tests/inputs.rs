@@ -287,24 +287,22 @@ fn cargo_is_read_whatever_it_says_on_stderr() {
         "chatty",
         &format!("head -c 524288 /dev/zero | tr '\\000' w >&2\nexec '{real}' \"$@\""),
     );
-    let out = common::cmd()
-        .current_dir(&f.dir)
-        .env("CARGO", &chatty)
-        .args(["init", "--stdout"])
-        .output()
-        .unwrap();
+    let with_cargo = |cargo: &std::path::Path| {
+        common::cmd()
+            .current_dir(&f.dir)
+            .env("CARGO", cargo)
+            .args(["init", "--stdout"])
+            .output()
+            .unwrap()
+    };
+    let out = with_cargo(&chatty);
     common::ok(&out);
     assert_eq!(stdout(&out), stdout(&quiet));
     let failing = wrap(
         "failing",
         "echo 'error: the manifest is on fire' >&2\nexit 101",
     );
-    let out = common::cmd()
-        .current_dir(&f.dir)
-        .env("CARGO", &failing)
-        .args(["init", "--stdout"])
-        .output()
-        .unwrap();
+    let out = with_cargo(&failing);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("the manifest is on fire"),
