@@ -83,9 +83,15 @@ fn npm_express_server() {
     assert!(sbom.contains("pkg:npm/express@5."), "{sbom}");
     assert!(!sbom.contains("pkg:npm/is-number@"), "{sbom}");
     // The health check runs through node itself, on the configured port:
-    // a free one, given as a user would.
+    // a free one, set in package.json as a user would.
     let port = free_port();
-    ok(&f.run(&["init", "--port", &port.to_string()]));
+    let manifest = f.read("package.json");
+    assert!(manifest.contains("\"port\": 3000"), "{manifest}");
+    f.write(
+        "package.json",
+        &manifest.replace("\"port\": 3000", &format!("\"port\": {port}")),
+    );
+    ok(&f.run(&["init"]));
     build(&f.dir, None, &tag);
     let c = serve(&tag, port);
     wait_health(&c, "healthy");
