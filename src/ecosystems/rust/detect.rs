@@ -431,7 +431,10 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
     let config = Table::from_metadata(&p.metadata, &origin)?;
     if !dir.is_empty() {
         config.check_member(&origin)?;
-        own_file_unread(&Folder::new(manifest_dir), Some(&manifest))?;
+        // One look per member: most have no such file.
+        if std::fs::symlink_metadata(manifest_dir.join(settings::OWN_FILE)).is_ok() {
+            own_file_unread(&Folder::within(manifest_dir, root), Some(&manifest))?;
+        }
     }
     let (ws, ws_origin) = workspace;
     let settings = settings::resolve(
