@@ -51,11 +51,10 @@ pub fn start(manifest: &Path) -> Result<Started> {
     crate::folder::no_links_out(dir, CARGO_READS)?;
     let mut cmd = MetadataCommand::new();
     cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
-    let child = spawn(&cmd);
     Ok(Started {
         manifest: manifest.to_path_buf(),
         dir: dir.to_path_buf(),
-        child,
+        child: spawn(&cmd),
     })
 }
 
