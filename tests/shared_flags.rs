@@ -286,6 +286,17 @@ fn settings_in_two_places_are_refused() {
     assert!(!f.path("Dockerfile").exists(), "nothing written");
     f.write(
         "crates/api/distroless.toml",
+        "ecosystem = \"pyhton\"\nport = 3000\n",
+    );
+    let err = common::error(&f.run(&["init"]));
+    assert!(
+        err.contains("invalid `ecosystem` in")
+            && err.contains("crates/api/distroless.toml: \"pyhton\"")
+            && err.contains("hint: write ecosystem = \"python\""),
+        "{err}"
+    );
+    f.write(
+        "crates/api/distroless.toml",
         "ecosystem = \"python\"\nport = 3000\n",
     );
     ok(&f.run(&["init"]));

@@ -409,7 +409,7 @@ fn secret_name(rel: &str) -> bool {
 /// it or a folder it is in), or a name that says so.
 #[cfg(test)]
 pub fn looks_secret(rel: &str) -> bool {
-    secret_name(rel) || with_parents(rel).any(|at| secret_set().is_match(at))
+    secret_name(rel) || excluded_as_secret(rel)
 }
 
 /// What a folder entry is; links are neither, and never followed.

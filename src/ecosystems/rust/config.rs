@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Deserialize;
 
 use crate::error::fail;
+use crate::folder::Folder;
 use crate::grammar;
 use crate::settings::{ImageSettings, Origin, OwnKeys, Parsed, ProjectSettings, parse_table};
 
@@ -330,6 +331,56 @@ impl Selection {
             auditable: self.auditable.or(recorded.auditable),
         }
     }
+}
+
+/// Refuses settings in a distroless.toml beside the root Cargo.toml or a
+/// member's (`member` names its manifest), which a Cargo project does not
+/// read: it may say `ecosystem` only. A file that says `ecosystem =
+/// "python"` is a Python project's, read when the folder is read as one.
+pub fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
+    let Some(table) = folder.read_toml(crate::settings::OWN_FILE)? else {
+        return Ok(());
+    };
+    let path = folder.path(crate::settings::OWN_FILE);
+    match table.get("ecosystem") {
+        None => {}
+        Some(toml::Value::String(e)) if e == super::NAME => {}
+        Some(toml::Value::String(e)) if e == "python" => return Ok(()),
+        Some(other) => {
+            return Err(fail(
+                format!("invalid `ecosystem` in {}: {other}", path.display()),
+                "write ecosystem = \"python\" (or \"rust\")",
+            ));
+        }
+    }
+    let keys: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "ecosystem")
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let place = match member {
+        Some(manifest) => format!(
+            "[package.metadata.distroless] of {manifest} (or [workspace.metadata.distroless] of the root Cargo.toml, for every member)"
+        ),
+        None => "[workspace.metadata.distroless] (or [package.metadata.distroless]) of Cargo.toml"
+            .to_string(),
+    };
+    Err(fail(
+        format!(
+            "{} sets {} for a Cargo project, whose settings are read from Cargo.toml alone",
+            path.display(),
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "move them to {place} and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it"
+        ),
+    ))
 }
 
 #[cfg(test)]

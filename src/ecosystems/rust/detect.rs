@@ -337,7 +337,7 @@ fn root_manifest(project: &Folder) -> Result<(Vec<Profile>, Vec<String>)> {
 /// Reads Cargo.lock and the toolchain file at the root.
 fn root_files(root: &Path) -> Result<RootFiles> {
     let project = Folder::new(root);
-    own_file_unread(&project, None)?;
+    super::config::own_file_unread(&project, None)?;
     let lockfile = project.read_optional("Cargo.lock")?;
     let locked_crates = match &lockfile {
         Some(text) => lockfile_crates(text).map_err(|why| {
@@ -356,48 +356,6 @@ fn root_files(root: &Path) -> Result<RootFiles> {
         profiles,
         patched,
     })
-}
-
-/// Refuses settings in a distroless.toml beside the root Cargo.toml or a
-/// member's (`member` names its manifest), which a Cargo project does not
-/// read: it may say `ecosystem` only. A file that names another ecosystem
-/// is that ecosystem's, read when the folder is read as one of its projects.
-fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
-    let Some(table) = folder.read_toml(settings::OWN_FILE)? else {
-        return Ok(());
-    };
-    let named = table.get("ecosystem").and_then(|e| e.as_str());
-    if named.is_some_and(|e| e != super::NAME) {
-        return Ok(());
-    }
-    let keys: Vec<&str> = table
-        .keys()
-        .map(String::as_str)
-        .filter(|k| *k != "ecosystem")
-        .collect();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let place = match member {
-        Some(manifest) => format!(
-            "[package.metadata.distroless] of {manifest} (or [workspace.metadata.distroless] of the root Cargo.toml, for every member)"
-        ),
-        None => "[workspace.metadata.distroless] (or [package.metadata.distroless]) of Cargo.toml"
-            .to_string(),
-    };
-    Err(fail(
-        format!(
-            "{} sets {} for a Cargo project, whose settings are read from Cargo.toml alone",
-            folder.path(settings::OWN_FILE).display(),
-            keys.iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        format!(
-            "move them to {place} and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it"
-        ),
-    ))
 }
 
 /// Reads one member, returning its own `distroless` table beside it.
@@ -433,7 +391,7 @@ fn package(p: &Package, root: &Path, workspace: (&Table, &Origin)) -> Result<(Ru
         config.check_member(&origin)?;
         // One look per member: most have no such file.
         if std::fs::symlink_metadata(manifest_dir.join(settings::OWN_FILE)).is_ok() {
-            own_file_unread(&Folder::within(manifest_dir, root), Some(&manifest))?;
+            super::config::own_file_unread(&Folder::within(manifest_dir, root), Some(&manifest))?;
         }
     }
     let (ws, ws_origin) = workspace;
