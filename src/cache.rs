@@ -56,7 +56,12 @@ pub fn put(inputs: &str, files: &[(GeneratedFile, String)]) {
     }
     let _ = std::fs::remove_file(entry.join(INPUTS));
     for (file, text) in files {
-        if std::fs::write(entry.join(file.file_name()), text).is_err() {
+        // A new file rather than one cut short: ext4 flushes a file
+        // truncated and written again as it is closed, which a cache need
+        // not wait for.
+        let path = entry.join(file.file_name());
+        let _ = std::fs::remove_file(&path);
+        if std::fs::write(path, text).is_err() {
             return;
         }
     }

@@ -22,7 +22,8 @@ pub fn map<T: Send>(len: usize, start: impl Fn() + Sync, f: impl Fn(usize) -> T 
     let chunk = len.div_ceil(threads);
     let (f, start) = (&f, &start);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..len)
+        // The first chunk is this thread's own, the rest are helpers'.
+        let helpers: Vec<_> = (chunk..len)
             .step_by(chunk)
             .map(|from| {
                 scope.spawn(move || {
@@ -31,13 +32,16 @@ pub fn map<T: Send>(len: usize, start: impl Fn() + Sync, f: impl Fn(usize) -> T 
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        let mut out: Vec<T> = Vec::with_capacity(len);
+        out.extend((0..chunk).map(f));
+        for helper in helpers {
+            out.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        out
     })
 }
 

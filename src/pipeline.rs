@@ -260,16 +260,26 @@ fn render_checked(
     let prepared = render::Prepared::new(&renderer, ctx)?;
     let ignore = prepared.file(GeneratedFile::Dockerignore)?;
     let mut texts = std::thread::scope(|s| -> Result<Vec<String>> {
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<String>>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
         let checking = s.spawn(|| crate::ignorefile::check_reads(ignore_name, &ignore, reads));
-        let others = names
-            .iter()
-            .filter(|f| **f != GeneratedFile::Dockerignore)
-            .map(|&f| prepared.file(f))
-            .collect::<Result<Vec<_>>>()?;
+        let mut rest = names.iter().filter(|f| **f != GeneratedFile::Dockerignore);
+        let first = rest.next();
+        let prepared = &prepared;
+        let beside: Vec<_> = rest.map(|&f| s.spawn(move || prepared.file(f))).collect();
+        let mut texts = Vec::with_capacity(names.len());
+        if let Some(&f) = first {
+            texts.push(prepared.file(f)?);
+        }
+        for rendering in beside {
+            texts.push(join(rendering)?);
+        }
         checking
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        Ok(others)
+        Ok(texts)
     })?;
     let at = names
         .iter()

@@ -30,9 +30,18 @@ const STALE_TEMP: Duration = Duration::from_secs(60);
 
 /// Appends the inputs line and the fingerprint line to generated text.
 pub fn stamp(text: &str, inputs: &str) -> String {
-    let body = format!("{text}{INPUTS}{inputs}\n");
-    let fingerprint = digest(&body);
-    format!("{body}{MARK}{fingerprint}\n")
+    // One buffer, sized once: a large workspace's Dockerfile runs to many
+    // pages, and growing it by doubling copies and faults them in again.
+    let mut out = String::with_capacity(text.len() + INPUTS.len() + inputs.len() + MARK.len() + 80);
+    out.push_str(text);
+    out.push_str(INPUTS);
+    out.push_str(inputs);
+    out.push('\n');
+    let fingerprint = digest(&out);
+    out.push_str(MARK);
+    out.push_str(&fingerprint);
+    out.push('\n');
+    out
 }
 
 /// The text with LF line endings, as the tool writes it and hashes it.
@@ -264,15 +273,19 @@ fn remove_stale_temps(dir: &Path) {
     }
 }
 
-/// A temporary file beside `path` holding `content`, synced, with the
-/// permissions `path` has (or a new file's usual 0644 less the umask).
+/// A temporary file beside `path` holding `content`, with the permissions
+/// `path` has (or a new file's usual 0644 less the umask). It is synced
+/// when it is to replace a file, so that a crash after the rename cannot
+/// leave that file's place empty. One that fills an empty place is not: at
+/// worst a crash leaves it empty, and nothing that was there is lost.
 fn temp_with(path: &Path, content: &str) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let existing = std::fs::symlink_metadata(path)
-        .ok()
+    let there = std::fs::symlink_metadata(path).ok();
+    let existing = there
+        .as_ref()
         .filter(|m| m.is_file())
         .map(|m| m.permissions());
     let mut builder = tempfile::Builder::new();
@@ -286,7 +299,10 @@ fn temp_with(path: &Path, content: &str) -> Result<tempfile::NamedTempFile> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(content.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
+        .and_then(|()| match there {
+            Some(_) => tmp.as_file().sync_all(),
+            None => Ok(()),
+        })
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
     if let Some(perms) = existing {
         std::fs::set_permissions(tmp.path(), perms)

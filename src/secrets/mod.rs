@@ -530,14 +530,24 @@ pub fn exposed(root: &Path, listed: &Listing, ignore: &Ignore, kept: &[String]) 
                 return found;
             }
             let rel = &entry.rel;
+            let secret = secret_dir || entry.pattern;
+            // Only a folder (to enter) or a secret-looking file is matched
+            // against the rules: no rule makes any other path news.
+            let wanted = match entry.kind {
+                Kind::Folder => true,
+                Kind::File => secret || entry.named,
+                _ => false,
+            };
+            if !wanted {
+                continue;
+            }
             let last = ignore.last_rule(rel, inherited);
             if last.is_some_and(|rule| ignore.rule_excludes(rule)) {
                 continue;
             }
-            let secret = secret_dir || entry.pattern;
             match entry.kind {
                 Kind::Folder => stack.push((rel.clone(), last, secret)),
-                Kind::File if secret || entry.named => {
+                Kind::File => {
                     let kept_here = kept
                         .iter()
                         .any(|k| rel == k || rel.starts_with(&format!("{k}/")));

@@ -224,29 +224,40 @@ pub fn parse_table<E: OwnKeys>(
     origin: &str,
     more: &str,
 ) -> Result<Parsed<E>> {
-    let keys: Vec<&str> = ImageSettings::KEYS
-        .iter()
-        .chain(ProjectSettings::KEYS)
-        .chain(E::KEYS)
-        .copied()
-        .collect();
-    let hint = format!(
-        "the keys are {}; {more}",
-        keys.iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let keys = || -> Vec<&str> {
+        ImageSettings::KEYS
+            .iter()
+            .chain(ProjectSettings::KEYS)
+            .chain(E::KEYS)
+            .copied()
+            .collect()
+    };
+    // Spelled out only when something is wrong: most tables are valid.
+    let hint = || {
+        format!(
+            "the keys are {}; {more}",
+            keys()
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let Some(table) = value.as_object() else {
         return Err(fail(
             format!("invalid {origin}: it must be a table of settings"),
-            hint,
+            hint(),
         ));
     };
-    if let Some(key) = table.keys().find(|k| !keys.contains(&k.as_str())) {
-        let hint = match closest(key, &keys) {
-            Some(near) => format!("did you mean `{near}`? {hint}"),
-            None => hint,
+    let known = |k: &str| {
+        [ImageSettings::KEYS, ProjectSettings::KEYS, E::KEYS]
+            .iter()
+            .any(|ks| ks.contains(&k))
+    };
+    if let Some(key) = table.keys().find(|k| !known(k)) {
+        let hint = match closest(key, &keys()) {
+            Some(near) => format!("did you mean `{near}`? {}", hint()),
+            None => hint(),
         };
         return Err(fail(format!("invalid {origin}: unknown key `{key}`"), hint));
     }
@@ -254,11 +265,11 @@ pub fn parse_table<E: OwnKeys>(
     // other's, which the check above has vouched for. Most tables are
     // valid: they are read plainly, and only a failure is read again to
     // name the key at fault.
-    let image = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    let image = ImageSettings::deserialize(value).or_else(|_| parse(value, origin, &hint()))?;
     let project: ProjectSettings =
-        ProjectSettings::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+        ProjectSettings::deserialize(value).or_else(|_| parse(value, origin, &hint()))?;
     project.check(origin)?;
-    let own = E::deserialize(value).or_else(|_| parse(value, origin, &hint))?;
+    let own = E::deserialize(value).or_else(|_| parse(value, origin, &hint()))?;
     Ok(Parsed {
         image,
         project,

@@ -149,7 +149,8 @@ pub fn start(manifest: &Path) -> Result<Starting> {
 pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
     let Starting { started, ahead } = starting;
     let manifest = started.manifest().to_path_buf();
-    let meta = started.metadata()?;
+    let printed = started.metadata()?;
+    let meta = &printed.workspace;
     let root = meta.workspace_root.clone().into_std_path_buf();
     let ws_origin = Origin {
         table: "[workspace.metadata.distroless]",
@@ -164,20 +165,23 @@ pub fn read(starting: Starting, flags: &Selection) -> Result<RustProject> {
     // cargo_metadata's workspace_packages() scans the member list once per
     // package; a set keeps this linear in the size of the workspace.
     let members: HashSet<&PackageId> = meta.workspace_members.iter().collect();
-    let workspace: Vec<&Package> = meta
-        .packages
-        .iter()
-        .filter(|p| members.contains(&p.id))
-        .collect();
-    // Each member is read on its own: on the machine's cores in a large
-    // workspace, the first failure in member order reported.
+    // Each package is parsed and read on its own: on the machine's cores
+    // in a large workspace, the first failure in cargo's order reported.
     let read = crate::parallel::map(
-        workspace.len(),
+        printed.package_count(),
         || {},
-        |i| package(workspace[i], &root, (&ws_config, &ws_origin)),
+        |i| -> Result<Option<(RustPackage, Table)>> {
+            let p = printed.package(i)?;
+            if !members.contains(&p.id) {
+                return Ok(None);
+            }
+            package(&p, &root, (&ws_config, &ws_origin)).map(Some)
+        },
     );
     for member in read {
-        let (package, config) = member?;
+        let Some((package, config)) = member? else {
+            continue;
+        };
         if package.dir.is_empty() {
             root_member = (Some(package.name.clone()), Some(config));
         }

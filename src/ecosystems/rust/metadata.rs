@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
 use anyhow::{Context, Result};
-use cargo_metadata::{Metadata, MetadataCommand};
+use cargo_metadata::{Metadata, MetadataCommand, Package};
 
 use crate::error::{WithHint, fail};
 
@@ -77,7 +77,7 @@ impl Started {
     }
 
     /// Waits for cargo and reads what it printed.
-    pub(super) fn metadata(self) -> Result<Metadata> {
+    pub(super) fn metadata(self) -> Result<Printed> {
         let context = || {
             format!(
                 "cannot read the Cargo project at {}",
@@ -97,6 +97,72 @@ impl Started {
     }
 }
 
+/// What `cargo metadata` printed: the workspace, and each package still as
+/// JSON text, parsed where it is read. In a large workspace the packages
+/// are most of the text, and parsed on the machine's cores with the rest
+/// of each member's reading rather than all before it.
+pub struct Printed {
+    /// Everything but the packages, whose list here is empty.
+    pub workspace: Metadata,
+    text: String,
+    /// Where each package's JSON lies in `text`.
+    packages: Vec<std::ops::Range<usize>>,
+}
+
+impl Printed {
+    /// Splits cargo's JSON line: the packages are found, not parsed.
+    fn split(text: String) -> std::result::Result<Printed, String> {
+        #[derive(serde::Deserialize)]
+        struct Packages<'a> {
+            #[serde(borrow)]
+            packages: Vec<&'a serde_json::value::RawValue>,
+        }
+        let found: Packages = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let base = text.as_ptr() as usize;
+        let packages: Vec<_> = found
+            .packages
+            .iter()
+            .map(|raw| {
+                let start = raw.get().as_ptr() as usize - base;
+                start..start + raw.get().len()
+            })
+            .collect();
+        let workspace = match (packages.first(), packages.last()) {
+            (Some(first), Some(last)) => {
+                let mut rest = String::with_capacity(text.len() - (last.end - first.start));
+                rest.push_str(&text[..first.start]);
+                rest.push_str(&text[last.end..]);
+                serde_json::from_str(&rest)
+            }
+            _ => serde_json::from_str(&text),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(Printed {
+            workspace,
+            text,
+            packages,
+        })
+    }
+
+    /// How many packages cargo listed.
+    pub fn package_count(&self) -> usize {
+        self.packages.len()
+    }
+
+    /// The `i`th package cargo listed.
+    pub fn package(&self, i: usize) -> Result<Package> {
+        serde_json::from_str(&self.text[self.packages[i].clone()])
+            .with_context(|| {
+                format!(
+                    "cannot read package {} of those `cargo metadata` lists for {}",
+                    i + 1,
+                    self.workspace.workspace_root
+                )
+            })
+            .hint("this cargo prints what this release cannot read: update cargo-distroless, or report it with `cargo --version`")
+    }
+}
+
 /// Starts `cargo metadata`, stdin closed: the caller may work while it runs.
 fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
     cmd.cargo_command()
@@ -109,7 +175,7 @@ fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
 
 /// Reads a started `cargo metadata`'s JSON as soon as its line is whole,
 /// and parses it while cargo exits; on failure, what cargo said.
-fn finish(mut child: Child) -> std::result::Result<Metadata, String> {
+fn finish(mut child: Child) -> std::result::Result<Printed, String> {
     let cannot = |e: std::io::Error| format!("cannot run cargo: {e}");
     // Drained beside stdout: a cargo with much to say on stderr would
     // otherwise wait on a full pipe while stdout is read.
@@ -124,7 +190,11 @@ fn finish(mut child: Child) -> std::result::Result<Metadata, String> {
     let mut out = Vec::with_capacity(1 << 16);
     let json = json_line(&mut stdout, &mut out).map_err(cannot)?;
     if let Some(line) = json {
-        let parsed = serde_json::from_slice(&out[line]).map_err(|e| e.to_string());
+        out.truncate(line.end);
+        out.drain(..line.start);
+        let parsed = String::from_utf8(out)
+            .map_err(|e| e.to_string())
+            .and_then(Printed::split);
         // Reaped on the side: whatever cargo still prints is read, so it
         // never waits on the pipe.
         std::thread::spawn(move || {
@@ -227,5 +297,64 @@ mod tests {
         let found = json_line(&mut pipe, &mut out).unwrap();
         assert_eq!(found, Some(0..8));
         assert_eq!(pipe.0, b"more");
+    }
+    /// cargo's JSON for a workspace of the named packages, on one line.
+    fn printed(names: &[&str]) -> String {
+        let package = |name: &str| {
+            serde_json::json!({
+                "name": name, "version": "0.1.0", "id": format!("path+file:///w/{name}#0.1.0"),
+                "license": null, "license_file": null, "description": null, "source": null,
+                "dependencies": [], "features": {}, "manifest_path": format!("/w/{name}/Cargo.toml"),
+                "targets": [{"kind": ["bin"], "crate_types": ["bin"], "name": name,
+                    "src_path": format!("/w/{name}/src/main.rs"), "edition": "2021",
+                    "doc": true, "doctest": false, "test": true}],
+                "metadata": {"distroless": {"port": 8080}, "packages": [1]}, "publish": null,
+                "authors": [], "categories": [], "keywords": [], "readme": null,
+                "repository": null, "homepage": null, "documentation": null, "edition": "2021",
+                "links": null, "default_run": null, "rust_version": null
+            })
+        };
+        serde_json::json!({
+            "packages": names.iter().map(|n| package(n)).collect::<Vec<_>>(),
+            "workspace_members": names.iter().map(|n| format!("path+file:///w/{n}#0.1.0")).collect::<Vec<_>>(),
+            "workspace_default_members": [],
+            "resolve": null, "target_directory": "/w/target", "version": 1,
+            "workspace_root": "/w", "metadata": {"distroless": {"packages": ["a"]}}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn each_package_is_parsed_apart_from_the_workspace() {
+        for names in [&["a", "b", "c"][..], &["only"], &[]] {
+            let split = Printed::split(printed(names)).unwrap();
+            assert_eq!(split.package_count(), names.len());
+            // The workspace keeps its own `packages` key, in its metadata.
+            assert!(split.workspace.packages.is_empty());
+            assert_eq!(split.workspace.workspace_members.len(), names.len());
+            assert_eq!(
+                split.workspace.workspace_metadata["distroless"]["packages"][0],
+                "a"
+            );
+            for (i, name) in names.iter().enumerate() {
+                let package = split.package(i).unwrap();
+                assert_eq!(package.name.as_str(), *name);
+                assert_eq!(package.metadata["distroless"]["port"], 8080);
+                assert_eq!(package.targets[0].name, *name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_package_cargo_metadata_cannot_have_printed_is_an_error_naming_it() {
+        let text = printed(&["a", "b"]).replacen("\"version\":\"0.1.0\"", "\"version\":5", 2);
+        let split = Printed::split(text).unwrap();
+        let err = format!("{:#}", split.package(1).unwrap_err());
+        assert!(
+            err.contains("package 2 of those `cargo metadata` lists for /w"),
+            "{err}"
+        );
+        assert!(Printed::split("{\"packages\": [".into()).is_err());
+        assert!(Printed::split("{\"packages\": 5}".into()).is_err());
     }
 }
