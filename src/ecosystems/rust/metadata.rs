@@ -174,7 +174,7 @@ fn spawn(cmd: &MetadataCommand) -> std::result::Result<Child, String> {
 }
 
 /// Reads a started `cargo metadata`'s JSON as soon as its line is whole,
-/// and parses it while cargo exits; on failure, what cargo said.
+/// and splits it while cargo exits; on failure, what cargo said.
 fn finish(mut child: Child) -> std::result::Result<Printed, String> {
     let cannot = |e: std::io::Error| format!("cannot run cargo: {e}");
     // Drained beside stdout: a cargo with much to say on stderr would
@@ -298,6 +298,7 @@ mod tests {
         assert_eq!(found, Some(0..8));
         assert_eq!(pipe.0, b"more");
     }
+
     /// cargo's JSON for a workspace of the named packages, on one line.
     fn printed(names: &[&str]) -> String {
         let package = |name: &str| {
