@@ -11,6 +11,13 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
+/// What a scoped thread returned; its panic, if it panicked, goes on here.
+pub fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// `f` of `0..len`, in order, on the machine's cores when the list is long.
 /// `start` runs first on each helper thread, to give it state this thread
 /// keeps in thread-locals.
@@ -51,11 +58,7 @@ pub fn map<T: Send>(len: usize, start: impl Fn() + Sync, f: impl Fn(usize) -> T 
         };
         place(work());
         for helper in helpers {
-            place(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+            place(joined(helper));
         }
         slots
             .into_iter()

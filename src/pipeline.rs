@@ -155,9 +155,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         let (digested, rendered) = std::thread::scope(|s| {
             let digesting = s.spawn(digest);
             let rendered = render(early);
-            let digested = digesting
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let digested = crate::parallel::joined(digesting);
             (digested, rendered)
         });
         let (facets, inputs) = digested?;
@@ -260,10 +258,6 @@ fn render_checked(
     let prepared = render::Prepared::new(&renderer, ctx)?;
     let ignore = prepared.file(GeneratedFile::Dockerignore)?;
     let mut texts = std::thread::scope(|s| -> Result<Vec<String>> {
-        let join = |h: std::thread::ScopedJoinHandle<'_, Result<String>>| {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
         let checking = s.spawn(|| crate::ignorefile::check_reads(ignore_name, &ignore, reads));
         let mut rest = names.iter().filter(|f| **f != GeneratedFile::Dockerignore);
         let first = rest.next();
@@ -274,11 +268,9 @@ fn render_checked(
             texts.push(prepared.file(f)?);
         }
         for rendering in beside {
-            texts.push(join(rendering)?);
+            texts.push(crate::parallel::joined(rendering)?);
         }
-        checking
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        crate::parallel::joined(checking)?;
         Ok(texts)
     })?;
     let at = names

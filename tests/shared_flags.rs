@@ -291,7 +291,7 @@ fn settings_in_two_places_are_refused() {
     let err = common::error(&f.run(&["init"]));
     assert!(
         err.contains("invalid `ecosystem` in")
-            && err.contains("crates/api/distroless.toml: \"pyhton\"")
+            && err.contains("crates/api/distroless.toml: `pyhton`")
             && err.contains("hint: write ecosystem = \"python\""),
         "{err}"
     );

@@ -36,9 +36,7 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     let (warnings, applied) = std::thread::scope(|s| {
         let scan = s.spawn(|| pipeline::exposed_secrets(&generated));
         let applied = write::apply(&pending, args.force);
-        let warnings = scan
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let warnings = crate::parallel::joined(scan);
         (warnings, applied)
     });
     for w in warnings {

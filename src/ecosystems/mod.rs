@@ -50,6 +50,22 @@ pub enum Ecosystem {
     Node,
 }
 
+impl Ecosystem {
+    /// The reader a configuration's `ecosystem` key picks, for a folder
+    /// that may be read as a Cargo or a Python project; anything else is an
+    /// error naming where the key is (`origin`).
+    pub fn configured(value: &str, origin: impl std::fmt::Display) -> Result<Ecosystem> {
+        match value {
+            rust::NAME => Ok(Ecosystem::Rust),
+            python::NAME => Ok(Ecosystem::Python),
+            other => Err(fail(
+                format!("invalid `ecosystem` in {origin}: `{other}`"),
+                "write ecosystem = \"python\" (or \"rust\")",
+            )),
+        }
+    }
+}
+
 /// Reads the project in `dir` (or behind `manifest_path`): [`identify`],
 /// then [`Identified::start`] and [`Reading::read`].
 pub fn detect(

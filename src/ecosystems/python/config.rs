@@ -88,18 +88,15 @@ pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<
             "see the README's Python section",
         )?;
         let (shared, choices, own) = (parsed.image, parsed.project, parsed.own);
-        match own.ecosystem.as_deref() {
-            None | Some("python" | "rust") => Ok(Config {
-                shared,
-                choices,
-                own,
-                origin,
-            }),
-            Some(other) => Err(fail(
-                format!("invalid `ecosystem` in {origin}: `{other}`"),
-                "write ecosystem = \"python\" (or \"rust\")",
-            )),
+        if let Some(named) = &own.ecosystem {
+            crate::ecosystems::Ecosystem::configured(named, &origin)?;
         }
+        Ok(Config {
+            shared,
+            choices,
+            own,
+            origin,
+        })
     };
     if let Some(cfg) = pyproject
         .and_then(|t| t.get("tool"))

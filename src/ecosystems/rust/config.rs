@@ -335,22 +335,21 @@ impl Selection {
 
 /// Refuses settings in a distroless.toml beside the root Cargo.toml or a
 /// member's (`member` names its manifest), which a Cargo project does not
-/// read: it may say `ecosystem` only. A file that says `ecosystem =
-/// "python"` is a Python project's, read when the folder is read as one.
+/// read: it may say `ecosystem` only. A file whose `ecosystem` names
+/// another reader is that project's, read when the folder is read as one.
 pub fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
     let Some(table) = folder.read_toml(crate::settings::OWN_FILE)? else {
         return Ok(());
     };
     let path = folder.path(crate::settings::OWN_FILE);
-    match table.get("ecosystem") {
-        None => {}
-        Some(toml::Value::String(e)) if e == super::NAME => {}
-        Some(toml::Value::String(e)) if e == "python" => return Ok(()),
-        Some(other) => {
-            return Err(fail(
-                format!("invalid `ecosystem` in {}: {other}", path.display()),
-                "write ecosystem = \"python\" (or \"rust\")",
-            ));
+    if let Some(value) = table.get("ecosystem") {
+        let named = value
+            .as_str()
+            .map_or_else(|| value.to_string(), String::from);
+        if crate::ecosystems::Ecosystem::configured(&named, path.display())?
+            != crate::ecosystems::Ecosystem::Rust
+        {
+            return Ok(());
         }
     }
     let keys: Vec<&str> = table
