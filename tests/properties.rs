@@ -115,8 +115,8 @@ fn dockerfile(f: &Fields) -> Option<String> {
     let ctx: Context = rust::plan(&project, &choices, &Default::default(), false)
         .ok()?
         .context;
-    let mut files = render::render(renderer(), &ctx, &[GeneratedFile::Dockerfile]).unwrap();
-    Some(files.remove(0).1)
+    let prepared = render::Prepared::new(renderer(), &ctx).unwrap();
+    Some(prepared.file(GeneratedFile::Dockerfile).unwrap())
 }
 
 /// The instructions, as the parser reads them.

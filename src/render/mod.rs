@@ -514,21 +514,8 @@ fn include_loop(hb: &Handlebars) -> Option<String> {
         .find_map(|n| visit(n, &edges, &mut Vec::new(), &mut done))
 }
 
-/// Renders each generated file for a context, by name.
-pub fn render(
-    renderer: &Renderer,
-    ctx: &Context,
-    files: &[GeneratedFile],
-) -> Result<Vec<(GeneratedFile, String)>> {
-    let prepared = Prepared::new(renderer, ctx)?;
-    files
-        .iter()
-        .map(|&file| Ok((file, prepared.file(file)?)))
-        .collect()
-}
-
 /// A render context serialised once, for every file rendered from it, on
-/// any thread.
+/// any thread: the one way a generated file is rendered.
 pub struct Prepared<'a> {
     renderer: &'a Renderer,
     ctx: &'a Context,
