@@ -237,11 +237,7 @@ mod tests {
     use super::*;
 
     fn pin(source: &str, requirement: &str, kind: PinKind) -> PythonPin {
-        PythonPin {
-            source: source.into(),
-            requirement: requirement.into(),
-            kind,
-        }
+        PythonPin::new(source, requirement, kind).unwrap()
     }
 
     #[test]

@@ -9,13 +9,16 @@ use crate::error::fail;
 use crate::folder::Folder;
 
 /// One place a project pins its Python.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PythonPin {
     /// Where, for messages: e.g. `requires-python in pyproject.toml`.
     pub source: String,
     /// As written there.
     pub requirement: String,
     pub kind: PinKind,
+    /// A specifier as parsed where it was read: each interpreter it is
+    /// checked against reads it from here.
+    specifier: Option<Requirement>,
 }
 
 /// How a pin is read.
@@ -31,23 +34,42 @@ pub enum PinKind {
 }
 
 impl PythonPin {
-    fn new(source: impl Into<String>, requirement: impl Into<String>, kind: PinKind) -> Self {
-        PythonPin {
-            source: source.into(),
-            requirement: requirement.into().trim().to_string(),
+    /// A pin as read; a specifier that does not parse is an error naming
+    /// where it was read, with an example in its grammar.
+    pub(crate) fn new(
+        source: impl Into<String>,
+        requirement: impl Into<String>,
+        kind: PinKind,
+    ) -> Result<Self> {
+        let (source, requirement) = (source.into(), requirement.into().trim().to_string());
+        let specifier = match kind {
+            PinKind::Specifier(grammar) => {
+                Some(Requirement::parse(&requirement, grammar).map_err(|why| {
+                    let example = match grammar {
+                        Grammar::Pep440 => "`>=3.11` or `>=3.11,<3.14` (PEP 440)",
+                        Grammar::Poetry => "`^3.11` or `>=3.11,<3.14`",
+                    };
+                    fail(
+                        format!("{source}: {requirement:?} is not a version requirement: {why}"),
+                        format!("write one such as {example}"),
+                    )
+                })?)
+            }
+            PinKind::Release | PinKind::Development => None,
+        };
+        Ok(PythonPin {
+            source,
+            requirement,
             kind,
-        }
+            specifier,
+        })
     }
 
     /// Whether it admits this version.
     pub fn allows(&self, version: &str) -> bool {
-        match self.kind {
-            PinKind::Specifier(grammar) => {
-                Requirement::parse(&self.requirement, grammar).is_ok_and(|r| r.allows(version))
-            }
-            PinKind::Release | PinKind::Development => {
-                super::specifiers::python_version_file_allows(&self.requirement, version)
-            }
+        match &self.specifier {
+            Some(specifier) => specifier.allows(version),
+            None => super::specifiers::python_version_file_allows(&self.requirement, version),
         }
     }
 }
@@ -74,14 +96,14 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             "requires-python in pyproject.toml",
             req,
             Specifier(Grammar::Pep440),
-        ));
+        )?);
     }
     if let Some(req) = at(py, &["tool", "poetry", "dependencies", "python"]) {
         pins.push(PythonPin::new(
             "[tool.poetry.dependencies] python in pyproject.toml",
             req,
             Specifier(Grammar::Poetry),
-        ));
+        )?);
     }
     pins.extend(uv_lock(folder)?);
     if let Some(lock) = toml_of("poetry.lock")?
@@ -92,7 +114,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             "[metadata] python-versions in poetry.lock",
             req,
             Specifier(Grammar::Poetry),
-        ));
+        )?);
     }
     let pipfile = toml_of("Pipfile")?;
     let pipfile_pin = pipfile.as_ref().and_then(|p| {
@@ -104,7 +126,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             })
     });
     match pipfile_pin {
-        Some((source, v)) => pins.push(PythonPin::new(source, v, Release)),
+        Some((source, v)) => pins.push(PythonPin::new(source, v, Release)?),
         // Without a Pipfile, its lock records the same pin.
         None => {
             if let Some(meta) = text("Pipfile.lock")?
@@ -117,7 +139,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
                             format!("_meta.requires.{key} in Pipfile.lock"),
                             v,
                             Release,
-                        ));
+                        )?);
                         break;
                     }
                 }
@@ -129,14 +151,14 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             "[options] python_requires in setup.cfg",
             req,
             Specifier(Grammar::Pep440),
-        ));
+        )?);
     }
     if let Some(req) = text("setup.py")?.and_then(|t| setup_py_requires(&t)) {
         pins.push(PythonPin::new(
             "python_requires in setup.py",
             req,
             Specifier(Grammar::Pep440),
-        ));
+        )?);
     }
     if let Some(line) = text(".python-version")?.and_then(|t| {
         t.lines()
@@ -144,24 +166,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             .find(|l| !l.is_empty() && !l.starts_with('#'))
             .map(String::from)
     }) {
-        pins.push(PythonPin::new(".python-version", line, Development));
-    }
-    for pin in &pins {
-        if let Specifier(grammar) = pin.kind
-            && let Err(why) = Requirement::parse(&pin.requirement, grammar)
-        {
-            let example = match grammar {
-                Grammar::Pep440 => "`>=3.11` or `>=3.11,<3.14` (PEP 440)",
-                Grammar::Poetry => "`^3.11` or `>=3.11,<3.14`",
-            };
-            return Err(fail(
-                format!(
-                    "{}: {:?} is not a version requirement: {why}",
-                    pin.source, pin.requirement
-                ),
-                format!("write one such as {example}"),
-            ));
-        }
+        pins.push(PythonPin::new(".python-version", line, Development)?);
     }
     Ok(pins)
 }
@@ -171,8 +176,7 @@ pub fn uv_lock(folder: &Folder) -> Result<Option<PythonPin>> {
     let lock = folder
         .read_optional("uv.lock")?
         .and_then(|t| toml::from_str::<toml::Table>(&t).ok());
-    Ok(lock
-        .as_ref()
+    lock.as_ref()
         .and_then(|l| l.get("requires-python")?.as_str())
         .map(|req| {
             PythonPin::new(
@@ -180,7 +184,8 @@ pub fn uv_lock(folder: &Folder) -> Result<Option<PythonPin>> {
                 req,
                 PinKind::Specifier(Grammar::Pep440),
             )
-        }))
+        })
+        .transpose()
 }
 
 /// `python_requires` of setup.cfg's `[options]`.
@@ -236,10 +241,28 @@ mod tests {
     }
 
     #[test]
+    fn a_specifier_that_does_not_parse_is_an_error_where_it_is_read() {
+        // A workspace's members read the root's uv.lock on their own, and
+        // get the same error as the root's reading.
+        let dir = tempfile::tempdir().unwrap();
+        let lock = "version = 1\nrequires-python = \">=3.x\"\n";
+        std::fs::write(dir.path().join("uv.lock"), lock).unwrap();
+        let err = uv_lock(&Folder::new(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("requires-python in uv.lock: \">=3.x\" is not a version requirement"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("uv.lock"), "requires-python = \">=3.11\"\n").unwrap();
+        let pin = uv_lock(&Folder::new(dir.path())).unwrap().unwrap();
+        assert!(pin.allows("3.13.5") && !pin.allows("3.10.14"));
+    }
+
+    #[test]
     fn kinds_read_their_own_way() {
-        let release = PythonPin::new("Pipfile", "3.9", PinKind::Release);
+        let release = PythonPin::new("Pipfile", "3.9", PinKind::Release).unwrap();
         assert!(!release.allows("3.13.5") && release.allows("3.9.18"));
-        let spec = PythonPin::new("pyproject", ">=3.9", PinKind::Specifier(Grammar::Pep440));
+        let spec =
+            PythonPin::new("pyproject", ">=3.9", PinKind::Specifier(Grammar::Pep440)).unwrap();
         assert!(spec.allows("3.13.5"));
     }
 }

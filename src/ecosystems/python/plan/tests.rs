@@ -394,11 +394,7 @@ fn python_pins_choose_the_builder_or_stop_with_the_source() {
         } else {
             PinKind::Specifier(crate::ecosystems::python::specifiers::Grammar::Pep440)
         };
-        p.python_requirements = vec![PythonPin {
-            source: source.into(),
-            requirement: pin.into(),
-            kind,
-        }];
+        p.python_requirements = vec![PythonPin::new(source, pin, kind).unwrap()];
         match (plan(&p, &ProjectSettings::default(), true), builder) {
             (Ok(planned), Some(want)) => {
                 assert_eq!(planned.context.builder.image, want, "{source} {pin}")
