@@ -57,7 +57,7 @@ pub struct Generated {
     pub files: Vec<(GeneratedFile, PendingFile)>,
     /// The project's folders, being read for the secret scan, which takes
     /// them once and may run beside the writes.
-    listing: std::sync::Mutex<Option<std::thread::JoinHandle<crate::secrets::Listing>>>,
+    listing: Option<std::thread::JoinHandle<crate::secrets::Listing>>,
     /// The render cache being written, while the files are: done before
     /// the run ends (on drop).
     caching: Option<std::thread::JoinHandle<()>>,
@@ -209,23 +209,22 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         planned,
         facets,
         files,
-        listing: std::sync::Mutex::new(listing),
+        listing,
         caching,
     })
 }
 
 /// Warnings for secret-looking files that the `.dockerignore` about to be
 /// written leaves in the build context (paths `include` names excepted).
-pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
+/// The folders read ahead are taken; a second scan reads them again.
+pub fn exposed_secrets(generated: &mut Generated) -> Vec<String> {
     let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
         return Vec::new();
     };
     let ignore = crate::secrets::Ignore::parse(&ignore.content);
     let listing = generated
         .listing
-        .lock()
-        .ok()
-        .and_then(|mut l| l.take())
+        .take()
         .and_then(|l| l.join().ok())
         .unwrap_or_default();
     crate::secrets::exposed(

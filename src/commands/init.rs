@@ -19,10 +19,10 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         scan_secrets: true,
         ..args.project.request()
     };
-    let generated = pipeline::generate(&request, Render::UnlessCached)?;
+    let mut generated = pipeline::generate(&request, Render::UnlessCached)?;
     report_plan(&generated);
     if args.stdout {
-        for w in pipeline::exposed_secrets(&generated) {
+        for w in pipeline::exposed_secrets(&mut generated) {
             crate::error::warn(&w);
         }
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
@@ -34,7 +34,7 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     // its warnings come first, as they would have.
     let pending: Vec<_> = generated.files.iter().map(|(_, p)| p.clone()).collect();
     let (warnings, applied) = std::thread::scope(|s| {
-        let scan = s.spawn(|| pipeline::exposed_secrets(&generated));
+        let scan = s.spawn(|| pipeline::exposed_secrets(&mut generated));
         let applied = write::apply(&pending, args.force);
         let warnings = crate::parallel::joined(scan);
         (warnings, applied)
