@@ -224,14 +224,8 @@ pub fn parse_table<E: OwnKeys>(
     origin: &str,
     more: &str,
 ) -> Result<Parsed<E>> {
-    let keys = || -> Vec<&str> {
-        ImageSettings::KEYS
-            .iter()
-            .chain(ProjectSettings::KEYS)
-            .chain(E::KEYS)
-            .copied()
-            .collect()
-    };
+    let lists = [ImageSettings::KEYS, ProjectSettings::KEYS, E::KEYS];
+    let keys = || -> Vec<&str> { lists.concat() };
     // Spelled out only when something is wrong: most tables are valid.
     let hint = || {
         format!(
@@ -249,11 +243,7 @@ pub fn parse_table<E: OwnKeys>(
             hint(),
         ));
     };
-    let known = |k: &str| {
-        [ImageSettings::KEYS, ProjectSettings::KEYS, E::KEYS]
-            .iter()
-            .any(|ks| ks.contains(&k))
-    };
+    let known = |k: &str| lists.iter().any(|ks| ks.contains(&k));
     if let Some(key) = table.keys().find(|k| !known(k)) {
         let hint = match closest(key, &keys()) {
             Some(near) => format!("did you mean `{near}`? {}", hint()),
