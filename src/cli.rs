@@ -117,8 +117,8 @@ pub struct TargetArgs {
     pub manifest_path: Option<PathBuf>,
 
     /// Read the folder as this ecosystem's project, whatever else it holds
-    /// (a Cargo.toml beside a pyproject.toml, say); a Python
-    /// configuration's `ecosystem = "python"` does the same.
+    /// (a Cargo.toml beside a pyproject.toml, say); the configuration's
+    /// `ecosystem` key does the same.
     #[arg(long, value_enum)]
     pub ecosystem: Option<crate::ecosystems::Ecosystem>,
 }

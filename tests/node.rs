@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error, init_in as init, project};
+use common::{error, fixture, from_images, init_in as init, ok, project, stdout};
 
 #[test]
 fn node_projects_that_cannot_be_built_as_they_are_say_why() {
@@ -68,4 +68,77 @@ fn node_projects_that_cannot_be_built_as_they_are_say_why() {
         assert!(text.contains("hint: "), "{text}");
         assert!(!d.path().join("Dockerfile").exists());
     }
+}
+
+/// A folder that is a Cargo project and a Node one is read as the one its
+/// configuration names with `ecosystem`, in distroless.toml or in
+/// package.json, so that `check` in CI needs no flag; a name that is no
+/// ecosystem, or two places that disagree, stop `init` with the place.
+#[test]
+fn the_ecosystem_key_names_node_beside_a_cargo_project() {
+    let both = |name: &str| {
+        let f = fixture(name);
+        f.write(
+            "Cargo.toml",
+            "[package]\nname = \"both\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        std::fs::create_dir_all(f.path("src")).unwrap();
+        f.write("src/main.rs", "fn main() {}\n");
+        f
+    };
+    // `init` writes a Node image, and `check` without flags agrees.
+    let read_as_node = |f: &common::Fixture| {
+        ok(&f.run(&["init"]));
+        let runtime = from_images(&f.read("Dockerfile")).pop().unwrap();
+        assert!(runtime.starts_with("gcr.io/distroless/nodejs"), "{runtime}");
+        ok(&f.run(&["check"]));
+    };
+    let f = both("node-pnpm");
+    ok(&f.run(&["init"]));
+    assert!(from_images(&f.read("Dockerfile"))[0].starts_with("rust:"));
+    f.write("distroless.toml", "ecosystem = \"node\"\n");
+    read_as_node(&f);
+
+    let f = both("node-express");
+    let manifest = f.read("package.json");
+    let named = |value: &str| {
+        manifest.replace(
+            "\"distroless\": {\n",
+            &format!("\"distroless\": {{\n    \"ecosystem\": \"{value}\",\n"),
+        )
+    };
+    f.write("package.json", &named("node"));
+    read_as_node(&f);
+    // `--ecosystem` still reads the folder as the one it names.
+    let rust = stdout(&f.run(&["init", "--stdout", "--ecosystem", "rust"]));
+    assert!(from_images(&rust)[0].starts_with("rust:"));
+
+    f.write("package.json", &named("nod"));
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("invalid `ecosystem` in \"distroless\" of package.json: `nod`")
+            && text.contains("hint: write ecosystem = \"node\" (or \"rust\", \"python\")"),
+        "{text}"
+    );
+    f.write("package.json", &named("node"));
+    f.write(
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"1\"\n[tool.distroless]\necosystem = \"python\"\n",
+    );
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains(
+            "[tool.distroless] of pyproject.toml and \"distroless\" of package.json name different ecosystems"
+        ),
+        "{text}"
+    );
+    // A Node project alone that names Rust has no Cargo project to read.
+    let f = fixture("node-pnpm");
+    f.write("distroless.toml", "ecosystem = \"rust\"\n");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("ecosystem = \"rust\"") && text.contains("has no Cargo.toml"),
+        "{text}"
+    );
+    assert!(!f.path("Dockerfile").exists());
 }

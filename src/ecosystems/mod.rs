@@ -51,20 +51,116 @@ pub enum Ecosystem {
 }
 
 impl Ecosystem {
-    /// The reader a configuration's `ecosystem` key picks, for a folder
-    /// that may be read as a Cargo or a Python project; anything else is an
-    /// error naming where the key is (`origin`).
-    pub fn configured(value: &str, origin: impl std::fmt::Display) -> Result<Ecosystem> {
-        match value {
-            rust::NAME => Ok(Ecosystem::Rust),
-            python::NAME => Ok(Ecosystem::Python),
-            other => Err(fail(
-                format!("invalid `ecosystem` in {origin}: `{other}`"),
-                "write ecosystem = \"python\" (or \"rust\")",
-            )),
+    /// Its name, as its folders are named, and as `--ecosystem` and the
+    /// `ecosystem` key write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::Rust => rust::NAME,
+            Ecosystem::Python => python::NAME,
+            Ecosystem::Node => node::NAME,
         }
     }
+
+    /// The ecosystem a configuration's `ecosystem` key names; anything else
+    /// is an error naming where the key is (`origin`), with the names there
+    /// are, the closest first.
+    pub fn configured(value: &str, origin: impl std::fmt::Display) -> Result<Ecosystem> {
+        use clap::ValueEnum;
+        let all = Ecosystem::value_variants();
+        if let Some(named) = all.iter().find(|e| e.name() == value) {
+            return Ok(*named);
+        }
+        let mut names: Vec<&str> = all.iter().map(|e| e.name()).collect();
+        if let Some(near) = crate::settings::closest(value, &names) {
+            names.retain(|n| *n != near);
+            names.insert(0, near);
+        }
+        Err(fail(
+            format!("invalid `ecosystem` in {origin}: `{value}`"),
+            format!(
+                "{}: the ecosystem that reads the folder",
+                ecosystem_choices(&names)
+            ),
+        ))
+    }
+
+    /// How to name any ecosystem but this one, for hints:
+    /// `ecosystem = "python" (or "node")`.
+    pub fn others(than: Ecosystem) -> String {
+        use clap::ValueEnum;
+        let names: Vec<&str> = Ecosystem::value_variants()
+            .iter()
+            .filter(|e| **e != than)
+            .map(|e| e.name())
+            .collect();
+        ecosystem_choices(&names)
+    }
 }
+
+/// `ecosystem = "first" (or "second", "third")`.
+fn ecosystem_choices(names: &[&str]) -> String {
+    let quoted = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match names.split_first() {
+        Some((first, [])) => format!("write {ECOSYSTEM_KEY} = \"{first}\""),
+        Some((first, rest)) => format!("write {ECOSYSTEM_KEY} = \"{first}\" (or {})", quoted(rest)),
+        None => String::new(),
+    }
+}
+
+/// The ecosystem the folder's configuration names with its `ecosystem`
+/// key: in distroless.toml, or in the table of an ecosystem's own manifest
+/// (`[tool.distroless]` of pyproject.toml, `"distroless"` of package.json).
+/// Only that key is read here; the ecosystem that reads the project reads
+/// the rest. Two places that name different ecosystems are an error, and
+/// so is a file that does not parse: `beside_cargo` then says how to read
+/// the folder as the Cargo project it also is.
+fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<Ecosystem>> {
+    let read = || -> Result<Vec<(String, String)>> {
+        let own = folder.read_toml(crate::settings::OWN_FILE)?.and_then(|t| {
+            t.get(ECOSYSTEM_KEY).map(|v| {
+                (
+                    v.as_str().map_or_else(|| v.to_string(), String::from),
+                    crate::settings::OWN_FILE.to_string(),
+                )
+            })
+        });
+        Ok([own, python::named(folder)?, node::named(folder)?]
+            .into_iter()
+            .flatten()
+            .collect())
+    };
+    let found = if beside_cargo {
+        read().hint(
+            "fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is",
+        )?
+    } else {
+        read()?
+    };
+    let mut picked: Option<(Ecosystem, String)> = None;
+    for (value, origin) in found {
+        let named = Ecosystem::configured(&value, &origin)?;
+        match &picked {
+            Some((first, at)) if *first != named => {
+                return Err(fail(
+                    format!("{at} and {origin} name different ecosystems in `ecosystem`"),
+                    "keep one `ecosystem`, naming the ecosystem that reads the folder",
+                ));
+            }
+            Some(_) => {}
+            None => picked = Some((named, origin)),
+        }
+    }
+    Ok(picked.map(|(e, _)| e))
+}
+
+/// The key that names the ecosystem reading a folder.
+pub const ECOSYSTEM_KEY: &str = "ecosystem";
 
 /// Reads the project in `dir` (or behind `manifest_path`): [`identify`],
 /// then [`Identified::start`] and [`Reading::read`].
@@ -96,11 +192,11 @@ enum Which {
 }
 
 /// Finds which ecosystem reads `dir` (or `manifest_path`). The ecosystem
-/// asked for reads it; otherwise Rust is tried first unless the folder's
-/// Python configuration says `ecosystem = "python"`; the first ecosystem
-/// whose files are there reads it. A broken project is an error, never
-/// masked by a later match: a malformed pyproject.toml or distroless.toml
-/// beside a Cargo.toml fails unless `--ecosystem rust` says to leave it.
+/// asked for reads it; otherwise the one the folder's configuration names
+/// ([`named`]); otherwise the first whose files are there, Rust first. A
+/// broken project is an error, never masked by a later match: a malformed
+/// pyproject.toml, package.json or distroless.toml beside a Cargo.toml
+/// fails unless `--ecosystem rust` says to leave it.
 pub fn identify(
     dir: &Path,
     manifest_path: Option<&Path>,
@@ -127,14 +223,19 @@ pub fn identify(
     }
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
     if manifest_path.is_none() {
-        let prefers = python::prefers_python(&folder);
-        let prefers = if cargo {
-            prefers.hint("fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is")?
-        } else {
-            prefers?
-        };
-        if prefers {
-            return Ok(found(Which::Python));
+        match named(&folder, cargo)? {
+            Some(Ecosystem::Python) => return Ok(found(Which::Python)),
+            Some(Ecosystem::Node) => return Ok(found(Which::Node)),
+            Some(Ecosystem::Rust) if !cargo => {
+                return Err(fail(
+                    format!(
+                        "the configuration says ecosystem = \"rust\", and {} has no Cargo.toml",
+                        dir.display()
+                    ),
+                    "run this in the Cargo project's folder, or name the ecosystem the folder is",
+                ));
+            }
+            Some(Ecosystem::Rust) | None => {}
         }
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
@@ -164,10 +265,11 @@ impl Identified {
     /// The ecosystem's name, as its folders are named.
     pub fn name(&self) -> &'static str {
         match self.which {
-            Which::Rust(_) => rust::NAME,
-            Which::Python => python::NAME,
-            Which::Node => node::NAME,
+            Which::Rust(_) => Ecosystem::Rust,
+            Which::Python => Ecosystem::Python,
+            Which::Node => Ecosystem::Node,
         }
+        .name()
     }
 
     /// The folder asked about (a Rust workspace's root may lie above it).
@@ -279,5 +381,37 @@ fn only_shared(flags: &Flags, ecosystem: &str, configured: &str) -> Result<()> {
             format!("drop the flag; {ecosystem} projects are configured {configured}"),
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn the_key_and_the_flag_name_every_ecosystem_alike() {
+        for e in Ecosystem::value_variants() {
+            let flag = e.to_possible_value().unwrap();
+            assert_eq!(flag.get_name(), e.name());
+            assert_eq!(Ecosystem::configured(e.name(), "x").unwrap(), *e);
+        }
+        let text =
+            crate::error::format(&Ecosystem::configured("Pyhton", "distroless.toml").unwrap_err());
+        assert!(
+            text.contains("invalid `ecosystem` in distroless.toml: `Pyhton`")
+                && text.contains("hint: write ecosystem = \"python\" (or \"rust\", \"node\")"),
+            "{text}"
+        );
+        let text =
+            crate::error::format(&Ecosystem::configured("go", "distroless.toml").unwrap_err());
+        assert!(
+            text.contains("hint: write ecosystem = \"rust\" (or \"python\", \"node\")"),
+            "{text}"
+        );
+        assert_eq!(
+            Ecosystem::others(Ecosystem::Rust),
+            "write ecosystem = \"python\" (or \"node\")"
+        );
     }
 }

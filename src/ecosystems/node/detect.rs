@@ -66,6 +66,8 @@ pub struct NodeProject {
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct NodeConfig {
+    /// The ecosystem that reads the folder (`node` beside a Cargo.toml).
+    pub ecosystem: Option<String>,
     /// The `ENTRYPOINT` list, absolute paths.
     pub entrypoint: Option<Vec<String>>,
     /// The script of package.json that starts the app (default `start`).
@@ -82,6 +84,7 @@ pub struct NodeConfig {
 
 impl OwnKeys for NodeConfig {
     const KEYS: &'static [&'static str] = &[
+        "ecosystem",
         "entrypoint",
         "start",
         "node-version",
@@ -94,12 +97,9 @@ impl OwnKeys for NodeConfig {
 /// Where settings live, for messages.
 const CONFIG: &str = "\"distroless\" of package.json (or distroless.toml)";
 
-/// Reads the project in the folder.
-pub fn read(project: &Folder) -> Result<NodeProject> {
-    let text = project
-        .read_optional("package.json")?
-        .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?;
-    let pkg: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+/// package.json, parsed: one JSON object, or an error saying where it is not.
+fn package_json(text: &str) -> Result<serde_json::Value> {
+    let pkg: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         fail(
             format!(
                 "package.json is not valid JSON: {e} (line {}, column {})",
@@ -115,6 +115,31 @@ pub fn read(project: &Folder) -> Result<NodeProject> {
             "package.json holds one object: { \"name\": …, \"scripts\": … }",
         ));
     }
+    Ok(pkg)
+}
+
+/// The `ecosystem` that the `distroless` object of the folder's
+/// package.json names, and where; a malformed package.json is an error.
+pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
+    let Some(text) = project.read_optional("package.json")? else {
+        return Ok(None);
+    };
+    let pkg = package_json(&text)?;
+    let value = pkg
+        .get("distroless")
+        .and_then(|d| d.get(crate::ecosystems::ECOSYSTEM_KEY));
+    Ok(value.map(|v| {
+        let text = v.as_str().map_or_else(|| v.to_string(), String::from);
+        (text, "\"distroless\" of package.json".to_string())
+    }))
+}
+
+/// Reads the project in the folder.
+pub fn read(project: &Folder) -> Result<NodeProject> {
+    let text = project
+        .read_optional("package.json")?
+        .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?;
+    let pkg = package_json(&text)?;
     let text_field = |key: &str| -> Result<Option<String>> {
         match pkg.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -294,8 +319,12 @@ fn read_config(
     pkg: &serde_json::Value,
 ) -> Result<(Parsed<NodeConfig>, Option<Origin<'static>>)> {
     let parse = |value: &serde_json::Value, origin: Origin<'static>| {
-        parse_table::<NodeConfig>(value, &origin.to_string(), "see the README's Node section")
-            .map(|p| (p, Some(origin)))
+        let parsed =
+            parse_table::<NodeConfig>(value, &origin.to_string(), "see the README's Node section")?;
+        if let Some(named) = &parsed.own.ecosystem {
+            crate::ecosystems::Ecosystem::configured(named, &origin)?;
+        }
+        Ok((parsed, Some(origin)))
     };
     if let Some(cfg) = pkg.get("distroless") {
         let origin = Origin {

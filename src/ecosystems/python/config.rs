@@ -13,7 +13,7 @@ use crate::settings::{self, Origin, OwnKeys, parse_table};
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct PyConfig {
-    /// `python` to choose Python in a folder that is also a Rust project.
+    /// The ecosystem that reads the folder (`python` beside a Cargo.toml).
     pub ecosystem: Option<String>,
     /// The `ENTRYPOINT` list, absolute paths (e.g. `["/venv/bin/gunicorn"]`).
     pub entrypoint: Option<Vec<String>>,
@@ -69,12 +69,20 @@ pub struct Config {
 /// Where settings live when there are none, for messages.
 pub const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
 
-/// Whether the folder asks to be treated as Python even beside a Cargo.toml;
-/// a malformed pyproject.toml or configuration is an error, never a no.
-pub fn prefers_python(project: &Folder) -> Result<bool> {
-    let pyproject = project.read_toml("pyproject.toml")?;
-    Ok(read_config(project, pyproject.as_ref())?
-        .is_some_and(|c| c.own.ecosystem.as_deref() == Some("python")))
+/// The `ecosystem` that `[tool.distroless]` of the folder's pyproject.toml
+/// names, and where; a malformed pyproject.toml is an error, never a no.
+pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
+    let Some(pyproject) = project.read_toml("pyproject.toml")? else {
+        return Ok(None);
+    };
+    let value = pyproject
+        .get("tool")
+        .and_then(|t| t.get("distroless"))
+        .and_then(|t| t.get(crate::ecosystems::ECOSYSTEM_KEY));
+    Ok(value.map(|v| {
+        let text = v.as_str().map_or_else(|| v.to_string(), String::from);
+        (text, "[tool.distroless] of pyproject.toml".to_string())
+    }))
 }
 
 /// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else

@@ -22,6 +22,6 @@ pub mod specifiers;
 pub mod version;
 pub mod workspace;
 
-pub use config::prefers_python;
+pub use config::named;
 pub use detect::{LOOKS_FOR, PythonProject, found, found_project_files, read};
 pub use plan::plan;

@@ -377,7 +377,8 @@ pub fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
                 .join(", ")
         ),
         format!(
-            "move them to {place} and delete distroless.toml; if the folder is a Python project, write ecosystem = \"python\" in it"
+            "move them to {place} and delete distroless.toml; if the folder is also another ecosystem's project, name it in the file: {}",
+            crate::ecosystems::Ecosystem::others(crate::ecosystems::Ecosystem::Rust)
         ),
     ))
 }
