@@ -120,6 +120,15 @@ fn the_ecosystem_key_names_node_beside_a_cargo_project() {
             && text.contains("hint: write ecosystem = \"node\" (or \"rust\", \"python\")"),
         "{text}"
     );
+    // A package.json that does not parse may name anything: it stops a
+    // folder that is also a Cargo project, with the way round it.
+    f.write("package.json", "{ \"distroless\": ");
+    let text = error(&f.run(&["init"]));
+    assert!(
+        text.contains("package.json is not valid JSON")
+            && text.contains("hint: fix it, or pass --ecosystem rust"),
+        "{text}"
+    );
     f.write("package.json", &named("node"));
     f.write(
         "pyproject.toml",
@@ -128,7 +137,7 @@ fn the_ecosystem_key_names_node_beside_a_cargo_project() {
     let text = error(&f.run(&["init"]));
     assert!(
         text.contains(
-            "[tool.distroless] of pyproject.toml and \"distroless\" of package.json name different ecosystems"
+            "`ecosystem` is \"python\" in [tool.distroless] of pyproject.toml and \"node\" in \"distroless\" of package.json"
         ),
         "{text}"
     );
@@ -137,7 +146,8 @@ fn the_ecosystem_key_names_node_beside_a_cargo_project() {
     f.write("distroless.toml", "ecosystem = \"rust\"\n");
     let text = error(&f.run(&["init"]));
     assert!(
-        text.contains("ecosystem = \"rust\"") && text.contains("has no Cargo.toml"),
+        text.contains("distroless.toml says ecosystem = \"rust\"")
+            && text.contains("has no Cargo.toml"),
         "{text}"
     );
     assert!(!f.path("Dockerfile").exists());

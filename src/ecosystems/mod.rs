@@ -114,13 +114,13 @@ fn ecosystem_choices(names: &[&str]) -> String {
 }
 
 /// The ecosystem the folder's configuration names with its `ecosystem`
-/// key: in distroless.toml, or in the table of an ecosystem's own manifest
+/// key, and where: in distroless.toml, or in the table of an ecosystem's own manifest
 /// (`[tool.distroless]` of pyproject.toml, `"distroless"` of package.json).
 /// Only that key is read here; the ecosystem that reads the project reads
 /// the rest. Two places that name different ecosystems are an error, and
 /// so is a file that does not parse: `beside_cargo` then says how to read
 /// the folder as the Cargo project it also is.
-fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<Ecosystem>> {
+fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<(Ecosystem, String)>> {
     let read = || -> Result<Vec<(String, String)>> {
         let own = folder.read_toml(crate::settings::OWN_FILE)?.and_then(|t| {
             t.get(ECOSYSTEM_KEY).map(|v| {
@@ -148,7 +148,11 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<Ecosystem>> {
         match &picked {
             Some((first, at)) if *first != named => {
                 return Err(fail(
-                    format!("{at} and {origin} name different ecosystems in `ecosystem`"),
+                    format!(
+                        "`ecosystem` is \"{}\" in {at} and \"{}\" in {origin}",
+                        first.name(),
+                        named.name()
+                    ),
                     "keep one `ecosystem`, naming the ecosystem that reads the folder",
                 ));
             }
@@ -156,7 +160,7 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<Ecosystem>> {
             None => picked = Some((named, origin)),
         }
     }
-    Ok(picked.map(|(e, _)| e))
+    Ok(picked)
 }
 
 /// The key that names the ecosystem reading a folder.
@@ -224,18 +228,18 @@ pub fn identify(
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
     if manifest_path.is_none() {
         match named(&folder, cargo)? {
-            Some(Ecosystem::Python) => return Ok(found(Which::Python)),
-            Some(Ecosystem::Node) => return Ok(found(Which::Node)),
-            Some(Ecosystem::Rust) if !cargo => {
+            Some((Ecosystem::Python, _)) => return Ok(found(Which::Python)),
+            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node)),
+            Some((Ecosystem::Rust, origin)) if !cargo => {
                 return Err(fail(
                     format!(
-                        "the configuration says ecosystem = \"rust\", and {} has no Cargo.toml",
+                        "{origin} says ecosystem = \"rust\", and {} has no Cargo.toml",
                         dir.display()
                     ),
                     "run this in the Cargo project's folder, or name the ecosystem the folder is",
                 ));
             }
-            Some(Ecosystem::Rust) | None => {}
+            Some((Ecosystem::Rust, _)) | None => {}
         }
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
