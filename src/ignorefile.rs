@@ -192,7 +192,7 @@ mod tests {
     fn a_marker_among_the_kept_rules_is_refused_not_dropped() {
         for extra in [START, END, "# cargo-distroless fingerprint: 0"] {
             let text = crate::write::stamp(
-                &format!("{START}\nnotes/\n{extra}\nmore/\n{END}\ntarget/\n"),
+                format!("{START}\nnotes/\n{extra}\nmore/\n{END}\ntarget/\n"),
                 "x",
             );
             let dir = tempfile::tempdir().unwrap();
@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_lost_end_line_is_an_error_not_a_loss() {
-        let text = crate::write::stamp(&format!("{START}\nnotes/\n"), "x");
+        let text = crate::write::stamp(format!("{START}\nnotes/\n"), "x");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".dockerignore"), text).unwrap();
         let err = project_rules(dir.path(), ".dockerignore").unwrap_err();

@@ -55,9 +55,9 @@ pub struct Generated {
     pub facets: Facets,
     /// The files, stamped, in the order they are listed to the user.
     pub files: Vec<(GeneratedFile, PendingFile)>,
-    /// The project's folders, being read for the secret scan, which takes
-    /// them once and may run beside the writes.
-    listing: Option<std::thread::JoinHandle<crate::secrets::Listing>>,
+    /// The project's folders, being read for the secret scan, taken once
+    /// ([`Generated::take_listing`]).
+    listing: Option<Listed>,
     /// The render cache being written, while the files are: done before
     /// the run ends (on drop).
     caching: Option<std::thread::JoinHandle<()>>,
@@ -71,10 +71,19 @@ impl Drop for Generated {
     }
 }
 
+/// A project's folders being read ahead for the secret scan.
+pub type Listed = std::thread::JoinHandle<crate::secrets::Listing>;
+
 impl Generated {
     /// One of the files, if this project has it.
     pub fn file(&self, which: GeneratedFile) -> Option<&PendingFile> {
         self.files.iter().find(|(f, _)| *f == which).map(|(_, p)| p)
+    }
+
+    /// The folders read ahead for the secret scan, taken once: the scan
+    /// then reads the files beside the writes, neither copying them.
+    pub fn take_listing(&mut self) -> Option<Listed> {
+        self.listing.take()
     }
 }
 
@@ -184,7 +193,7 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         .zip(texts)
         .map(|(&file, text)| {
             let content = if fresh {
-                write::stamp(&text, &inputs)
+                write::stamp(text, &inputs)
             } else {
                 text
             };
@@ -216,17 +225,14 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
 
 /// Warnings for secret-looking files that the `.dockerignore` about to be
 /// written leaves in the build context (paths `include` names excepted).
-/// The folders read ahead are taken; a second scan reads them again.
-pub fn exposed_secrets(generated: &mut Generated) -> Vec<String> {
+/// `listing` holds the folders read ahead ([`Generated::take_listing`]);
+/// without it, the scan reads them.
+pub fn exposed_secrets(generated: &Generated, listing: Option<Listed>) -> Vec<String> {
     let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
         return Vec::new();
     };
     let ignore = crate::secrets::Ignore::parse(&ignore.content);
-    let listing = generated
-        .listing
-        .take()
-        .and_then(|l| l.join().ok())
-        .unwrap_or_default();
+    let listing = listing.and_then(|l| l.join().ok()).unwrap_or_default();
     crate::secrets::exposed(
         &generated.root,
         &listing,

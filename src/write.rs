@@ -28,12 +28,12 @@ pub const TEMP_SUFFIX: &str = ".tmp";
 /// A temporary file older than this is left from a write that was killed.
 const STALE_TEMP: Duration = Duration::from_secs(60);
 
-/// Appends the inputs line and the fingerprint line to generated text.
-pub fn stamp(text: &str, inputs: &str) -> String {
-    // One buffer, sized once: a large workspace's Dockerfile runs to many
-    // pages, and growing it by doubling copies and faults them in again.
-    let mut out = String::with_capacity(text.len() + INPUTS.len() + inputs.len() + MARK.len() + 80);
-    out.push_str(text);
+/// Appends the inputs line and the fingerprint line to generated text, in
+/// its own buffer: a large workspace's Dockerfile runs to many pages, and a
+/// copy would touch as many new ones.
+pub fn stamp(text: impl Into<String>, inputs: &str) -> String {
+    let mut out = text.into();
+    out.reserve(INPUTS.len() + inputs.len() + MARK.len() + 80);
     out.push_str(INPUTS);
     out.push_str(inputs);
     out.push('\n');
@@ -183,13 +183,13 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
 /// Writes every file that is missing or stale, as one set: all of them or
 /// none. When any would overwrite a file the user owns and `force` is off,
 /// writes nothing and says why, with the diff. Returns each file's action.
-pub fn apply(files: &[PendingFile], force: bool) -> Result<Vec<(String, Action)>> {
+pub fn apply(files: &[&PendingFile], force: bool) -> Result<Vec<(String, Action)>> {
     if let Some(root) = files.first().map(|f| f.root.as_path()) {
         remove_stale_temps(root);
     }
     let mut decided = Vec::new();
     let mut refusals = Vec::new();
-    for f in files {
+    for &f in files {
         let (act, current) = action(f)?;
         if let (Action::Conflict(kind), false) = (&act, force) {
             let why = match kind {
@@ -343,7 +343,7 @@ mod tests {
     fn a_moved_pin_is_an_edit() {
         let (a, b) = ("a".repeat(64), "b".repeat(64));
         let text = stamp(
-            &format!("FROM gcr.io/distroless/cc-debian13:nonroot@sha256:{a} AS api\nUSER 65532\n"),
+            format!("FROM gcr.io/distroless/cc-debian13:nonroot@sha256:{a} AS api\nUSER 65532\n"),
             "x",
         );
         assert_eq!(ownership(&text), Ownership::Generated);
@@ -401,13 +401,13 @@ mod tests {
             content: stamp("FROM a\n", "1111111111111111"),
             ..pending(dir.path(), "Dockerfile", "FROM a\n")
         };
-        apply(std::slice::from_ref(&old), false).unwrap();
+        apply(&[&old], false).unwrap();
         let same = pending(dir.path(), "Dockerfile", "FROM a\n");
         assert_eq!(action(&same).unwrap().0, Action::Restamp);
-        apply(std::slice::from_ref(&same), false).unwrap();
+        apply(&[&same], false).unwrap();
         assert_eq!(std::fs::read_to_string(same.path()).unwrap(), same.content);
         assert_eq!(action(&same).unwrap().0, Action::Unchanged);
-        apply(std::slice::from_ref(&old), false).unwrap();
+        apply(&[&old], false).unwrap();
         let other = pending(dir.path(), "Dockerfile", "FROM b\n");
         assert_eq!(action(&other).unwrap().0, Action::Update);
         std::fs::write(old.path(), old.content.replace("FROM a", "FROM c")).unwrap();
@@ -422,16 +422,10 @@ mod tests {
     fn unchanged_file_is_not_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let f = pending(dir.path(), "Dockerfile", "FROM a\n");
-        assert_eq!(
-            apply(std::slice::from_ref(&f), false).unwrap()[0].1,
-            Action::Create
-        );
+        assert_eq!(apply(&[&f], false).unwrap()[0].1, Action::Create);
         let before = std::fs::metadata(f.path()).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(
-            apply(std::slice::from_ref(&f), false).unwrap()[0].1,
-            Action::Unchanged
-        );
+        assert_eq!(apply(&[&f], false).unwrap()[0].1, Action::Unchanged);
         assert_eq!(
             std::fs::metadata(f.path()).unwrap().modified().unwrap(),
             before
@@ -442,15 +436,12 @@ mod tests {
     fn generated_file_updates_but_user_file_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let old = pending(dir.path(), "Dockerfile", "FROM a\n");
-        apply(&[old], false).unwrap();
+        apply(&[&old], false).unwrap();
         let new = pending(dir.path(), "Dockerfile", "FROM b\n");
-        assert_eq!(
-            apply(std::slice::from_ref(&new), false).unwrap()[0].1,
-            Action::Update
-        );
+        assert_eq!(apply(&[&new], false).unwrap()[0].1, Action::Update);
         std::fs::write(new.path(), "FROM mine\n").unwrap();
         let ignore = pending(dir.path(), ".dockerignore", "target/\n");
-        let err = apply(&[ignore.clone(), new.clone()], false).unwrap_err();
+        let err = apply(&[&ignore, &new], false).unwrap_err();
         let text = crate::error::format(&err);
         assert!(
             text.contains("was not written by cargo-distroless"),
@@ -465,7 +456,7 @@ mod tests {
             !ignore.path().exists(),
             "nothing is written when one file is refused"
         );
-        apply(&[ignore, new.clone()], true).unwrap();
+        apply(&[&ignore, &new], true).unwrap();
         assert_eq!(std::fs::read_to_string(new.path()).unwrap(), new.content);
     }
 
@@ -496,7 +487,7 @@ mod tests {
     fn a_failed_write_leaves_every_file_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let old = pending(dir.path(), "Dockerfile", "FROM old\n");
-        apply(std::slice::from_ref(&old), false).unwrap();
+        apply(&[&old], false).unwrap();
         // A folder where the second file goes: its rename must fail.
         std::fs::create_dir_all(dir.path().join(".dockerignore/inside")).unwrap();
         let new = pending(dir.path(), "Dockerfile", "FROM new\n");

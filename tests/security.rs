@@ -153,10 +153,8 @@ fn a_rewritten_fingerprint_fools_neither_check_nor_init() {
     let at = text.find("# cargo-distroless inputs: ").unwrap();
     let inputs = text[at..].lines().next().unwrap();
     let inputs = inputs.trim_start_matches("# cargo-distroless inputs: ");
-    let tampered = cargo_distroless::write::stamp(
-        &text[..at].replace("USER 65532:65532", "USER root"),
-        inputs,
-    );
+    let tampered =
+        cargo_distroless::write::stamp(text[..at].replace("USER 65532:65532", "USER root"), inputs);
     assert_eq!(
         cargo_distroless::write::ownership(&tampered),
         cargo_distroless::write::Ownership::Generated,
@@ -179,7 +177,7 @@ fn a_rewritten_fingerprint_fools_neither_check_nor_init() {
     let ignore = f.read(".dockerignore");
     let at = ignore.find("# cargo-distroless inputs: ").unwrap();
     let stripped = cargo_distroless::write::stamp(
-        &ignore[..at].replace("**/.env\n", ""),
+        ignore[..at].replace("**/.env\n", ""),
         ignore[at..]
             .lines()
             .next()

@@ -33,7 +33,7 @@ pub fn run(args: &TargetArgs) -> Result<Status> {
         }
     }
     let shown = shown_dir(&generated.root);
-    let pending: Vec<_> = generated.files.iter().map(|(_, p)| p.clone()).collect();
+    let pending: Vec<_> = generated.files.iter().map(|(_, p)| p).collect();
     for (name, action) in write::apply(&pending, false)? {
         let what = match action {
             Action::Create => "wrote",

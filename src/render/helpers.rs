@@ -25,26 +25,55 @@ pub fn register(hb: &mut Handlebars) {
 
 /// LF endings, no trailing spaces, at most one blank line in a row, and one
 /// final newline: templates stay readable without fighting whitespace.
-pub fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Done in place, as nothing is added but a last newline: a large
+/// workspace's Dockerfile is not copied into memory touched for nothing
+/// else, and keeps the room its render left for the stamp.
+pub fn tidy(text: impl Into<String>) -> String {
+    let mut bytes = text.into().into_bytes();
+    let (mut read, mut write) = (0, 0);
     let mut blank = true;
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
+    while read < bytes.len() {
+        let end = bytes[read..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |at| read + at);
+        let kept = trimmed_len(&bytes[read..end]);
+        let next = end + 1;
+        if kept == 0 {
             if blank {
+                read = next;
                 continue;
             }
             blank = true;
         } else {
             blank = false;
         }
-        out.push_str(line);
-        out.push('\n');
+        // `write` never passes `read`: only what was read is moved back.
+        bytes.copy_within(read..read + kept, write);
+        write += kept;
+        if write < bytes.len() {
+            bytes[write] = b'\n';
+        } else {
+            bytes.push(b'\n');
+        }
+        write += 1;
+        read = next;
     }
-    while out.ends_with("\n\n") {
-        out.pop();
+    bytes.truncate(write);
+    while bytes.ends_with(b"\n\n") {
+        bytes.pop();
     }
-    out
+    String::from_utf8(bytes).expect("whole lines and whole characters were dropped")
+}
+
+/// The length of a line without its trailing whitespace (Unicode's, as
+/// `str::trim_end` has it); a line ends in a plain character nearly always.
+fn trimmed_len(line: &[u8]) -> usize {
+    match line.last() {
+        None => 0,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => line.len(),
+        Some(_) => std::str::from_utf8(line).map_or(line.len(), |l| l.trim_end().len()),
+    }
 }
 
 /// The template a helper's first parameter names.
@@ -149,7 +178,14 @@ fn include_each_helper<'reg, 'rc>(
         Ok(text.0)
     };
     let texts = in_parallel(len, |i| while_including(name, || render_item(i)))?;
-    out.write(&texts.join("\n"))?;
+    // Written one by one: joined first, a large workspace's final stages
+    // would be copied once more, into memory touched for nothing else.
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.write("\n")?;
+        }
+        out.write(text)?;
+    }
     Ok(())
 }
 
@@ -263,6 +299,31 @@ mod tests {
     fn tidy_normalises_whitespace() {
         assert_eq!(tidy("a  \n\n\n\nb\n\n"), "a\n\nb\n");
         assert_eq!(tidy("\n\na\r\n"), "a\n");
+    }
+
+    /// Line by line, into a new string: what `tidy` does in place.
+    fn tidy_by_lines(text: &str) -> String {
+        let mut out = String::new();
+        let mut blank = true;
+        for line in text.lines().map(str::trim_end) {
+            if line.is_empty() && blank {
+                continue;
+            }
+            blank = line.is_empty();
+            out.push_str(line);
+            out.push('\n');
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tidy_in_place_is_tidy_line_by_line(text in "[a\u{e9} \t\r\n\u{a0}\u{3000}\u{2028}]{0,40}") {
+            proptest::prop_assert_eq!(tidy(text.as_str()), tidy_by_lines(&text));
+        }
     }
 
     #[test]

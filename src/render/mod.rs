@@ -377,7 +377,7 @@ impl Renderer {
     /// where it happened), line and column.
     pub fn render(&self, name: &str, ctx: &HbContext) -> Result<String> {
         match helpers::while_including(name, || self.hb.render_with_context(name, ctx)) {
-            Ok(text) => Ok(tidy(&text)),
+            Ok(text) => Ok(tidy(text)),
             Err(err) => {
                 let culprit = err
                     .template_name
