@@ -376,8 +376,12 @@ impl Renderer {
     /// Renders one template; a failure names the template file (the partial
     /// where it happened), line and column.
     pub fn render(&self, name: &str, ctx: &HbContext) -> Result<String> {
-        match helpers::while_including(name, || self.hb.render_with_context(name, ctx)) {
-            Ok(text) => Ok(tidy(text)),
+        let mut text = Vec::with_capacity(RENDER_ROOM);
+        let rendered = helpers::while_including(name, || {
+            self.hb.render_with_context_to_write(name, ctx, &mut text)
+        });
+        match rendered {
+            Ok(()) => Ok(tidy(String::from_utf8(text).expect("templates write text"))),
             Err(err) => {
                 let culprit = err
                     .template_name
@@ -410,6 +414,12 @@ impl Renderer {
         }
     }
 }
+
+/// The room a render starts with. A large workspace's Dockerfile runs to
+/// hundreds of kilobytes: grown by doubling from a few, its text would be
+/// copied, into pages touched for nothing else, at each step. Room never
+/// written to is never touched, and costs nothing.
+const RENDER_ROOM: usize = 1 << 20;
 
 /// Templates being parsed ahead of need ([`Renderer::start`]).
 pub struct Early {

@@ -187,7 +187,10 @@ fn finish(mut child: Child) -> std::result::Result<Printed, String> {
         })
     });
     let mut stdout = child.stdout.take().ok_or("cannot run cargo: no output")?;
-    let mut out = Vec::with_capacity(1 << 16);
+    // Room for a large workspace's JSON at once: grown by doubling, the
+    // text read so far would be copied into new pages at each step. Room
+    // never written to is never touched.
+    let mut out = Vec::with_capacity(1 << 20);
     let json = json_line(&mut stdout, &mut out).map_err(cannot)?;
     if let Some(line) = json {
         out.truncate(line.end);
