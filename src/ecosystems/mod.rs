@@ -97,18 +97,12 @@ impl Ecosystem {
     }
 }
 
-/// `ecosystem = "first" (or "second", "third")`.
+/// `write ecosystem = "first" (or "second", "third")`.
 fn ecosystem_choices(names: &[&str]) -> String {
-    let quoted = |names: &[&str]| {
-        names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match names.split_first() {
-        Some((first, [])) => format!("write {ECOSYSTEM_KEY} = \"{first}\""),
-        Some((first, rest)) => format!("write {ECOSYSTEM_KEY} = \"{first}\" (or {})", quoted(rest)),
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    match quoted.split_first() {
+        Some((first, [])) => format!("write {ECOSYSTEM_KEY} = {first}"),
+        Some((first, rest)) => format!("write {ECOSYSTEM_KEY} = {first} (or {})", rest.join(", ")),
         None => String::new(),
     }
 }
@@ -120,15 +114,18 @@ fn ecosystem_choices(names: &[&str]) -> String {
 /// the rest. Two places that name different ecosystems are an error, and
 /// so is a file that does not parse: `beside_cargo` then says how to read
 /// the folder as the Cargo project it also is.
-fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<(Ecosystem, String)>> {
-    let read = || -> Result<Vec<(String, String)>> {
-        let own = folder.read_toml(crate::settings::OWN_FILE)?.and_then(|t| {
-            t.get(ECOSYSTEM_KEY).map(|v| {
-                (
-                    v.as_str().map_or_else(|| v.to_string(), String::from),
-                    crate::settings::OWN_FILE.to_string(),
-                )
-            })
+fn named(
+    folder: &Folder,
+    beside_cargo: bool,
+) -> Result<Option<(Ecosystem, crate::settings::Origin<'static>)>> {
+    use crate::settings::{OWN_FILE, Origin};
+    let read = || -> Result<Vec<(String, Origin<'static>)>> {
+        let own = folder.read_toml(OWN_FILE)?.and_then(|t| {
+            let v = t.get(ECOSYSTEM_KEY)?;
+            Some((
+                v.as_str().map_or_else(|| v.to_string(), String::from),
+                Origin::OWN_FILE,
+            ))
         });
         Ok([own, python::named(folder)?, node::named(folder)?]
             .into_iter()
@@ -142,7 +139,7 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Option<(Ecosystem, Strin
     } else {
         read()?
     };
-    let mut picked: Option<(Ecosystem, String)> = None;
+    let mut picked: Option<(Ecosystem, Origin<'static>)> = None;
     for (value, origin) in found {
         let named = Ecosystem::configured(&value, &origin)?;
         match &picked {

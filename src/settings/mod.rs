@@ -354,6 +354,15 @@ impl std::fmt::Display for Origin<'_> {
 /// The file that holds the settings on its own, beside a manifest table.
 pub const OWN_FILE: &str = "distroless.toml";
 
+impl Origin<'static> {
+    /// distroless.toml at the project's root.
+    pub const OWN_FILE: Origin<'static> = Origin {
+        table: "",
+        file: OWN_FILE,
+        dir: "",
+    };
+}
+
 /// Refuses settings in a manifest's table (`origin`) when distroless.toml
 /// is there too: only the table would be read, and the file's settings
 /// would be lost without a word.

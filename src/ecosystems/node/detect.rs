@@ -94,6 +94,13 @@ impl OwnKeys for NodeConfig {
     ];
 }
 
+/// The `distroless` object of package.json.
+const PACKAGE: Origin<'static> = Origin {
+    table: "\"distroless\"",
+    file: "package.json",
+    dir: "",
+};
+
 /// Where settings live, for messages.
 const CONFIG: &str = "\"distroless\" of package.json (or distroless.toml)";
 
@@ -120,7 +127,7 @@ fn package_json(text: &str) -> Result<serde_json::Value> {
 
 /// The `ecosystem` that the `distroless` object of the folder's
 /// package.json names, and where; a malformed package.json is an error.
-pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
+pub fn named(project: &Folder) -> Result<Option<(String, Origin<'static>)>> {
     let Some(text) = project.read_optional("package.json")? else {
         return Ok(None);
     };
@@ -130,7 +137,7 @@ pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
         .and_then(|d| d.get(crate::ecosystems::ECOSYSTEM_KEY));
     Ok(value.map(|v| {
         let text = v.as_str().map_or_else(|| v.to_string(), String::from);
-        (text, "\"distroless\" of package.json".to_string())
+        (text, PACKAGE)
     }))
 }
 
@@ -327,22 +334,12 @@ fn read_config(
         Ok((parsed, Some(origin)))
     };
     if let Some(cfg) = pkg.get("distroless") {
-        let origin = Origin {
-            table: "\"distroless\"",
-            file: "package.json",
-            dir: "",
-        };
-        settings::only_place(&origin, project.exists(settings::OWN_FILE))?;
-        return parse(cfg, origin);
+        settings::only_place(&PACKAGE, project.exists(settings::OWN_FILE))?;
+        return parse(cfg, PACKAGE);
     }
     if let Some(table) = project.read_toml(settings::OWN_FILE)? {
-        let origin = Origin {
-            table: "",
-            file: settings::OWN_FILE,
-            dir: "",
-        };
         let json = serde_json::to_value(&table).unwrap_or_default();
-        return parse(&json, origin);
+        return parse(&json, Origin::OWN_FILE);
     }
     Ok((Parsed::default(), None))
 }

@@ -66,12 +66,19 @@ pub struct Config {
     pub origin: Origin<'static>,
 }
 
+/// `[tool.distroless]` of pyproject.toml.
+const PYPROJECT: Origin<'static> = Origin {
+    table: "[tool.distroless]",
+    file: "pyproject.toml",
+    dir: "",
+};
+
 /// Where settings live when there are none, for messages.
 pub const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
 
 /// The `ecosystem` that `[tool.distroless]` of the folder's pyproject.toml
 /// names, and where; a malformed pyproject.toml is an error, never a no.
-pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
+pub fn named(project: &Folder) -> Result<Option<(String, Origin<'static>)>> {
     let Some(pyproject) = project.read_toml("pyproject.toml")? else {
         return Ok(None);
     };
@@ -81,7 +88,7 @@ pub fn named(project: &Folder) -> Result<Option<(String, String)>> {
         .and_then(|t| t.get(crate::ecosystems::ECOSYSTEM_KEY));
     Ok(value.map(|v| {
         let text = v.as_str().map_or_else(|| v.to_string(), String::from);
-        (text, "[tool.distroless] of pyproject.toml".to_string())
+        (text, PYPROJECT)
     }))
 }
 
@@ -110,21 +117,11 @@ pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<
         .and_then(|t| t.get("tool"))
         .and_then(|t| t.get("distroless"))
     {
-        let origin = Origin {
-            table: "[tool.distroless]",
-            file: "pyproject.toml",
-            dir: "",
-        };
-        settings::only_place(&origin, project.exists(settings::OWN_FILE))?;
-        return parse(cfg, origin).map(Some);
+        settings::only_place(&PYPROJECT, project.exists(settings::OWN_FILE))?;
+        return parse(cfg, PYPROJECT).map(Some);
     }
     if let Some(table) = project.read_toml(settings::OWN_FILE)? {
-        let origin = Origin {
-            table: "",
-            file: settings::OWN_FILE,
-            dir: "",
-        };
-        return parse(&toml::Value::Table(table), origin).map(Some);
+        return parse(&toml::Value::Table(table), Origin::OWN_FILE).map(Some);
     }
     Ok(None)
 }
