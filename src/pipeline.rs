@@ -104,13 +104,14 @@ fn identify(req: &Request) -> Result<ecosystems::Identified> {
 /// Runs the pipeline.
 pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
     let identified = identify(req)?;
+    let (dir, ecosystem) = (identified.dir().to_path_buf(), identified.name());
     // cargo starts first; the templates are parsed and the folders listed
     // while the project is read.
     let reading = identified.start()?;
-    let early = Renderer::start(identified.dir().to_path_buf(), identified.name());
+    let early = Renderer::start(dir.clone(), ecosystem);
     let listing = req
         .scan_secrets
-        .then(|| crate::secrets::Listing::start(identified.dir().to_path_buf()));
+        .then(|| crate::secrets::Listing::start(dir));
     let detected = reading.read(&req.flags)?;
     let root = detected.root().to_path_buf();
     let mut planned = detected.plan(&req.flags, req.explain)?;

@@ -111,15 +111,15 @@ fn ecosystem_choices(names: &[&str]) -> String {
 /// key, and where: in distroless.toml, or in the table of an ecosystem's own manifest
 /// (`[tool.distroless]` of pyproject.toml, `"distroless"` of package.json).
 /// Only that key is read here; the ecosystem that reads the project reads
-/// the rest. Two places that name different ecosystems are an error, and
-/// so is a file that does not parse: `beside_cargo` then says how to read
-/// the folder as the Cargo project it also is.
-fn named(
-    folder: &Folder,
-    beside_cargo: bool,
-) -> Result<Option<(Ecosystem, crate::settings::Origin<'static>)>> {
+/// the rest (package.json from the parse made here). Two places that name
+/// different ecosystems are an error, and so is a file that does not
+/// parse: `beside_cargo` then says how to read the folder as the Cargo
+/// project it also is.
+fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
     use crate::settings::{OWN_FILE, Origin};
-    let read = || -> Result<Vec<(String, Origin<'static>)>> {
+    /// Each `ecosystem` value found, and where.
+    type Values = Vec<(String, Origin<'static>)>;
+    let read = || -> Result<(Values, Option<node::Manifest>)> {
         let own = folder.read_toml(OWN_FILE)?.and_then(|t| {
             let v = t.get(ECOSYSTEM_KEY)?;
             Some((
@@ -127,12 +127,15 @@ fn named(
                 Origin::OWN_FILE,
             ))
         });
-        Ok([own, python::named(folder)?, node::named(folder)?]
-            .into_iter()
-            .flatten()
-            .collect())
+        let package = node::manifest(folder)?;
+        let named = [
+            own,
+            python::named(folder)?,
+            package.as_ref().and_then(node::Manifest::named),
+        ];
+        Ok((named.into_iter().flatten().collect(), package))
     };
-    let found = if beside_cargo {
+    let (found, package) = if beside_cargo {
         read().hint(
             "fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is",
         )?
@@ -157,7 +160,14 @@ fn named(
             None => picked = Some((named, origin)),
         }
     }
-    Ok(picked)
+    Ok(Named { picked, package })
+}
+
+/// What [`named`] found: the ecosystem named and where, and the folder's
+/// package.json as it parsed it.
+struct Named {
+    picked: Option<(Ecosystem, crate::settings::Origin<'static>)>,
+    package: Option<node::Manifest>,
 }
 
 /// The key that names the ecosystem reading a folder.
@@ -189,7 +199,8 @@ enum Which {
     /// A Cargo project, read from this Cargo.toml.
     Rust(std::path::PathBuf),
     Python,
-    Node,
+    /// A Node project, with its package.json if detection parsed it.
+    Node(Option<node::Manifest>),
 }
 
 /// Finds which ecosystem reads `dir` (or `manifest_path`). The ecosystem
@@ -219,14 +230,17 @@ pub fn identify(
             };
         }
         Some(Ecosystem::Python) => return Ok(found(Which::Python)),
-        Some(Ecosystem::Node) => return Ok(found(Which::Node)),
+        Some(Ecosystem::Node) => return Ok(found(Which::Node(None))),
         None => {}
     }
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
+    let mut package = None;
     if manifest_path.is_none() {
-        match named(&folder, cargo)? {
+        let named = named(&folder, cargo)?;
+        package = named.package;
+        match named.picked {
             Some((Ecosystem::Python, _)) => return Ok(found(Which::Python)),
-            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node)),
+            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node(package))),
             Some((Ecosystem::Rust, origin)) if !cargo => {
                 return Err(fail(
                     format!(
@@ -245,7 +259,7 @@ pub fn identify(
     // A package.json with no Python project file beside it is Node's, even
     // with a distroless.toml (which either ecosystem may have).
     if node::found(&folder) && !python::found_project_files(&folder) {
-        return Ok(found(Which::Node));
+        return Ok(found(Which::Node(package)));
     }
     if python::found(&folder) {
         return Ok(found(Which::Python));
@@ -268,7 +282,7 @@ impl Identified {
         match self.which {
             Which::Rust(_) => Ecosystem::Rust,
             Which::Python => Ecosystem::Python,
-            Which::Node => Ecosystem::Node,
+            Which::Node(_) => Ecosystem::Node,
         }
         .name()
     }
@@ -280,14 +294,14 @@ impl Identified {
 
     /// Starts reading the project: a Rust project's `cargo metadata` runs
     /// from here on, while the caller starts its own work.
-    pub fn start(&self) -> Result<Reading> {
-        let begun = match &self.which {
-            Which::Rust(manifest) => Begun::Rust(rust::start(manifest)?),
+    pub fn start(self) -> Result<Reading> {
+        let begun = match self.which {
+            Which::Rust(manifest) => Begun::Rust(rust::start(&manifest)?),
             Which::Python => Begun::Python,
-            Which::Node => Begun::Node,
+            Which::Node(package) => Begun::Node(package),
         };
         Ok(Reading {
-            dir: self.dir.clone(),
+            dir: self.dir,
             begun,
         })
     }
@@ -304,7 +318,7 @@ pub struct Reading {
 enum Begun {
     Rust(rust::Starting),
     Python,
-    Node,
+    Node(Option<node::Manifest>),
 }
 
 impl Reading {
@@ -316,7 +330,9 @@ impl Reading {
                 rust::read(started, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
             }
             Begun::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
-            Begun::Node => node::read(&folder).map(|p| Detected::Node(Box::new(p))),
+            Begun::Node(package) => {
+                node::read(&folder, package).map(|p| Detected::Node(Box::new(p)))
+            }
         }
     }
 }
@@ -414,5 +430,37 @@ mod tests {
             Ecosystem::others(Ecosystem::Rust),
             "write ecosystem = \"python\" (or \"node\")"
         );
+    }
+
+    #[test]
+    fn package_json_is_read_as_detection_parsed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = |name: &str| {
+            let text = format!(
+                r#"{{ "name": "{name}", "scripts": {{ "start": "node index.js" }}, "distroless": {{ "ecosystem": "node" }} }}"#
+            );
+            std::fs::write(dir.path().join("package.json"), text).unwrap();
+        };
+        std::fs::write(
+            dir.path().join("package-lock.json"),
+            r#"{ "lockfileVersion": 3 }"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        let read_name = |asked| {
+            package("parsed");
+            let identified = identify(dir.path(), None, asked).unwrap();
+            // Changed after detection: a reader that parsed the file again
+            // would see this name.
+            package("changed");
+            match identified.start().unwrap().read(&Flags::default()).unwrap() {
+                Detected::Node(p) => p.name,
+                _ => panic!("read as Node"),
+            }
+        };
+        // The `ecosystem` key's look parsed package.json: that parse is read.
+        assert_eq!(read_name(None), "parsed");
+        // Asked for, Node reads the file itself.
+        assert_eq!(read_name(Some(Ecosystem::Node)), "changed");
     }
 }

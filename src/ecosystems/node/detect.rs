@@ -125,28 +125,42 @@ fn package_json(text: &str) -> Result<serde_json::Value> {
     Ok(pkg)
 }
 
-/// The `ecosystem` that the `distroless` object of the folder's
-/// package.json names, and where; a malformed package.json is an error.
-pub fn named(project: &Folder) -> Result<Option<(String, Origin<'static>)>> {
+/// package.json, parsed once: detection reads its `ecosystem` key from it,
+/// and [`read`] the rest.
+#[derive(Debug, Clone)]
+pub struct Manifest(serde_json::Value);
+
+/// The folder's package.json, parsed, if it has one; malformed is an error.
+pub fn manifest(project: &Folder) -> Result<Option<Manifest>> {
     let Some(text) = project.read_optional("package.json")? else {
         return Ok(None);
     };
-    let pkg = package_json(&text)?;
-    let value = pkg
-        .get("distroless")
-        .and_then(|d| d.get(crate::ecosystems::ECOSYSTEM_KEY));
-    Ok(value.map(|v| {
-        let text = v.as_str().map_or_else(|| v.to_string(), String::from);
-        (text, PACKAGE)
-    }))
+    package_json(&text).map(|pkg| Some(Manifest(pkg)))
 }
 
-/// Reads the project in the folder.
-pub fn read(project: &Folder) -> Result<NodeProject> {
-    let text = project
-        .read_optional("package.json")?
-        .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?;
-    let pkg = package_json(&text)?;
+impl Manifest {
+    /// The `ecosystem` that its `distroless` object names, and where.
+    pub fn named(&self) -> Option<(String, Origin<'static>)> {
+        let value = self
+            .0
+            .get("distroless")
+            .and_then(|d| d.get(crate::ecosystems::ECOSYSTEM_KEY))?;
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), String::from);
+        Some((text, PACKAGE))
+    }
+}
+
+/// Reads the project in the folder, from its package.json as detection
+/// parsed it, if it did.
+pub fn read(project: &Folder, parsed: Option<Manifest>) -> Result<NodeProject> {
+    let parsed = match parsed {
+        Some(parsed) => parsed,
+        None => manifest(project)?
+            .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?,
+    };
+    let Manifest(pkg) = parsed;
     let text_field = |key: &str| -> Result<Option<String>> {
         match pkg.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
