@@ -111,7 +111,7 @@ fn ecosystem_choices(names: &[&str]) -> String {
 /// key, and where: in distroless.toml, or in the table of an ecosystem's own manifest
 /// (`[tool.distroless]` of pyproject.toml, `"distroless"` of package.json).
 /// Only that key is read here; the ecosystem that reads the project reads
-/// the rest (package.json from the parse made here). Two places that name
+/// the rest (a Node project's files from the parse made here). Two places that name
 /// different ecosystems are an error, and so is a file that does not
 /// parse: `beside_cargo` then says how to read the folder as the Cargo
 /// project it also is.
@@ -119,23 +119,25 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
     use crate::settings::{OWN_FILE, Origin};
     /// Each `ecosystem` value found, and where.
     type Values = Vec<(String, Origin<'static>)>;
-    let read = || -> Result<(Values, Option<node::Manifest>)> {
-        let own = folder.read_toml(OWN_FILE)?.and_then(|t| {
+    let read = || -> Result<(Values, Option<node::Looked>)> {
+        let own = folder.read_toml(OWN_FILE)?;
+        let own_named = own.as_ref().and_then(|t| {
             let v = t.get(ECOSYSTEM_KEY)?;
             Some((
                 v.as_str().map_or_else(|| v.to_string(), String::from),
                 Origin::OWN_FILE,
             ))
         });
-        let package = node::manifest(folder)?;
+        let manifest = node::manifest(folder)?;
         let named = [
-            own,
+            own_named,
             python::named(folder)?,
-            package.as_ref().and_then(node::Manifest::named),
+            manifest.as_ref().and_then(node::Manifest::named),
         ];
-        Ok((named.into_iter().flatten().collect(), package))
+        let node = manifest.map(|manifest| node::Looked { manifest, own });
+        Ok((named.into_iter().flatten().collect(), node))
     };
-    let (found, package) = if beside_cargo {
+    let (found, node) = if beside_cargo {
         read().hint(
             "fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is",
         )?
@@ -160,14 +162,14 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
             None => picked = Some((named, origin)),
         }
     }
-    Ok(Named { picked, package })
+    Ok(Named { picked, node })
 }
 
-/// What [`named`] found: the ecosystem named and where, and the folder's
-/// package.json as it parsed it.
+/// What [`named`] found: the ecosystem named and where, and the files of a
+/// Node project as it parsed them.
 struct Named {
     picked: Option<(Ecosystem, crate::settings::Origin<'static>)>,
-    package: Option<node::Manifest>,
+    node: Option<node::Looked>,
 }
 
 /// The key that names the ecosystem reading a folder.
@@ -199,8 +201,8 @@ enum Which {
     /// A Cargo project, read from this Cargo.toml.
     Rust(std::path::PathBuf),
     Python,
-    /// A Node project, with its package.json if detection parsed it.
-    Node(Option<node::Manifest>),
+    /// A Node project, with its files if detection parsed them.
+    Node(Option<node::Looked>),
 }
 
 /// Finds which ecosystem reads `dir` (or `manifest_path`). The ecosystem
@@ -234,13 +236,13 @@ pub fn identify(
         None => {}
     }
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
-    let mut package = None;
+    let mut node = None;
     if manifest_path.is_none() {
         let named = named(&folder, cargo)?;
-        package = named.package;
+        node = named.node;
         match named.picked {
             Some((Ecosystem::Python, _)) => return Ok(found(Which::Python)),
-            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node(package))),
+            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node(node))),
             Some((Ecosystem::Rust, origin)) if !cargo => {
                 return Err(fail(
                     format!(
@@ -259,7 +261,7 @@ pub fn identify(
     // A package.json with no Python project file beside it is Node's, even
     // with a distroless.toml (which either ecosystem may have).
     if node::found(&folder) && !python::found_project_files(&folder) {
-        return Ok(found(Which::Node(package)));
+        return Ok(found(Which::Node(node)));
     }
     if python::found(&folder) {
         return Ok(found(Which::Python));
@@ -298,7 +300,7 @@ impl Identified {
         let begun = match self.which {
             Which::Rust(manifest) => Begun::Rust(rust::start(&manifest)?),
             Which::Python => Begun::Python,
-            Which::Node(package) => Begun::Node(package),
+            Which::Node(looked) => Begun::Node(looked),
         };
         Ok(Reading {
             dir: self.dir,
@@ -318,7 +320,7 @@ pub struct Reading {
 enum Begun {
     Rust(rust::Starting),
     Python,
-    Node(Option<node::Manifest>),
+    Node(Option<node::Looked>),
 }
 
 impl Reading {
@@ -330,9 +332,7 @@ impl Reading {
                 rust::read(started, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
             }
             Begun::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
-            Begun::Node(package) => {
-                node::read(&folder, package).map(|p| Detected::Node(Box::new(p)))
-            }
+            Begun::Node(looked) => node::read(&folder, looked).map(|p| Detected::Node(Box::new(p))),
         }
     }
 }
@@ -433,34 +433,30 @@ mod tests {
     }
 
     #[test]
-    fn package_json_is_read_as_detection_parsed_it() {
+    fn a_node_project_is_read_as_detection_parsed_it() {
         let dir = tempfile::tempdir().unwrap();
+        let write = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
         let package = |name: &str| {
-            let text = format!(
-                r#"{{ "name": "{name}", "scripts": {{ "start": "node index.js" }}, "distroless": {{ "ecosystem": "node" }} }}"#
-            );
-            std::fs::write(dir.path().join("package.json"), text).unwrap();
+            format!(r#"{{ "name": "{name}", "scripts": {{ "start": "node index.js" }} }}"#)
         };
-        std::fs::write(
-            dir.path().join("package-lock.json"),
-            r#"{ "lockfileVersion": 3 }"#,
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-        let read_name = |asked| {
-            package("parsed");
+        write("package-lock.json", r#"{ "lockfileVersion": 3 }"#);
+        write("Cargo.toml", "[package]\nname = \"x\"\n");
+        let read = |asked| {
+            write("package.json", &package("parsed"));
+            write(crate::settings::OWN_FILE, "ecosystem = \"node\"\n");
             let identified = identify(dir.path(), None, asked).unwrap();
-            // Changed after detection: a reader that parsed the file again
-            // would see this name.
-            package("changed");
+            // Changed after detection: a reader that parsed the files again
+            // would see another name and no distroless.toml.
+            write("package.json", &package("changed"));
+            std::fs::remove_file(dir.path().join(crate::settings::OWN_FILE)).unwrap();
             match identified.start().unwrap().read(&Flags::default()).unwrap() {
-                Detected::Node(p) => p.name,
+                Detected::Node(p) => (p.name, p.own.ecosystem),
                 _ => panic!("read as Node"),
             }
         };
-        // The `ecosystem` key's look parsed package.json: that parse is read.
-        assert_eq!(read_name(None), "parsed");
-        // Asked for, Node reads the file itself.
-        assert_eq!(read_name(Some(Ecosystem::Node)), "changed");
+        // The `ecosystem` key's look parsed both files: that parse is read.
+        assert_eq!(read(None), ("parsed".into(), Some("node".into())));
+        // Asked for, Node reads its files itself.
+        assert_eq!(read(Some(Ecosystem::Node)), ("changed".into(), None));
     }
 }

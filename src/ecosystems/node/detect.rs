@@ -125,8 +125,8 @@ fn package_json(text: &str) -> Result<serde_json::Value> {
     Ok(pkg)
 }
 
-/// package.json, parsed once: detection reads its `ecosystem` key from it,
-/// and [`read`] the rest.
+/// package.json, parsed: detection reads its `ecosystem` key from it, and
+/// [`read`] the rest.
 #[derive(Debug, Clone)]
 pub struct Manifest(serde_json::Value);
 
@@ -152,15 +152,25 @@ impl Manifest {
     }
 }
 
-/// Reads the project in the folder, from its package.json as detection
-/// parsed it, if it did.
-pub fn read(project: &Folder, parsed: Option<Manifest>) -> Result<NodeProject> {
-    let parsed = match parsed {
-        Some(parsed) => parsed,
-        None => manifest(project)?
-            .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?,
+/// A Node project's files as detection parsed them to read the
+/// `ecosystem` key: package.json, and distroless.toml if there is one.
+#[derive(Debug, Clone)]
+pub struct Looked {
+    pub manifest: Manifest,
+    pub own: Option<toml::Table>,
+}
+
+/// Reads the project in the folder, from its files as detection parsed
+/// them, if it did.
+pub fn read(project: &Folder, looked: Option<Looked>) -> Result<NodeProject> {
+    let (Manifest(pkg), own) = match looked {
+        Some(Looked { manifest, own }) => (manifest, Some(own)),
+        None => (
+            manifest(project)?
+                .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?,
+            None,
+        ),
     };
-    let Manifest(pkg) = parsed;
     let text_field = |key: &str| -> Result<Option<String>> {
         match pkg.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -193,7 +203,7 @@ pub fn read(project: &Folder, parsed: Option<Manifest>) -> Result<NodeProject> {
         .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string())
         .or(folder_name)
         .unwrap_or_else(|| "app".into());
-    let (parsed, origin) = read_config(project, &pkg)?;
+    let (parsed, origin) = read_config(project, &pkg, own)?;
     let origin_text = origin
         .as_ref()
         .map_or(CONFIG.to_string(), |o| o.to_string());
@@ -334,10 +344,12 @@ fn string_map(pkg: &serde_json::Value, key: &str) -> Result<Vec<(String, String)
         .collect()
 }
 
-/// The `distroless` object of package.json, else distroless.toml.
+/// The `distroless` object of package.json, else distroless.toml (`own`,
+/// as detection parsed it; read here when `None`).
 fn read_config(
     project: &Folder,
     pkg: &serde_json::Value,
+    own: Option<Option<toml::Table>>,
 ) -> Result<(Parsed<NodeConfig>, Option<Origin<'static>>)> {
     let parse = |value: &serde_json::Value, origin: Origin<'static>| {
         let parsed =
@@ -351,7 +363,11 @@ fn read_config(
         settings::only_place(&PACKAGE, project.exists(settings::OWN_FILE))?;
         return parse(cfg, PACKAGE);
     }
-    if let Some(table) = project.read_toml(settings::OWN_FILE)? {
+    let own = match own {
+        Some(own) => own,
+        None => project.read_toml(settings::OWN_FILE)?,
+    };
+    if let Some(table) = own {
         let json = serde_json::to_value(&table).unwrap_or_default();
         return parse(&json, Origin::OWN_FILE);
     }

@@ -12,5 +12,5 @@ pub mod section;
 pub mod versions;
 pub mod workspace;
 
-pub use detect::{LOOKS_FOR, Manifest, NodeProject, found, manifest, read};
+pub use detect::{LOOKS_FOR, Looked, Manifest, NodeProject, found, manifest, read};
 pub use plan::plan;
