@@ -111,41 +111,40 @@ fn ecosystem_choices(names: &[&str]) -> String {
 /// key, and where: in distroless.toml, or in the table of an ecosystem's own manifest
 /// (`[tool.distroless]` of pyproject.toml, `"distroless"` of package.json).
 /// Only that key is read here; the ecosystem that reads the project reads
-/// the rest (a Node project's files from the parse made here). Two places that name
-/// different ecosystems are an error, and so is a file that does not
-/// parse: `beside_cargo` then says how to read the folder as the Cargo
-/// project it also is.
+/// the rest, from the files as parsed here. Two places that name different
+/// ecosystems are an error, and so is a file that does not parse:
+/// `beside_cargo` then says how to read the folder as the Cargo project it
+/// also is.
 fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
     use crate::settings::{OWN_FILE, Origin};
-    /// Each `ecosystem` value found, and where.
-    type Values = Vec<(String, Origin<'static>)>;
-    let read = || -> Result<(Values, Option<node::Looked>)> {
-        let own = folder.read_toml(OWN_FILE)?;
-        let own_named = own.as_ref().and_then(|t| {
-            let v = t.get(ECOSYSTEM_KEY)?;
-            Some((
-                v.as_str().map_or_else(|| v.to_string(), String::from),
-                Origin::OWN_FILE,
-            ))
-        });
-        let manifest = node::manifest(folder)?;
-        let named = [
-            own_named,
-            python::named(folder)?,
-            manifest.as_ref().and_then(node::Manifest::named),
-        ];
-        let node = manifest.map(|manifest| node::Looked { manifest, own });
-        Ok((named.into_iter().flatten().collect(), node))
+    let read = || -> Result<Parsed> {
+        Ok(Parsed {
+            own: folder.read_toml(OWN_FILE)?,
+            pyproject: python::pyproject(folder)?,
+            manifest: node::manifest(folder)?,
+        })
     };
-    let (found, node) = if beside_cargo {
+    let parsed = if beside_cargo {
         read().hint(
             "fix it, or pass --ecosystem rust to read the folder as the Cargo project it also is",
         )?
     } else {
         read()?
     };
+    let own = parsed.own.as_ref().and_then(|t| {
+        let v = t.get(ECOSYSTEM_KEY)?;
+        Some((
+            v.as_str().map_or_else(|| v.to_string(), String::from),
+            Origin::OWN_FILE,
+        ))
+    });
+    let found = [
+        own,
+        parsed.pyproject.as_ref().and_then(python::named),
+        parsed.manifest.as_ref().and_then(node::Manifest::named),
+    ];
     let mut picked: Option<(Ecosystem, Origin<'static>)> = None;
-    for (value, origin) in found {
+    for (value, origin) in found.into_iter().flatten() {
         let named = Ecosystem::configured(&value, &origin)?;
         match &picked {
             Some((first, at)) if *first != named => {
@@ -162,14 +161,38 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
             None => picked = Some((named, origin)),
         }
     }
-    Ok(Named { picked, node })
+    Ok(Named { picked, parsed })
 }
 
-/// What [`named`] found: the ecosystem named and where, and the files of a
-/// Node project as it parsed them.
+/// What [`named`] found: the ecosystem named and where, and the files it
+/// parsed to learn it.
 struct Named {
     picked: Option<(Ecosystem, crate::settings::Origin<'static>)>,
-    node: Option<node::Looked>,
+    parsed: Parsed,
+}
+
+/// The folder's distroless.toml and the manifests that may hold the tool's
+/// table, parsed once: whichever ecosystem reads the folder reads them from
+/// here.
+#[derive(Debug, Clone, Default)]
+struct Parsed {
+    own: Option<toml::Table>,
+    pyproject: Option<toml::Table>,
+    manifest: Option<node::Manifest>,
+}
+
+impl Parsed {
+    fn python(self) -> python::Looked {
+        python::Looked {
+            pyproject: self.pyproject,
+            own: self.own,
+        }
+    }
+
+    fn node(self) -> Option<node::Looked> {
+        let own = self.own;
+        self.manifest.map(|manifest| node::Looked { manifest, own })
+    }
 }
 
 /// The key that names the ecosystem reading a folder.
@@ -200,7 +223,8 @@ pub struct Identified {
 enum Which {
     /// A Cargo project, read from this Cargo.toml.
     Rust(std::path::PathBuf),
-    Python,
+    /// A Python project, with its files if detection parsed them.
+    Python(Option<python::Looked>),
     /// A Node project, with its files if detection parsed them.
     Node(Option<node::Looked>),
 }
@@ -231,18 +255,20 @@ pub fn identify(
                 )),
             };
         }
-        Some(Ecosystem::Python) => return Ok(found(Which::Python)),
+        Some(Ecosystem::Python) => return Ok(found(Which::Python(None))),
         Some(Ecosystem::Node) => return Ok(found(Which::Node(None))),
         None => {}
     }
     let cargo = manifest_path.is_some() || folder.exists("Cargo.toml");
-    let mut node = None;
+    // What the `ecosystem` look parsed, if it ran.
+    let mut parsed = None;
     if manifest_path.is_none() {
         let named = named(&folder, cargo)?;
-        node = named.node;
         match named.picked {
-            Some((Ecosystem::Python, _)) => return Ok(found(Which::Python)),
-            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node(node))),
+            Some((Ecosystem::Python, _)) => {
+                return Ok(found(Which::Python(Some(named.parsed.python()))));
+            }
+            Some((Ecosystem::Node, _)) => return Ok(found(Which::Node(named.parsed.node()))),
             Some((Ecosystem::Rust, origin)) if !cargo => {
                 return Err(fail(
                     format!(
@@ -252,7 +278,7 @@ pub fn identify(
                     "run this in the Cargo project's folder, or name the ecosystem the folder is",
                 ));
             }
-            Some((Ecosystem::Rust, _)) | None => {}
+            Some((Ecosystem::Rust, _)) | None => parsed = Some(named.parsed),
         }
     }
     if let Some(manifest) = rust::manifest(dir, manifest_path)? {
@@ -261,10 +287,10 @@ pub fn identify(
     // A package.json with no Python project file beside it is Node's, even
     // with a distroless.toml (which either ecosystem may have).
     if node::found(&folder) && !python::found_project_files(&folder) {
-        return Ok(found(Which::Node(node)));
+        return Ok(found(Which::Node(parsed.and_then(Parsed::node))));
     }
     if python::found(&folder) {
-        return Ok(found(Which::Python));
+        return Ok(found(Which::Python(parsed.map(Parsed::python))));
     }
     Err(fail(
         format!(
@@ -283,7 +309,7 @@ impl Identified {
     pub fn name(&self) -> &'static str {
         match self.which {
             Which::Rust(_) => Ecosystem::Rust,
-            Which::Python => Ecosystem::Python,
+            Which::Python(_) => Ecosystem::Python,
             Which::Node(_) => Ecosystem::Node,
         }
         .name()
@@ -299,7 +325,7 @@ impl Identified {
     pub fn start(self) -> Result<Reading> {
         let begun = match self.which {
             Which::Rust(manifest) => Begun::Rust(rust::start(&manifest)?),
-            Which::Python => Begun::Python,
+            Which::Python(looked) => Begun::Python(looked),
             Which::Node(looked) => Begun::Node(looked),
         };
         Ok(Reading {
@@ -319,7 +345,7 @@ pub struct Reading {
 #[derive(Debug)]
 enum Begun {
     Rust(rust::Starting),
-    Python,
+    Python(Option<python::Looked>),
     Node(Option<node::Looked>),
 }
 
@@ -331,7 +357,9 @@ impl Reading {
             Begun::Rust(started) => {
                 rust::read(started, &flags.rust).map(|p| Detected::Rust(Box::new(p)))
             }
-            Begun::Python => python::read(&folder).map(|p| Detected::Python(Box::new(p))),
+            Begun::Python(looked) => {
+                python::read(&folder, looked).map(|p| Detected::Python(Box::new(p)))
+            }
             Begun::Node(looked) => node::read(&folder, looked).map(|p| Detected::Node(Box::new(p))),
         }
     }
@@ -458,5 +486,35 @@ mod tests {
         assert_eq!(read(None), ("parsed".into(), Some("node".into())));
         // Asked for, Node reads its files itself.
         assert_eq!(read(Some(Ecosystem::Node)), ("changed".into(), None));
+    }
+
+    #[test]
+    fn a_python_project_is_read_as_detection_parsed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
+        let pyproject = |name: &str| format!("[project]\nname = \"{name}\"\nversion = \"1.0\"\n");
+        write("main.py", "print('hi')\n");
+        write("Cargo.toml", "[package]\nname = \"x\"\n");
+        let read = |asked| {
+            write("pyproject.toml", &pyproject("parsed"));
+            write(crate::settings::OWN_FILE, "ecosystem = \"python\"\n");
+            let identified = identify(dir.path(), None, asked).unwrap();
+            // Changed after detection: a reader that parsed the files again
+            // would see another name and no distroless.toml.
+            write("pyproject.toml", &pyproject("changed"));
+            std::fs::remove_file(dir.path().join(crate::settings::OWN_FILE)).unwrap();
+            match identified.start().unwrap().read(&Flags::default()).unwrap() {
+                Detected::Python(p) => (p.name, p.config_origin),
+                _ => panic!("read as Python"),
+            }
+        };
+        let (name, origin) = read(None);
+        assert_eq!(
+            (name.as_str(), origin.as_str()),
+            ("parsed", "distroless.toml")
+        );
+        let (name, origin) = read(Some(Ecosystem::Python));
+        assert_eq!(name, "changed");
+        assert_ne!(origin, "distroless.toml");
     }
 }

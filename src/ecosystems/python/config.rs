@@ -76,27 +76,57 @@ const PYPROJECT: Origin<'static> = Origin {
 /// Where settings live when there are none, for messages.
 pub const NO_CONFIG: &str = "[tool.distroless] of pyproject.toml (or distroless.toml)";
 
-/// The `ecosystem` that `[tool.distroless]` of the folder's pyproject.toml
-/// names, and where; a malformed pyproject.toml is an error, never a no.
-pub fn named(project: &Folder) -> Result<Option<(String, Origin<'static>)>> {
-    let Some(pyproject) = project.read_toml("pyproject.toml")? else {
-        return Ok(None);
-    };
+/// The folder's pyproject.toml, parsed, if it has one; malformed is an
+/// error naming the line.
+pub fn pyproject(project: &Folder) -> Result<Option<toml::Table>> {
+    project.read_toml("pyproject.toml")
+}
+
+/// The `ecosystem` that `[tool.distroless]` of a pyproject.toml names, and
+/// where.
+pub fn named(pyproject: &toml::Table) -> Option<(String, Origin<'static>)> {
     let value = pyproject
         .get("tool")
         .and_then(|t| t.get("distroless"))
-        .and_then(|t| t.get(crate::ecosystems::ECOSYSTEM_KEY));
-    Ok(value.map(|v| {
-        let text = v.as_str().map_or_else(|| v.to_string(), String::from);
-        (text, PYPROJECT)
-    }))
+        .and_then(|t| t.get(crate::ecosystems::ECOSYSTEM_KEY))?;
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), String::from);
+    Some((text, PYPROJECT))
+}
+
+/// A Python project's files as detection parsed them to read the
+/// `ecosystem` key: pyproject.toml, and distroless.toml, if there are.
+#[derive(Debug, Clone)]
+pub struct Looked {
+    pub pyproject: Option<toml::Table>,
+    pub own: Option<toml::Table>,
+}
+
+/// A folder's pyproject.toml, parsed, and its distroless.toml if detection
+/// parsed it (`None`: the configuration's read reads it).
+pub(super) struct Files {
+    pub pyproject: Option<toml::Table>,
+    pub own: Option<Option<toml::Table>>,
+}
+
+impl Files {
+    pub fn read(folder: &Folder) -> Result<Files> {
+        Ok(Files {
+            pyproject: pyproject(folder)?,
+            own: None,
+        })
+    }
 }
 
 /// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
-/// distroless.toml.
-pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Config>> {
-    let parse = |value: &toml::Value, origin: Origin<'static>| -> Result<Config> {
-        let json = serde_json::to_value(value).unwrap_or_default();
+/// distroless.toml (`own`, as detection parsed it; read here when `None`).
+pub fn read_config(
+    project: &Folder,
+    pyproject: Option<&toml::Table>,
+    own: Option<Option<&toml::Table>>,
+) -> Result<Option<Config>> {
+    let parse = |json: serde_json::Value, origin: Origin<'static>| -> Result<Config> {
         let parsed: settings::Parsed<PyConfig> = parse_table(
             &json,
             &origin.to_string(),
@@ -118,10 +148,22 @@ pub fn read_config(project: &Folder, pyproject: Option<&toml::Table>) -> Result<
         .and_then(|t| t.get("distroless"))
     {
         settings::only_place(&PYPROJECT, project.exists(settings::OWN_FILE))?;
-        return parse(cfg, PYPROJECT).map(Some);
+        return parse(serde_json::to_value(cfg).unwrap_or_default(), PYPROJECT).map(Some);
     }
-    if let Some(table) = project.read_toml(settings::OWN_FILE)? {
-        return parse(&toml::Value::Table(table), Origin::OWN_FILE).map(Some);
+    let read;
+    let own = match own {
+        Some(own) => own,
+        None => {
+            read = project.read_toml(settings::OWN_FILE)?;
+            read.as_ref()
+        }
+    };
+    if let Some(table) = own {
+        return parse(
+            serde_json::to_value(table).unwrap_or_default(),
+            Origin::OWN_FILE,
+        )
+        .map(Some);
     }
     Ok(None)
 }

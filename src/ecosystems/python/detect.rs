@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::config::{NO_CONFIG, read_config};
+use super::config::{Files, Looked, NO_CONFIG, read_config};
+use super::locks::{check_pipfile_lock, check_uv_lock};
 use super::requirements::{self, dep_name};
 use crate::error::fail;
 use crate::folder::Folder;
@@ -215,19 +216,36 @@ fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
 /// Reads the project in the folder: a uv workspace member (found from its
 /// folder, or from a root with one member) is read from its own folder and
 /// built from the workspace root.
-pub fn read(project: &Folder) -> Result<PythonProject> {
-    match super::workspace::find(project)? {
-        None => read_folder(project),
-        Some(ws) => read_member(ws),
+/// The folder's files as detection parsed them, if it did.
+pub fn read(project: &Folder, looked: Option<Looked>) -> Result<PythonProject> {
+    let detected = looked.is_some();
+    let files = match looked {
+        Some(Looked { pyproject, own }) => Files {
+            pyproject,
+            own: Some(own),
+        },
+        None => Files::read(project)?,
+    };
+    match super::workspace::find(project, files.pyproject.as_ref())? {
+        None => read_folder(project, &files),
+        // Found from the member's own folder: detection parsed its files.
+        Some(ws) if detected && ws.root != project.root() => read_member(ws, Some(files)),
+        // Found at a root with one member, the member reads its own.
+        Some(ws) => read_member(ws, None),
     }
 }
 
 /// A uv workspace member: its own metadata and configuration, the root's
 /// lock (checked against its dependencies), the root as the build context.
-fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
+/// `files` are the member folder's, when detection parsed them.
+fn read_member(ws: super::workspace::Found, files: Option<Files>) -> Result<PythonProject> {
     let root = Folder::new(&ws.root);
     let member = Folder::within(ws.root.join(&ws.member), &ws.root);
-    let mut p = read_folder(&member)?;
+    let files = match files {
+        Some(files) => files,
+        None => Files::read(&member)?,
+    };
+    let mut p = read_folder(&member, &files)?;
     let manifest = format!("{}/pyproject.toml", ws.member);
     if !p.installable {
         return Err(fail(
@@ -239,7 +257,7 @@ fn read_member(ws: super::workspace::Found) -> Result<PythonProject> {
             "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\") and a [project.scripts] entry to run",
         ));
     }
-    let py = member.read_toml("pyproject.toml")?.unwrap_or_default();
+    let py = files.pyproject.unwrap_or_default();
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
     // The root's lock pins every member.
     p.python_requirements.extend(super::pins::uv_lock(&root)?);
@@ -273,11 +291,11 @@ fn pep621_dependencies(py: &toml::Table) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads the project in one folder.
-fn read_folder(project: &Folder) -> Result<PythonProject> {
-    let pyproject = project.read_toml("pyproject.toml")?;
+/// Reads the project in one folder, from its files.
+fn read_folder(project: &Folder, files: &Files) -> Result<PythonProject> {
+    let pyproject = files.pyproject.as_ref();
     let empty = toml::Table::new();
-    let py = pyproject.as_ref().unwrap_or(&empty);
+    let py = pyproject.unwrap_or(&empty);
     let poetry = py
         .get("tool")
         .and_then(|t| t.get("poetry"))
@@ -394,7 +412,7 @@ fn read_folder(project: &Folder) -> Result<PythonProject> {
 
     let python_requirements = super::pins::read(project, py)?;
 
-    let config = read_config(project, pyproject.as_ref())?;
+    let config = read_config(project, pyproject, files.own.as_ref().map(Option::as_ref))?;
     let (settings, entrypoint, choices, config_origin) = match &config {
         Some(c) => (
             settings::resolve(None, (&c.shared, &c.origin), project.root())?,
@@ -600,96 +618,6 @@ fn main_packages(root: &std::path::Path) -> Vec<MainPackage> {
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
-}
-
-/// uv.lock records the dependencies it was resolved for; a pyproject.toml
-/// (`manifest`, of the project `name`) that lists others means the lock is
-/// out of date.
-fn check_uv_lock(
-    project: &Folder,
-    manifest: &str,
-    name: &str,
-    dependencies: &[String],
-) -> Result<()> {
-    let Some(lock) = project.read_toml("uv.lock")? else {
-        return Ok(());
-    };
-    let own = lock
-        .get("package")
-        .and_then(|p| p.as_array())
-        .into_iter()
-        .flatten()
-        .find(|p| p.get("name").and_then(|n| n.as_str()).map(dep_name) == Some(dep_name(name)));
-    let Some(own) = own else { return Ok(()) };
-    let mut locked: Vec<String> = own
-        .get("metadata")
-        .and_then(|m| m.get("requires-dist"))
-        .and_then(|r| r.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(dep_name))
-        .collect();
-    let mut wanted: Vec<String> = dependencies.iter().map(|d| dep_name(d)).collect();
-    locked.sort();
-    locked.dedup();
-    wanted.sort();
-    wanted.dedup();
-    if locked != wanted {
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|w| !locked.contains(w))
-            .map(String::as_str)
-            .collect();
-        let extra: Vec<&str> = locked
-            .iter()
-            .filter(|l| !wanted.contains(l))
-            .map(String::as_str)
-            .collect();
-        let mut why = Vec::new();
-        if !missing.is_empty() {
-            why.push(format!(
-                "{manifest} lists {} that uv.lock lacks",
-                missing.join(", ")
-            ));
-        }
-        if !extra.is_empty() {
-            why.push(format!("uv.lock still has {}", extra.join(", ")));
-        }
-        return Err(fail(
-            format!(
-                "{} is out of date with {manifest}: {}",
-                project.path("uv.lock").display(),
-                why.join("; ")
-            ),
-            "run `uv lock` and commit uv.lock",
-        ));
-    }
-    Ok(())
-}
-
-fn check_pipfile_lock(project: &Folder) -> Result<()> {
-    let Some(text) = project.read_optional("Pipfile.lock")? else {
-        return Ok(());
-    };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        fail(
-            format!(
-                "{} is not valid JSON: {e}",
-                project.path("Pipfile.lock").display()
-            ),
-            "regenerate it with `pipenv lock`",
-        )
-    })?;
-    if !value.get("default").is_some_and(|d| d.is_object()) {
-        return Err(fail(
-            format!(
-                "{} has no `default` packages",
-                project.path("Pipfile.lock").display()
-            ),
-            "regenerate it with `pipenv lock`",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

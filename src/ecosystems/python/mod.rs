@@ -14,6 +14,7 @@ pub mod entrypoint;
 pub mod explain;
 pub mod interpreters;
 pub mod inventory;
+mod locks;
 pub mod pins;
 pub mod plan;
 pub mod requirements;
@@ -22,6 +23,6 @@ pub mod specifiers;
 pub mod version;
 pub mod workspace;
 
-pub use config::named;
+pub use config::{Looked, named, pyproject};
 pub use detect::{LOOKS_FOR, PythonProject, found, found_project_files, read};
 pub use plan::plan;

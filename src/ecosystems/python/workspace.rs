@@ -20,10 +20,15 @@ pub struct Found {
     pub member: String,
 }
 
-/// The workspace `dir` is a member of (or the root of, with one member).
-pub fn find(dir: &Folder) -> Result<Option<Found>> {
+/// The workspace `dir` is a member of (or the root of, with one member);
+/// `pyproject` is the folder's own, parsed.
+pub fn find(dir: &Folder, pyproject: Option<&toml::Table>) -> Result<Option<Found>> {
     if dir.exists("uv.lock") {
-        let Some(ws) = Workspace::at(dir.root())? else {
+        let Some(ws) = pyproject
+            .map(|table| Workspace::of(dir.root(), table, &dir.path("pyproject.toml")))
+            .transpose()?
+            .flatten()
+        else {
             return Ok(None);
         };
         if ws.root_is_project {
@@ -98,7 +103,11 @@ impl Workspace {
         let Some(table) = folder.read_toml("pyproject.toml")? else {
             return Ok(None);
         };
-        let origin = folder.path("pyproject.toml");
+        Workspace::of(root, &table, &folder.path("pyproject.toml"))
+    }
+
+    /// The workspace a root's parsed pyproject.toml (at `origin`) declares.
+    fn of(root: &Path, table: &toml::Table, origin: &Path) -> Result<Option<Workspace>> {
         let Some(ws) = table
             .get("tool")
             .and_then(|t| t.get("uv"))

@@ -24,7 +24,7 @@ fn stale_uv_lock_is_an_error() {
             "version = 1\n[[package]]\nname = \"app\"\nversion = \"1\"\n[package.metadata]\nrequires-dist = [{ name = \"flask\" }]\n",
         ),
     ]);
-    let text = crate::error::format(&read(&p).unwrap_err());
+    let text = crate::error::format(&read(&p, None).unwrap_err());
     assert!(
         text.contains("out of date") && text.contains("pyyaml"),
         "{text}"
@@ -41,7 +41,7 @@ fn reads_pep621_scripts_and_config() {
         ("greeter/__init__.py", ""),
         ("greeter/__main__.py", ""),
     ]);
-    let py = read(&p).unwrap();
+    let py = read(&p, None).unwrap();
     assert_eq!(py.scripts, ["greet"]);
     assert!(py.installable);
     assert_eq!(
@@ -64,7 +64,7 @@ fn reads_pep621_scripts_and_config() {
 #[test]
 fn bad_toml_and_unknown_keys_name_the_file() {
     let (_d, p) = project(&[("pyproject.toml", "[project\nname = 1\n")]);
-    let text = crate::error::format(&read(&p).unwrap_err());
+    let text = crate::error::format(&read(&p, None).unwrap_err());
     assert!(
         text.contains("pyproject.toml is not valid TOML") && text.contains("line 1"),
         "{text}"
@@ -73,7 +73,7 @@ fn bad_toml_and_unknown_keys_name_the_file() {
         ("distroless.toml", "prot = 80\n"),
         ("requirements.txt", "flask\n"),
     ]);
-    let text = crate::error::format(&read(&p).unwrap_err());
+    let text = crate::error::format(&read(&p, None).unwrap_err());
     assert!(
         text.contains("invalid distroless.toml: unknown key `prot`")
             && text.contains("`entrypoint`"),
