@@ -174,7 +174,6 @@ struct Named {
 /// The folder's distroless.toml and the manifests that may hold the tool's
 /// table, parsed once: whichever ecosystem reads the folder reads them from
 /// here.
-#[derive(Debug, Clone, Default)]
 struct Parsed {
     own: Option<toml::Table>,
     pyproject: Option<toml::Table>,
@@ -185,12 +184,12 @@ impl Parsed {
     fn python(self) -> python::Looked {
         python::Looked {
             pyproject: self.pyproject,
-            own: self.own,
+            own: crate::settings::OwnTable::Read(self.own),
         }
     }
 
     fn node(self) -> Option<node::Looked> {
-        let own = self.own;
+        let own = crate::settings::OwnTable::Read(self.own);
         self.manifest.map(|manifest| node::Looked { manifest, own })
     }
 }
@@ -460,24 +459,44 @@ mod tests {
         );
     }
 
+    /// Reads a folder that is also a Cargo project, after detection: with
+    /// `manifest` written as `before` and distroless.toml naming
+    /// `ecosystem`, it is identified (`asked`); then the manifest becomes
+    /// `after` and distroless.toml goes, so that a reader that parsed the
+    /// files again would see the change.
+    fn read_after_detection(
+        dir: &Path,
+        asked: Option<Ecosystem>,
+        ecosystem: Ecosystem,
+        manifest: &str,
+        [before, after]: [&str; 2],
+    ) -> Detected {
+        let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).unwrap();
+        write("Cargo.toml", "[package]\nname = \"x\"\n");
+        write(manifest, before);
+        let key = format!("{ECOSYSTEM_KEY} = \"{}\"\n", ecosystem.name());
+        write(crate::settings::OWN_FILE, &key);
+        let identified = identify(dir, None, asked).unwrap();
+        write(manifest, after);
+        std::fs::remove_file(dir.join(crate::settings::OWN_FILE)).unwrap();
+        identified.start().unwrap().read(&Flags::default()).unwrap()
+    }
+
     #[test]
     fn a_node_project_is_read_as_detection_parsed_it() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
+        std::fs::write(
+            dir.path().join("package-lock.json"),
+            r#"{ "lockfileVersion": 3 }"#,
+        )
+        .unwrap();
         let package = |name: &str| {
             format!(r#"{{ "name": "{name}", "scripts": {{ "start": "node index.js" }} }}"#)
         };
-        write("package-lock.json", r#"{ "lockfileVersion": 3 }"#);
-        write("Cargo.toml", "[package]\nname = \"x\"\n");
+        let (before, after) = (package("parsed"), package("changed"));
         let read = |asked| {
-            write("package.json", &package("parsed"));
-            write(crate::settings::OWN_FILE, "ecosystem = \"node\"\n");
-            let identified = identify(dir.path(), None, asked).unwrap();
-            // Changed after detection: a reader that parsed the files again
-            // would see another name and no distroless.toml.
-            write("package.json", &package("changed"));
-            std::fs::remove_file(dir.path().join(crate::settings::OWN_FILE)).unwrap();
-            match identified.start().unwrap().read(&Flags::default()).unwrap() {
+            let files = [before.as_str(), after.as_str()];
+            match read_after_detection(dir.path(), asked, Ecosystem::Node, "package.json", files) {
                 Detected::Node(p) => (p.name, p.own.ecosystem),
                 _ => panic!("read as Node"),
             }
@@ -491,19 +510,13 @@ mod tests {
     #[test]
     fn a_python_project_is_read_as_detection_parsed_it() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
+        std::fs::write(dir.path().join("main.py"), "print('hi')\n").unwrap();
         let pyproject = |name: &str| format!("[project]\nname = \"{name}\"\nversion = \"1.0\"\n");
-        write("main.py", "print('hi')\n");
-        write("Cargo.toml", "[package]\nname = \"x\"\n");
+        let (before, after) = (pyproject("parsed"), pyproject("changed"));
         let read = |asked| {
-            write("pyproject.toml", &pyproject("parsed"));
-            write(crate::settings::OWN_FILE, "ecosystem = \"python\"\n");
-            let identified = identify(dir.path(), None, asked).unwrap();
-            // Changed after detection: a reader that parsed the files again
-            // would see another name and no distroless.toml.
-            write("pyproject.toml", &pyproject("changed"));
-            std::fs::remove_file(dir.path().join(crate::settings::OWN_FILE)).unwrap();
-            match identified.start().unwrap().read(&Flags::default()).unwrap() {
+            let files = [before.as_str(), after.as_str()];
+            let python = Ecosystem::Python;
+            match read_after_detection(dir.path(), asked, python, "pyproject.toml", files) {
                 Detected::Python(p) => (p.name, p.config_origin),
                 _ => panic!("read as Python"),
             }

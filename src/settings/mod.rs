@@ -354,6 +354,25 @@ impl std::fmt::Display for Origin<'_> {
 /// The file that holds the settings on its own, beside a manifest table.
 pub const OWN_FILE: &str = "distroless.toml";
 
+/// The project's distroless.toml: as detection parsed it to read the
+/// `ecosystem` key, or not read yet. Either way it is parsed once.
+#[derive(Debug, Clone, Default)]
+pub enum OwnTable {
+    #[default]
+    Unread,
+    Read(Option<toml::Table>),
+}
+
+impl OwnTable {
+    /// The table, if the folder has the file: read now unless it was.
+    pub fn table(self, folder: &crate::folder::Folder) -> Result<Option<toml::Table>> {
+        match self {
+            OwnTable::Read(table) => Ok(table),
+            OwnTable::Unread => folder.read_toml(OWN_FILE),
+        }
+    }
+}
+
 impl Origin<'static> {
     /// distroless.toml at the project's root.
     pub const OWN_FILE: Origin<'static> = Origin {

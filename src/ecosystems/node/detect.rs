@@ -153,23 +153,26 @@ impl Manifest {
 }
 
 /// A Node project's files as detection parsed them to read the
-/// `ecosystem` key: package.json, and distroless.toml if there is one.
+/// `ecosystem` key: package.json, and distroless.toml.
 #[derive(Debug, Clone)]
 pub struct Looked {
     pub manifest: Manifest,
-    pub own: Option<toml::Table>,
+    pub own: settings::OwnTable,
 }
 
 /// Reads the project in the folder, from its files as detection parsed
 /// them, if it did.
 pub fn read(project: &Folder, looked: Option<Looked>) -> Result<NodeProject> {
-    let (Manifest(pkg), own) = match looked {
-        Some(Looked { manifest, own }) => (manifest, Some(own)),
-        None => (
-            manifest(project)?
+    let Looked {
+        manifest: Manifest(pkg),
+        own,
+    } = match looked {
+        Some(looked) => looked,
+        None => Looked {
+            manifest: manifest(project)?
                 .ok_or_else(|| fail("no package.json", "run this in the Node project's folder"))?,
-            None,
-        ),
+            own: settings::OwnTable::Unread,
+        },
     };
     let text_field = |key: &str| -> Result<Option<String>> {
         match pkg.get(key) {
@@ -344,12 +347,11 @@ fn string_map(pkg: &serde_json::Value, key: &str) -> Result<Vec<(String, String)
         .collect()
 }
 
-/// The `distroless` object of package.json, else distroless.toml (`own`,
-/// as detection parsed it; read here when `None`).
+/// The `distroless` object of package.json, else distroless.toml.
 fn read_config(
     project: &Folder,
     pkg: &serde_json::Value,
-    own: Option<Option<toml::Table>>,
+    own: settings::OwnTable,
 ) -> Result<(Parsed<NodeConfig>, Option<Origin<'static>>)> {
     let parse = |value: &serde_json::Value, origin: Origin<'static>| {
         let parsed =
@@ -363,11 +365,7 @@ fn read_config(
         settings::only_place(&PACKAGE, project.exists(settings::OWN_FILE))?;
         return parse(cfg, PACKAGE);
     }
-    let own = match own {
-        Some(own) => own,
-        None => project.read_toml(settings::OWN_FILE)?,
-    };
-    if let Some(table) = own {
+    if let Some(table) = own.table(project)? {
         let json = serde_json::to_value(&table).unwrap_or_default();
         return parse(&json, Origin::OWN_FILE);
     }

@@ -95,36 +95,30 @@ pub fn named(pyproject: &toml::Table) -> Option<(String, Origin<'static>)> {
     Some((text, PYPROJECT))
 }
 
-/// A Python project's files as detection parsed them to read the
-/// `ecosystem` key: pyproject.toml, and distroless.toml, if there are.
+/// A Python project's files: pyproject.toml, parsed, and distroless.toml,
+/// as detection parsed them to read the `ecosystem` key or as read here.
 #[derive(Debug, Clone)]
 pub struct Looked {
     pub pyproject: Option<toml::Table>,
-    pub own: Option<toml::Table>,
+    pub own: settings::OwnTable,
 }
 
-/// A folder's pyproject.toml, parsed, and its distroless.toml if detection
-/// parsed it (`None`: the configuration's read reads it).
-pub(super) struct Files {
-    pub pyproject: Option<toml::Table>,
-    pub own: Option<Option<toml::Table>>,
-}
-
-impl Files {
-    pub fn read(folder: &Folder) -> Result<Files> {
-        Ok(Files {
+impl Looked {
+    /// The folder's pyproject.toml; its distroless.toml is read when needed.
+    pub fn read(folder: &Folder) -> Result<Looked> {
+        Ok(Looked {
             pyproject: pyproject(folder)?,
-            own: None,
+            own: settings::OwnTable::Unread,
         })
     }
 }
 
 /// Reads `[tool.distroless]` of the (already parsed) pyproject.toml, else
-/// distroless.toml (`own`, as detection parsed it; read here when `None`).
+/// distroless.toml.
 pub fn read_config(
     project: &Folder,
     pyproject: Option<&toml::Table>,
-    own: Option<Option<&toml::Table>>,
+    own: settings::OwnTable,
 ) -> Result<Option<Config>> {
     let parse = |json: serde_json::Value, origin: Origin<'static>| -> Result<Config> {
         let parsed: settings::Parsed<PyConfig> = parse_table(
@@ -150,15 +144,7 @@ pub fn read_config(
         settings::only_place(&PYPROJECT, project.exists(settings::OWN_FILE))?;
         return parse(serde_json::to_value(cfg).unwrap_or_default(), PYPROJECT).map(Some);
     }
-    let read;
-    let own = match own {
-        Some(own) => own,
-        None => {
-            read = project.read_toml(settings::OWN_FILE)?;
-            read.as_ref()
-        }
-    };
-    if let Some(table) = own {
+    if let Some(table) = own.table(project)? {
         return parse(
             serde_json::to_value(table).unwrap_or_default(),
             Origin::OWN_FILE,

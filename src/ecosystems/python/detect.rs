@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::config::{Files, Looked, NO_CONFIG, read_config};
+use super::config::{Looked, NO_CONFIG, read_config};
 use super::locks::{check_pipfile_lock, check_uv_lock};
 use super::requirements::{self, dep_name};
 use crate::error::fail;
@@ -215,21 +215,18 @@ fn string(table: &toml::Table, path: &[&str]) -> Option<String> {
 
 /// Reads the project in the folder: a uv workspace member (found from its
 /// folder, or from a root with one member) is read from its own folder and
-/// built from the workspace root.
-/// The folder's files as detection parsed them, if it did.
+/// built from the workspace root. `looked`: the folder's files, as
+/// detection parsed them.
 pub fn read(project: &Folder, looked: Option<Looked>) -> Result<PythonProject> {
     let detected = looked.is_some();
-    let files = match looked {
-        Some(Looked { pyproject, own }) => Files {
-            pyproject,
-            own: Some(own),
-        },
-        None => Files::read(project)?,
+    let looked = match looked {
+        Some(looked) => looked,
+        None => Looked::read(project)?,
     };
-    match super::workspace::find(project, files.pyproject.as_ref())? {
-        None => read_folder(project, &files),
+    match super::workspace::find(project, looked.pyproject.as_ref())? {
+        None => read_folder(project, looked.pyproject.as_ref(), looked.own),
         // Found from the member's own folder: detection parsed its files.
-        Some(ws) if detected && ws.root != project.root() => read_member(ws, Some(files)),
+        Some(ws) if detected && ws.root != project.root() => read_member(ws, Some(looked)),
         // Found at a root with one member, the member reads its own.
         Some(ws) => read_member(ws, None),
     }
@@ -237,15 +234,15 @@ pub fn read(project: &Folder, looked: Option<Looked>) -> Result<PythonProject> {
 
 /// A uv workspace member: its own metadata and configuration, the root's
 /// lock (checked against its dependencies), the root as the build context.
-/// `files` are the member folder's, when detection parsed them.
-fn read_member(ws: super::workspace::Found, files: Option<Files>) -> Result<PythonProject> {
+/// `looked`: the member folder's files, when detection parsed them.
+fn read_member(ws: super::workspace::Found, looked: Option<Looked>) -> Result<PythonProject> {
     let root = Folder::new(&ws.root);
     let member = Folder::within(ws.root.join(&ws.member), &ws.root);
-    let files = match files {
-        Some(files) => files,
-        None => Files::read(&member)?,
+    let Looked { pyproject, own } = match looked {
+        Some(looked) => looked,
+        None => Looked::read(&member)?,
     };
-    let mut p = read_folder(&member, &files)?;
+    let mut p = read_folder(&member, pyproject.as_ref(), own)?;
     let manifest = format!("{}/pyproject.toml", ws.member);
     if !p.installable {
         return Err(fail(
@@ -257,7 +254,7 @@ fn read_member(ws: super::workspace::Found, files: Option<Files>) -> Result<Pyth
             "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\") and a [project.scripts] entry to run",
         ));
     }
-    let py = files.pyproject.unwrap_or_default();
+    let py = pyproject.unwrap_or_default();
     check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
     // The root's lock pins every member.
     p.python_requirements.extend(super::pins::uv_lock(&root)?);
@@ -291,9 +288,13 @@ fn pep621_dependencies(py: &toml::Table) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads the project in one folder, from its files.
-fn read_folder(project: &Folder, files: &Files) -> Result<PythonProject> {
-    let pyproject = files.pyproject.as_ref();
+/// Reads the project in one folder, from its pyproject.toml (parsed) and
+/// distroless.toml.
+fn read_folder(
+    project: &Folder,
+    pyproject: Option<&toml::Table>,
+    own: settings::OwnTable,
+) -> Result<PythonProject> {
     let empty = toml::Table::new();
     let py = pyproject.unwrap_or(&empty);
     let poetry = py
@@ -412,7 +413,7 @@ fn read_folder(project: &Folder, files: &Files) -> Result<PythonProject> {
 
     let python_requirements = super::pins::read(project, py)?;
 
-    let config = read_config(project, pyproject, files.own.as_ref().map(Option::as_ref))?;
+    let config = read_config(project, pyproject, own)?;
     let (settings, entrypoint, choices, config_origin) = match &config {
         Some(c) => (
             settings::resolve(None, (&c.shared, &c.origin), project.root())?,
