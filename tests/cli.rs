@@ -198,6 +198,10 @@ fn broken_manifest_shows_cargos_message() {
         "cargo's own words, with the line: {text}"
     );
     assert!(text.contains("hint:"), "{text}");
+    assert!(
+        !text.contains('\x1b') && !text.contains("\\u{1b}"),
+        "cargo's words without its colour codes: {text}"
+    );
     assert!(!f.path("Dockerfile").exists());
 }
 

@@ -51,6 +51,11 @@ pub fn start(manifest: &Path) -> Result<Started> {
     crate::folder::no_links_out(dir, CARGO_READS)?;
     let mut cmd = MetadataCommand::new();
     cmd.cargo_path(&cargo).manifest_path(manifest).no_deps();
+    // Printing to a pipe, cargo strips colour codes from all it prints, a
+    // scan of its whole JSON line, which holds none (JSON escapes control
+    // characters). Asked for colour, it writes the line as it is; what it
+    // says on failure is stripped here instead.
+    cmd.env("CARGO_TERM_COLOR", "always");
     Ok(Started {
         manifest: manifest.to_path_buf(),
         dir: dir.to_path_buf(),
@@ -209,6 +214,7 @@ fn finish(mut child: Child) -> std::result::Result<Printed, String> {
     let status = child.wait().map_err(cannot)?;
     let said = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     let text = String::from_utf8_lossy(&said);
+    let text = anstream::adapter::strip_str(&text).to_string();
     let text = text.trim().trim_start_matches("error: ");
     Err(if text.is_empty() {
         format!("cargo metadata printed no JSON ({status})")
