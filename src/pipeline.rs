@@ -55,9 +55,10 @@ pub struct Generated {
     pub facets: Facets,
     /// The files, stamped, in the order they are listed to the user.
     pub files: Vec<(GeneratedFile, PendingFile)>,
-    /// The project's folders, being read for the secret scan, taken once
-    /// ([`Generated::take_listing`]).
-    listing: Option<Listed>,
+    /// The project's folders, being read for the secret scan, which takes
+    /// them ([`exposed_secrets`]): behind a lock, so the scan can run on
+    /// a thread of its own beside the writes, which read the files.
+    listing: std::sync::Mutex<Option<Listed>>,
     /// The render cache being written, while the files are: done before
     /// the run ends (on drop).
     caching: Option<std::thread::JoinHandle<()>>,
@@ -78,12 +79,6 @@ impl Generated {
     /// One of the files, if this project has it.
     pub fn file(&self, which: GeneratedFile) -> Option<&PendingFile> {
         self.files.iter().find(|(f, _)| *f == which).map(|(_, p)| p)
-    }
-
-    /// The folders read ahead for the secret scan, taken once: the scan
-    /// then reads the files beside the writes, neither copying them.
-    pub fn take_listing(&mut self) -> Option<Listed> {
-        self.listing.take()
     }
 }
 
@@ -219,21 +214,27 @@ pub fn generate(req: &Request, mode: Render) -> Result<Generated> {
         planned,
         facets,
         files,
-        listing,
+        listing: std::sync::Mutex::new(listing),
         caching,
     })
 }
 
 /// Warnings for secret-looking files that the `.dockerignore` about to be
 /// written leaves in the build context (paths `include` names excepted).
-/// `listing` holds the folders read ahead ([`Generated::take_listing`]);
-/// without it, the scan reads them.
-pub fn exposed_secrets(generated: &Generated, listing: Option<Listed>) -> Vec<String> {
+/// It takes the folders read ahead while the project was read; run a
+/// second time, or without them, it reads the folders itself.
+pub fn exposed_secrets(generated: &Generated) -> Vec<String> {
     let Some(ignore) = generated.file(GeneratedFile::Dockerignore) else {
         return Vec::new();
     };
     let ignore = crate::secrets::Ignore::parse(&ignore.content);
-    let listing = listing.and_then(|l| l.join().ok()).unwrap_or_default();
+    let listing = generated
+        .listing
+        .lock()
+        .ok()
+        .and_then(|mut l| l.take())
+        .and_then(|l| l.join().ok())
+        .unwrap_or_default();
     crate::secrets::exposed(
         &generated.root,
         &listing,

@@ -298,3 +298,22 @@ fn temporary_files_of_a_killed_run_are_cleaned_up_and_ignored() {
             .contains("\n.cargo-distroless-*.tmp\n")
     );
 }
+
+/// A file whose name says it holds a secret, which no rule knows, is named
+/// once in a warning, whether `init` writes the files or prints the
+/// Dockerfile; one the generated `.dockerignore` keeps out is not named.
+#[test]
+fn init_warns_of_a_secret_left_in_the_build_context() {
+    let f = fixture("one-bin");
+    std::fs::create_dir_all(f.path("config")).unwrap();
+    f.write("config/client_secret.json", "{}\n");
+    f.write("server.pem", "key\n");
+    let warning = "warning: config/client_secret.json looks like a secret";
+    for args in [&["init", "--stdout"][..], &["init"]] {
+        let out = f.run(args);
+        let text = ok(&out);
+        assert_eq!(text.matches(warning).count(), 1, "{args:?}: {text}");
+        assert!(!text.contains("server.pem"), "{args:?}: {text}");
+    }
+    assert!(f.path("Dockerfile").exists());
+}

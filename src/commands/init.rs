@@ -19,11 +19,10 @@ pub fn run(args: &InitArgs) -> Result<Status> {
         scan_secrets: true,
         ..args.project.request()
     };
-    let mut generated = pipeline::generate(&request, Render::UnlessCached)?;
+    let generated = pipeline::generate(&request, Render::UnlessCached)?;
     report_plan(&generated);
     if args.stdout {
-        let listing = generated.take_listing();
-        for w in pipeline::exposed_secrets(&generated, listing) {
+        for w in pipeline::exposed_secrets(&generated) {
             crate::error::warn(&w);
         }
         if let Some(f) = generated.file(GeneratedFile::Dockerfile) {
@@ -33,10 +32,9 @@ pub fn run(args: &InitArgs) -> Result<Status> {
     }
     // The scan reads nothing the writes change: it runs beside them, and
     // its warnings come first, as they would have.
-    let listing = generated.take_listing();
     let pending: Vec<_> = generated.files.iter().map(|(_, p)| p).collect();
     let (warnings, applied) = std::thread::scope(|s| {
-        let scan = s.spawn(|| pipeline::exposed_secrets(&generated, listing));
+        let scan = s.spawn(|| pipeline::exposed_secrets(&generated));
         let applied = write::apply(&pending, args.force);
         let warnings = crate::parallel::joined(scan);
         (warnings, applied)
