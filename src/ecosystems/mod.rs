@@ -133,10 +133,7 @@ fn named(folder: &Folder, beside_cargo: bool) -> Result<Named> {
     };
     let own = parsed.own.as_ref().and_then(|t| {
         let v = t.get(ECOSYSTEM_KEY)?;
-        Some((
-            v.as_str().map_or_else(|| v.to_string(), String::from),
-            Origin::OWN_FILE,
-        ))
+        Some((key_text(v.as_str(), v), Origin::OWN_FILE))
     });
     let found = [
         own,
@@ -196,6 +193,13 @@ impl Parsed {
 
 /// The key that names the ecosystem reading a folder.
 pub const ECOSYSTEM_KEY: &str = "ecosystem";
+
+/// The `ecosystem` key's value as text, from TOML or JSON alike: a
+/// string's own text, any other value as the file writes it, which the
+/// error for an unknown name then quotes.
+pub(crate) fn key_text(string: Option<&str>, written: impl std::fmt::Display) -> String {
+    string.map_or_else(|| written.to_string(), String::from)
+}
 
 /// Reads the project in `dir` (or behind `manifest_path`): [`identify`],
 /// then [`Identified::start`] and [`Reading::read`].
@@ -480,6 +484,19 @@ mod tests {
         write(manifest, after);
         std::fs::remove_file(dir.join(crate::settings::OWN_FILE)).unwrap();
         identified.start().unwrap().read(&Flags::default()).unwrap()
+    }
+
+    #[test]
+    fn the_ecosystem_key_reads_the_same_from_toml_and_json() {
+        let toml: toml::Table = toml::from_str("a = \"node\"\nb = 3\nc = [\"x\"]").unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(r#"{"a": "node", "b": 3, "c": ["x"]}"#).unwrap();
+        for key in ["a", "b", "c"] {
+            let (t, j) = (&toml[key], &json[key]);
+            assert_eq!(key_text(t.as_str(), t), key_text(j.as_str(), j), "{key}");
+        }
+        assert_eq!(key_text(toml["a"].as_str(), &toml["a"]), "node");
+        assert_eq!(key_text(json["b"].as_str(), &json["b"]), "3");
     }
 
     #[test]

@@ -145,10 +145,7 @@ impl Manifest {
             .0
             .get("distroless")
             .and_then(|d| d.get(crate::ecosystems::ECOSYSTEM_KEY))?;
-        let text = value
-            .as_str()
-            .map_or_else(|| value.to_string(), String::from);
-        Some((text, PACKAGE))
+        Some((crate::ecosystems::key_text(value.as_str(), value), PACKAGE))
     }
 }
 

@@ -89,10 +89,10 @@ pub fn named(pyproject: &toml::Table) -> Option<(String, Origin<'static>)> {
         .get("tool")
         .and_then(|t| t.get("distroless"))
         .and_then(|t| t.get(crate::ecosystems::ECOSYSTEM_KEY))?;
-    let text = value
-        .as_str()
-        .map_or_else(|| value.to_string(), String::from);
-    Some((text, PYPROJECT))
+    Some((
+        crate::ecosystems::key_text(value.as_str(), value),
+        PYPROJECT,
+    ))
 }
 
 /// A Python project's files: pyproject.toml, parsed, and distroless.toml,

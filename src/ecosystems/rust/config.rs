@@ -343,9 +343,7 @@ pub fn own_file_unread(folder: &Folder, member: Option<&str>) -> Result<()> {
     };
     let path = folder.path(crate::settings::OWN_FILE);
     if let Some(value) = table.get("ecosystem") {
-        let named = value
-            .as_str()
-            .map_or_else(|| value.to_string(), String::from);
+        let named = crate::ecosystems::key_text(value.as_str(), value);
         if crate::ecosystems::Ecosystem::configured(&named, path.display())?
             != crate::ecosystems::Ecosystem::Rust
         {
