@@ -255,9 +255,13 @@ fn read_member(ws: super::workspace::Found, looked: Option<Looked>) -> Result<Py
         ));
     }
     let py = pyproject.unwrap_or_default();
-    check_uv_lock(&root, &manifest, &p.name, &pep621_dependencies(&py))?;
+    let lock = root.read_toml("uv.lock")?;
+    if let Some(lock) = &lock {
+        check_uv_lock(&root, lock, &manifest, &p.name, &pep621_dependencies(&py))?;
+    }
     // The root's lock pins every member.
-    p.python_requirements.extend(super::pins::uv_lock(&root)?);
+    p.python_requirements
+        .extend(super::pins::uv_lock(lock.as_ref())?);
     p.installer = Installer::Uv;
     // Paths were checked in the member's folder; the context is the root.
     let in_member = |path: &str| format!("{}/{path}", ws.member);
@@ -378,8 +382,10 @@ fn read_folder(
             }
         }
     }
-    let installer = if project.exists("uv.lock") {
-        check_uv_lock(project, "pyproject.toml", &name, &dependencies)?;
+    // Parsed once, for the check and for the Python version it pins.
+    let uv_lock = project.read_toml("uv.lock")?;
+    let installer = if let Some(lock) = &uv_lock {
+        check_uv_lock(project, lock, "pyproject.toml", &name, &dependencies)?;
         Installer::Uv
     } else if project.exists("poetry.lock") {
         Installer::Poetry
@@ -411,7 +417,7 @@ fn read_folder(
         .unwrap_or_default();
     scripts.sort();
 
-    let python_requirements = super::pins::read(project, py)?;
+    let python_requirements = super::pins::read(project, py, uv_lock.as_ref())?;
 
     let config = read_config(project, pyproject, own)?;
     let (settings, entrypoint, choices, config_origin) = match &config {

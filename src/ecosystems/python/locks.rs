@@ -7,18 +7,16 @@ use super::requirements::dep_name;
 use crate::error::fail;
 use crate::folder::Folder;
 
-/// uv.lock records the dependencies it was resolved for; a pyproject.toml
-/// (`manifest`, of the project `name`) that lists others means the lock is
-/// out of date.
+/// uv.lock (`lock`, parsed from `project`) records the dependencies it was
+/// resolved for; a pyproject.toml (`manifest`, of the project `name`) that
+/// lists others means the lock is out of date.
 pub(super) fn check_uv_lock(
     project: &Folder,
+    lock: &toml::Table,
     manifest: &str,
     name: &str,
     dependencies: &[String],
 ) -> Result<()> {
-    let Some(lock) = project.read_toml("uv.lock")? else {
-        return Ok(());
-    };
     let own = lock
         .get("package")
         .and_then(|p| p.as_array())

@@ -74,8 +74,9 @@ impl PythonPin {
     }
 }
 
-/// The pins of the project in `folder` (`py` is its pyproject.toml, or empty).
-pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
+/// The pins of the project in `folder` (`py` is its pyproject.toml, or
+/// empty; `uv` its uv.lock, parsed, if it has one).
+pub fn read(folder: &Folder, py: &toml::Table, uv: Option<&toml::Table>) -> Result<Vec<PythonPin>> {
     use PinKind::*;
     let mut pins = Vec::new();
     let text = |file: &str| folder.read_optional(file);
@@ -105,7 +106,7 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
             Specifier(Grammar::Poetry),
         )?);
     }
-    pins.extend(uv_lock(folder)?);
+    pins.extend(uv_lock(uv)?);
     if let Some(lock) = toml_of("poetry.lock")?
         && let Some(req) = at(&lock, &["metadata", "python-versions"])
         && req != "*"
@@ -171,13 +172,9 @@ pub fn read(folder: &Folder, py: &toml::Table) -> Result<Vec<PythonPin>> {
     Ok(pins)
 }
 
-/// The pin of a uv.lock: a workspace's lock pins every member.
-pub fn uv_lock(folder: &Folder) -> Result<Option<PythonPin>> {
-    let lock = folder
-        .read_optional("uv.lock")?
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok());
-    lock.as_ref()
-        .and_then(|l| l.get("requires-python")?.as_str())
+/// The pin of a uv.lock, parsed: a workspace's lock pins every member.
+pub fn uv_lock(lock: Option<&toml::Table>) -> Result<Option<PythonPin>> {
+    lock.and_then(|l| l.get("requires-python")?.as_str())
         .map(|req| {
             PythonPin::new(
                 "requires-python in uv.lock",
@@ -244,16 +241,16 @@ mod tests {
     fn a_specifier_that_does_not_parse_is_an_error_where_it_is_read() {
         // A workspace's members read the root's uv.lock on their own, and
         // get the same error as the root's reading.
-        let dir = tempfile::tempdir().unwrap();
-        let lock = "version = 1\nrequires-python = \">=3.x\"\n";
-        std::fs::write(dir.path().join("uv.lock"), lock).unwrap();
-        let err = uv_lock(&Folder::new(dir.path())).unwrap_err().to_string();
+        let lock: toml::Table =
+            toml::from_str("version = 1\nrequires-python = \">=3.x\"\n").unwrap();
+        let err = uv_lock(Some(&lock)).unwrap_err().to_string();
         assert!(
             err.contains("requires-python in uv.lock: \">=3.x\" is not a version requirement"),
             "{err}"
         );
-        std::fs::write(dir.path().join("uv.lock"), "requires-python = \">=3.11\"\n").unwrap();
-        let pin = uv_lock(&Folder::new(dir.path())).unwrap().unwrap();
+        let lock: toml::Table = toml::from_str("requires-python = \">=3.11\"\n").unwrap();
+        let pin = uv_lock(Some(&lock)).unwrap().unwrap();
+        assert!(uv_lock(None).unwrap().is_none());
         assert!(pin.allows("3.13.5") && !pin.allows("3.10.14"));
     }
 
