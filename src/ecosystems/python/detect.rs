@@ -375,12 +375,14 @@ fn read_folder(
     {
         dependency_names.extend(deps.keys().filter(|k| *k != "python").map(|k| dep_name(k)));
     }
-    if let Some(text) = project.read_optional("Pipfile.lock")? {
-        if let Ok(lock) = serde_json::from_str::<serde_json::Value>(&text) {
-            if let Some(default) = lock.get("default").and_then(|d| d.as_object()) {
-                dependency_names.extend(default.keys().map(|k| dep_name(k)));
-            }
-        }
+    // Parsed once, for the names it pins and the check when it installs.
+    let pipfile_lock = project
+        .read_optional("Pipfile.lock")?
+        .map(|text| serde_json::from_str::<serde_json::Value>(&text));
+    if let Some(Ok(lock)) = &pipfile_lock
+        && let Some(default) = lock.get("default").and_then(|d| d.as_object())
+    {
+        dependency_names.extend(default.keys().map(|k| dep_name(k)));
     }
     // Parsed once, for the check and for the Python version it pins.
     let uv_lock = project.read_toml("uv.lock")?;
@@ -389,8 +391,8 @@ fn read_folder(
         Installer::Uv
     } else if project.exists("poetry.lock") {
         Installer::Poetry
-    } else if project.exists("Pipfile.lock") {
-        check_pipfile_lock(project)?;
+    } else if let Some(parsed) = &pipfile_lock {
+        check_pipfile_lock(project, parsed)?;
         Installer::Pipenv
     } else if project.exists("requirements.txt") {
         let r = requirements::read(project, "requirements.txt")?;

@@ -70,11 +70,12 @@ pub(super) fn check_uv_lock(
     Ok(())
 }
 
-pub(super) fn check_pipfile_lock(project: &Folder) -> Result<()> {
-    let Some(text) = project.read_optional("Pipfile.lock")? else {
-        return Ok(());
-    };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+/// Pipfile.lock (`parsed` from `project`) is JSON with `default` packages.
+pub(super) fn check_pipfile_lock(
+    project: &Folder,
+    parsed: &serde_json::Result<serde_json::Value>,
+) -> Result<()> {
+    let value = parsed.as_ref().map_err(|e| {
         fail(
             format!(
                 "{} is not valid JSON: {e}",
