@@ -419,7 +419,11 @@ fn read_folder(
         .unwrap_or_default();
     scripts.sort();
 
-    let python_requirements = super::pins::read(project, py, uv_lock.as_ref())?;
+    let locks = super::pins::Locks {
+        uv: uv_lock.as_ref(),
+        pipfile: pipfile_lock.as_ref().and_then(|l| l.as_ref().ok()),
+    };
+    let python_requirements = super::pins::read(project, py, locks)?;
 
     let config = read_config(project, pyproject, own)?;
     let (settings, entrypoint, choices, config_origin) = match &config {

@@ -74,9 +74,17 @@ impl PythonPin {
     }
 }
 
+/// A project's lock files, as its reading parsed them.
+#[derive(Clone, Copy)]
+pub struct Locks<'a> {
+    pub uv: Option<&'a toml::Table>,
+    /// Pipfile.lock, if it is JSON.
+    pub pipfile: Option<&'a serde_json::Value>,
+}
+
 /// The pins of the project in `folder` (`py` is its pyproject.toml, or
-/// empty; `uv` its uv.lock, parsed, if it has one).
-pub fn read(folder: &Folder, py: &toml::Table, uv: Option<&toml::Table>) -> Result<Vec<PythonPin>> {
+/// empty; `locks` its lock files, parsed).
+pub fn read(folder: &Folder, py: &toml::Table, locks: Locks) -> Result<Vec<PythonPin>> {
     use PinKind::*;
     let mut pins = Vec::new();
     let text = |file: &str| folder.read_optional(file);
@@ -106,7 +114,7 @@ pub fn read(folder: &Folder, py: &toml::Table, uv: Option<&toml::Table>) -> Resu
             Specifier(Grammar::Poetry),
         )?);
     }
-    pins.extend(uv_lock(uv)?);
+    pins.extend(uv_lock(locks.uv)?);
     if let Some(lock) = toml_of("poetry.lock")?
         && let Some(req) = at(&lock, &["metadata", "python-versions"])
         && req != "*"
@@ -130,10 +138,7 @@ pub fn read(folder: &Folder, py: &toml::Table, uv: Option<&toml::Table>) -> Resu
         Some((source, v)) => pins.push(PythonPin::new(source, v, Release)?),
         // Without a Pipfile, its lock records the same pin.
         None => {
-            if let Some(meta) = text("Pipfile.lock")?
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .and_then(|v| v.get("_meta")?.get("requires").cloned())
-            {
+            if let Some(meta) = locks.pipfile.and_then(|v| v.get("_meta")?.get("requires")) {
                 for key in ["python_full_version", "python_version"] {
                     if let Some(v) = meta.get(key).and_then(|v| v.as_str()) {
                         pins.push(PythonPin::new(
