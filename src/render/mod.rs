@@ -3,10 +3,12 @@
 //! included. Templates live in one folder per ecosystem plus `common/`;
 //! the names and paths of the flat layout that came before still work.
 
+mod ahead;
 pub mod digest;
 pub mod helpers;
 pub mod schema;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -16,6 +18,7 @@ use crate::context::Context;
 use crate::error::fail;
 use crate::layout::{GeneratedFile, OVERRIDE_DIR};
 
+pub use ahead::Early;
 pub use helpers::tidy;
 
 /// A built-in template: its name, its file under `templates/`, and its text.
@@ -302,17 +305,26 @@ pub struct Renderer {
 impl Renderer {
     /// Parses the templates of one ecosystem and `common/` (or, with
     /// `None`, every one), with the repository's overrides in their place.
-    /// Parsing is most of a small render's cost, so a project's render
-    /// parses only the templates it can use.
     pub fn new(overrides: &Overrides, ecosystem: Option<&str>) -> Result<Renderer> {
+        let wanted = wanted(overrides, ecosystem);
+        let parsed = wanted
+            .iter()
+            .map(|(_, source)| handlebars::Template::compile(source))
+            .collect();
+        Renderer::assemble(overrides, &wanted, parsed)
+    }
+
+    /// Registers the templates [`wanted`] lists, parsed (`parsed`, in the
+    /// same order): the first that failed is the error, as a parse in
+    /// order would have found it.
+    fn assemble(
+        overrides: &Overrides,
+        wanted: &[(&'static Builtin, Cow<'static, str>)],
+        parsed: Vec<Parsed>,
+    ) -> Result<Renderer> {
         let mut hb = Handlebars::new();
         helpers::register(&mut hb);
-        for (t, source) in builtins().iter().zip(overrides.sources()) {
-            let folder = t.name.split('/').next().unwrap_or_default();
-            if ecosystem.is_some_and(|e| folder != e && folder != COMMON) {
-                continue;
-            }
-            let parsed = handlebars::Template::compile(source.1);
+        for ((t, _), parsed) in wanted.iter().zip(parsed) {
             let template = match parsed {
                 Ok(template) => template,
                 Err(err) if overrides.overrides(t.name) => {
@@ -363,14 +375,7 @@ impl Renderer {
     /// `dir` on a thread of its own, so the parse overlaps the slow part of
     /// reading a project (a Cargo workspace's metadata).
     pub fn start(dir: PathBuf, ecosystem: &'static str) -> Early {
-        Early {
-            ecosystem,
-            parsing: std::thread::spawn(move || {
-                let overrides = Overrides::read(&dir).ok()?;
-                let renderer = Renderer::new(&overrides, Some(ecosystem)).ok()?;
-                Some(renderer)
-            }),
-        }
+        Early::start(dir, ecosystem)
     }
 
     /// Renders one template; a failure names the template file (the partial
@@ -421,27 +426,31 @@ impl Renderer {
 /// written to is never touched, and costs nothing.
 const RENDER_ROOM: usize = 1 << 20;
 
-/// Templates being parsed ahead of need ([`Renderer::start`]).
-pub struct Early {
-    ecosystem: &'static str,
-    parsing: std::thread::JoinHandle<Option<Renderer>>,
-}
+/// A template's parse, or why it failed.
+type Parsed = Result<handlebars::Template, handlebars::TemplateError>;
 
-impl Early {
-    /// The parsed templates, if they were parsed for this ecosystem with
-    /// these overrides; otherwise (the plan is another ecosystem's, the
-    /// project's root is another folder, or its overrides did not parse)
-    /// parses them now, with any error as it would be.
-    pub fn finish(self, overrides: &Overrides, ecosystem: &str) -> Result<Renderer> {
-        match self.parsing.join() {
-            Ok(Some(renderer))
-                if self.ecosystem == ecosystem && renderer.overrides.same(overrides) =>
-            {
-                Ok(renderer)
-            }
-            _ => Renderer::new(overrides, Some(ecosystem)),
-        }
-    }
+/// The templates a render parses, in the built-ins' order, each with the
+/// text in effect: one ecosystem's and `common/` (or, with `None`, every
+/// one). Parsing is most of a small render's cost, so a project's render
+/// parses only the templates it can use.
+fn wanted(
+    overrides: &Overrides,
+    ecosystem: Option<&str>,
+) -> Vec<(&'static Builtin, Cow<'static, str>)> {
+    builtins()
+        .iter()
+        .filter(|t| {
+            let folder = t.name.split('/').next().unwrap_or_default();
+            ecosystem.is_none_or(|e| folder == e || folder == COMMON)
+        })
+        .map(|t| {
+            let own = overrides.files.iter().find(|(o, _, _)| o.name == t.name);
+            let text = own.map_or(Cow::Borrowed(t.source), |(_, _, text)| {
+                Cow::Owned(text.clone())
+            });
+            (t, text)
+        })
+        .collect()
 }
 
 /// The templates each template names, by `{{> name}}` or `{{include "name"}}`
@@ -589,6 +598,31 @@ mod tests {
             moved.render("common/header", &hb_ctx).unwrap(),
             "OWN HEADER\n"
         );
+    }
+
+    #[test]
+    fn an_early_parse_finished_at_once_has_every_template_a_parse_in_order_has() {
+        // `finish` at once: this thread parses beside the early one.
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = Overrides::read(dir.path()).unwrap();
+        for ecosystem in ["rust", "python", "node"] {
+            let early = Renderer::start(dir.path().to_path_buf(), ecosystem);
+            let helped = early.finish(&overrides, ecosystem).unwrap();
+            let in_order = Renderer::new(&overrides, Some(ecosystem)).unwrap();
+            let names = |r: &Renderer| {
+                let mut n: Vec<String> = r.hb.get_templates().keys().cloned().collect();
+                n.sort();
+                n
+            };
+            assert_eq!(names(&helped), names(&in_order), "{ecosystem}");
+            for name in names(&in_order) {
+                assert_eq!(
+                    helped.hb.get_template(&name),
+                    in_order.hb.get_template(&name),
+                    "{name}"
+                );
+            }
+        }
     }
 
     #[test]
