@@ -269,6 +269,22 @@ fn settings_in_two_places_are_refused() {
         );
         assert!(!f.path("Dockerfile").exists(), "{name}: nothing written");
     }
+    // Asked for by name, the ecosystem looks for distroless.toml itself.
+    for (name, ecosystem, file, text) in [
+        ("node-express", "node", "distroless.toml", "port = 3000\n"),
+        ("py-flask", "python", "pyproject.toml", "[tool.distroless]\nport = 8000\n"),
+    ] {
+        let f = fixture(name);
+        f.write(file, text);
+        if file != "distroless.toml" {
+            f.write("distroless.toml", "port = 3000\n");
+        }
+        let err = common::error(&f.run(&["init", "--ecosystem", ecosystem]));
+        assert!(
+            err.contains("both hold this project's settings") && err.contains("hint: move"),
+            "{name}: {err}"
+        );
+    }
     // A distroless.toml that only names the ecosystem is no settings.
     let f = fixture("one-bin");
     f.write("distroless.toml", "ecosystem = \"rust\"\n");

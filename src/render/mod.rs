@@ -193,15 +193,16 @@ impl Overrides {
     pub fn sources(&self) -> Vec<(&'static str, &str)> {
         builtins()
             .iter()
-            .map(|t| {
-                let text = self
-                    .files
-                    .iter()
-                    .find(|(o, _, _)| o.name == t.name)
-                    .map_or(t.source, |(_, _, text)| text.as_str());
-                (t.name, text)
-            })
+            .map(|t| (t.name, self.own_text(t.name).unwrap_or(t.source)))
             .collect()
+    }
+
+    /// The text of the repository's override of a template, if it has one.
+    fn own_text(&self, name: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(t, _, _)| t.name == name)
+            .map(|(_, _, text)| text.as_str())
     }
 
     /// Whether both read the same files of the same folder.
@@ -216,7 +217,7 @@ impl Overrides {
 
     /// Whether the repository overrides this template.
     pub fn overrides(&self, name: &str) -> bool {
-        self.files.iter().any(|(t, _, _)| t.name == name)
+        self.own_text(name).is_some()
     }
 
     /// The file a template came from, for messages.
@@ -444,11 +445,11 @@ fn wanted(
             ecosystem.is_none_or(|e| folder == e || folder == COMMON)
         })
         .map(|t| {
-            let own = overrides.files.iter().find(|(o, _, _)| o.name == t.name);
-            let text = own.map_or(Cow::Borrowed(t.source), |(_, _, text)| {
-                Cow::Owned(text.clone())
-            });
-            (t, text)
+            let text = overrides.own_text(t.name);
+            (
+                t,
+                text.map_or(Cow::Borrowed(t.source), |o| Cow::Owned(o.into())),
+            )
         })
         .collect()
 }

@@ -371,6 +371,28 @@ impl OwnTable {
             OwnTable::Unread => folder.read_toml(OWN_FILE),
         }
     }
+
+    /// Refuses settings in a manifest's table (`origin`) when the file is
+    /// there too: only the table would be read, and the file's settings
+    /// would be lost without a word. Detection's parse, when it ran, says
+    /// whether the file is there.
+    pub fn only_beside(&self, origin: &Origin, folder: &crate::folder::Folder) -> Result<()> {
+        let there = match self {
+            OwnTable::Read(table) => table.is_some(),
+            OwnTable::Unread => folder.exists(OWN_FILE),
+        };
+        if !there {
+            return Ok(());
+        }
+        Err(fail(
+            format!(
+                "{origin} and {OWN_FILE} both hold this project's settings, and only one is read"
+            ),
+            format!(
+                "move the keys of {OWN_FILE} into {origin} and delete {OWN_FILE} (or the other way round)"
+            ),
+        ))
+    }
 }
 
 impl Origin<'static> {
@@ -380,21 +402,6 @@ impl Origin<'static> {
         file: OWN_FILE,
         dir: "",
     };
-}
-
-/// Refuses settings in a manifest's table (`origin`) when distroless.toml
-/// is there too: only the table would be read, and the file's settings
-/// would be lost without a word.
-pub fn only_place(origin: &Origin, own_file_exists: bool) -> Result<()> {
-    if !own_file_exists {
-        return Ok(());
-    }
-    Err(fail(
-        format!("{origin} and {OWN_FILE} both hold this project's settings, and only one is read"),
-        format!(
-            "move the keys of {OWN_FILE} into {origin} and delete {OWN_FILE} (or the other way round)"
-        ),
-    ))
 }
 
 /// A Debian package the builder installs because a table asked for it.

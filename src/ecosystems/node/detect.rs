@@ -359,7 +359,7 @@ fn read_config(
         Ok((parsed, Some(origin)))
     };
     if let Some(cfg) = pkg.get("distroless") {
-        settings::only_place(&PACKAGE, project.exists(settings::OWN_FILE))?;
+        own.only_beside(&PACKAGE, project)?;
         return parse(cfg, PACKAGE);
     }
     if let Some(table) = own.table(project)? {

@@ -141,7 +141,7 @@ pub fn read_config(
         .and_then(|t| t.get("tool"))
         .and_then(|t| t.get("distroless"))
     {
-        settings::only_place(&PYPROJECT, project.exists(settings::OWN_FILE))?;
+        own.only_beside(&PYPROJECT, project)?;
         return parse(serde_json::to_value(cfg).unwrap_or_default(), PYPROJECT).map(Some);
     }
     if let Some(table) = own.table(project)? {
