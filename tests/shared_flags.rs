@@ -272,7 +272,12 @@ fn settings_in_two_places_are_refused() {
     // Asked for by name, the ecosystem looks for distroless.toml itself.
     for (name, ecosystem, file, text) in [
         ("node-express", "node", "distroless.toml", "port = 3000\n"),
-        ("py-flask", "python", "pyproject.toml", "[tool.distroless]\nport = 8000\n"),
+        (
+            "py-flask",
+            "python",
+            "pyproject.toml",
+            "[tool.distroless]\nport = 8000\n",
+        ),
     ] {
         let f = fixture(name);
         f.write(file, text);
