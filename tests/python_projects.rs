@@ -1,5 +1,6 @@
 //! Python projects on the real binary: versions the build backend keeps
-//! elsewhere (dynamic, from git) and uv workspaces.
+//! elsewhere (dynamic, from git), uv workspaces, and console scripts that
+//! nothing installs.
 
 mod common;
 
@@ -210,4 +211,66 @@ fn a_uv_workspace_lock_is_checked() {
     );
     let text = error(&init(&d, &[]));
     assert!(text.contains("and it has no [build-system]"), "{text}");
+}
+
+#[test]
+fn a_console_script_of_a_project_that_is_not_installed_is_named_with_the_reason() {
+    // The script is declared, but without a build backend (or in Poetry's
+    // non-package mode) uv, pip and Poetry install only the dependencies.
+    let pep621 = "[project]\nname = \"svc\"\nversion = \"1.0\"\ndependencies = []\n\n[project.scripts]\nserve = \"svc:main\"\n";
+    let poetry = "[tool.poetry]\nname = \"svc\"\nversion = \"1.0\"\ndescription = \"\"\nauthors = []\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\n\n[tool.poetry.scripts]\nserve = \"svc:main\"\n\n[build-system]\nrequires = [\"poetry-core>=2.0\"]\nbuild-backend = \"poetry.core.masonry.api\"\n";
+    let module = ("svc/__init__.py", "def main():\n    pass\n");
+    let lock =
+        "[metadata]\nlock-version = \"2.1\"\npython-versions = \"^3.11\"\ncontent-hash = \"0\"\n";
+    let cases = [
+        (
+            project(&[("pyproject.toml", pep621), module]),
+            "pyproject.toml has no [build-system] build-backend",
+            "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\")",
+        ),
+        (
+            project(&[("pyproject.toml", poetry), ("poetry.lock", lock), module]),
+            "[tool.poetry] sets package-mode = false",
+            "remove `package-mode = false` from [tool.poetry]",
+        ),
+    ];
+    for (dir, why, fix) in cases {
+        let text = error(&init(&dir, &[]));
+        assert!(
+            text.contains("console script `serve` is not installed, because")
+                && text.contains(why)
+                && text.contains(&format!("hint: {fix}, or set `entrypoint` in")),
+            "{text}"
+        );
+        assert!(!dir.path().join("Dockerfile").exists());
+    }
+    // Another way to start is taken, and the script left out is named.
+    let runnable = project(&[
+        ("pyproject.toml", pep621),
+        module,
+        ("svc/__main__.py", "from svc import main\nmain()\n"),
+    ]);
+    let text = ok(&init(&runnable, &[]));
+    assert!(
+        text.contains("warning: console script `serve` is not installed (pyproject.toml has no [build-system] build-backend): the image runs `/venv/bin/python -m svc` instead"),
+        "{text}"
+    );
+    // An entrypoint the project sets is its own choice.
+    let chosen = format!(
+        "{pep621}\n[tool.distroless]\nentrypoint = [\"/venv/bin/python\", \"-m\", \"svc\"]\n"
+    );
+    let dir = project(&[("pyproject.toml", &chosen), module]);
+    let text = ok(&init(&dir, &[]));
+    assert!(!text.contains("console script"), "{text}");
+    // With a build backend, the project is installed and the script runs.
+    let built = format!(
+        "{pep621}\n[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n"
+    );
+    let dir = project(&[("pyproject.toml", &built), module]);
+    ok(&init(&dir, &[]));
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("ENTRYPOINT [\"/venv/bin/serve\"]"),
+        "{dockerfile}"
+    );
 }

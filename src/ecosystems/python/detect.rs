@@ -58,9 +58,9 @@ pub struct PythonProject {
     pub license: Option<String>,
     pub repository: Option<String>,
     pub installer: Installer,
-    /// The project itself is a package to install (a build backend, or a
-    /// Poetry project in package mode).
-    pub installable: bool,
+    /// Why the project itself is not a package to install, if it is not
+    /// (it is one with a build backend, and in Poetry's package mode).
+    pub not_installed: Option<NotInstalled>,
     /// `[project.scripts]` (or Poetry's `[tool.poetry.scripts]`), sorted.
     pub scripts: Vec<String>,
     /// Top-level packages (also under `src/`) with a `__main__.py`, sorted.
@@ -101,6 +101,43 @@ pub struct PythonProject {
     pub config: crate::ecosystems::common::ConfigPlace,
     /// The uv workspace member this is, built from the workspace root.
     pub uv_member: Option<UvMember>,
+}
+
+impl PythonProject {
+    /// The project itself is installed, and with it its console scripts.
+    pub fn installable(&self) -> bool {
+        self.not_installed.is_none()
+    }
+}
+
+/// Why a project is not installed: uv, pip and Poetry then install its
+/// dependencies only, and its console scripts do not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotInstalled {
+    /// pyproject.toml has no `[build-system]` with a `build-backend`.
+    NoBackend,
+    /// Poetry's `package-mode = false`.
+    PoetryNonPackage,
+}
+
+impl NotInstalled {
+    /// What keeps it from being installed.
+    pub fn why(self) -> &'static str {
+        match self {
+            NotInstalled::NoBackend => "pyproject.toml has no [build-system] build-backend",
+            NotInstalled::PoetryNonPackage => "[tool.poetry] sets package-mode = false",
+        }
+    }
+
+    /// How to have it installed.
+    pub fn fix(self) -> &'static str {
+        match self {
+            NotInstalled::NoBackend => {
+                "add a [build-system] (e.g. requires = [\"hatchling\"], build-backend = \"hatchling.build\")"
+            }
+            NotInstalled::PoetryNonPackage => "remove `package-mode = false` from [tool.poetry]",
+        }
+    }
 }
 
 /// A member of a uv workspace: `root` is the workspace's, the metadata the
@@ -244,7 +281,7 @@ fn read_member(ws: super::workspace::Found, looked: Option<Looked>) -> Result<Py
     };
     let mut p = read_folder(&member, pyproject.as_ref(), own)?;
     let manifest = format!("{}/pyproject.toml", ws.member);
-    if !p.installable {
+    if !p.installable() {
         return Err(fail(
             format!(
                 "{} is a member of the uv workspace at {}, which is installed from the root's uv.lock as a package, and it has no [build-system]",
@@ -406,9 +443,12 @@ fn read_folder(
     } else {
         Installer::Nothing
     };
-    let installable = match installer {
-        Installer::Poetry => poetry_package_mode && has_backend,
-        _ => has_backend,
+    let not_installed = if !has_backend {
+        Some(NotInstalled::NoBackend)
+    } else if matches!(installer, Installer::Poetry) && !poetry_package_mode {
+        Some(NotInstalled::PoetryNonPackage)
+    } else {
+        None
     };
 
     let mut scripts: Vec<String> = pep621
@@ -549,7 +589,7 @@ fn read_folder(
         license,
         repository,
         installer,
-        installable,
+        not_installed,
         scripts,
         main_packages: main_packages(project.root()),
         script_info: ["app.py", "main.py", "manage.py"]

@@ -32,7 +32,7 @@ fn build_summary(project: &PythonProject, python: &PythonBuild) -> String {
         ),
         Installer::Nothing => "no dependencies".into(),
     };
-    let itself = if project.installable {
+    let itself = if project.installable() {
         ", then the project itself"
     } else {
         ""

@@ -85,7 +85,7 @@ pub fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
             ),
         )
     };
-    if project.installable && !project.scripts.is_empty() {
+    if project.installable() && !project.scripts.is_empty() {
         if project.scripts.len() > 1 {
             return Err(ambiguous(
                 "console scripts in [project.scripts]",
@@ -98,7 +98,7 @@ pub fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
         )]));
     }
     if let [pkg] = project.main_packages.as_slice() {
-        let env = if pkg.in_src && !project.installable {
+        let env = if pkg.in_src && !project.installable() {
             vec![EnvVar::new("PYTHONPATH", &format!("{APP_DIR}/src"))]
         } else {
             Vec::new()
@@ -116,16 +116,30 @@ pub fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
             .collect();
         return Err(ambiguous("packages with a __main__.py", &names));
     }
+    let example = format!("entrypoint = [\"{python}\", \"-m\", \"myapp\"]");
     match project.root_scripts.as_slice() {
         [one] => Ok(serve_script(project, one, port)),
+        // Console scripts are declared, but nothing installs them.
+        [] if !project.scripts.is_empty() && !project.installable() => {
+            let reason = project
+                .not_installed
+                .expect("a project not installed has a reason");
+            Err(fail(
+                format!(
+                    "no entrypoint found in {}: console script `{}` is not installed, because {}",
+                    project.root.display(),
+                    project.scripts.join("`, `"),
+                    reason.why()
+                ),
+                format!("{}, or set `entrypoint` in {origin}", reason.fix()),
+            ))
+        }
         [] => Err(fail(
             format!(
                 "no entrypoint found in {}: looked for a single [project.scripts] entry, a package with __main__.py, and app.py, main.py or manage.py",
                 project.root.display()
             ),
-            format!(
-                "set `entrypoint` in {origin}, e.g. entrypoint = [\"{python}\", \"-m\", \"myapp\"]"
-            ),
+            format!("set `entrypoint` in {origin}, e.g. {example}"),
         )),
         many => Err(ambiguous("scripts at the root", many)),
     }

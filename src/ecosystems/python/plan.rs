@@ -121,7 +121,20 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
         serves,
         stop_signal,
     } = super::entrypoint::entrypoint(project, port)?;
-    let copy_source = !project.installable || needs_source;
+    let copy_source = !project.installable() || needs_source;
+    if let Some(reason) = project
+        .not_installed
+        .filter(|_| project.entrypoint.is_none())
+    {
+        if !project.scripts.is_empty() {
+            warnings.push(format!(
+                "console script `{}` is not installed ({}): the image runs `{}` instead",
+                project.scripts.join("`, `"),
+                reason.why(),
+                entrypoint.join(" ")
+            ));
+        }
+    }
     // Only a server this tool chose is known to listen on `port`.
     let mut ports = settings.ports.clone();
     if ports.is_empty() && serves {
@@ -379,7 +392,7 @@ fn steps(project: &PythonProject, env: &mut Vec<EnvVar>, warnings: &mut Vec<Stri
     let shell_quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let pip = format!("{VENV}/bin/pip");
     let pip_project = project
-        .installable
+        .installable()
         .then(|| format!("{pip} install --no-deps ."));
     match &project.installer {
         Installer::Requirements { files, hashes } => {
@@ -431,7 +444,7 @@ fn steps(project: &PythonProject, env: &mut Vec<EnvVar>, warnings: &mut Vec<Stri
                 install: Some("/opt/uv/bin/uv sync --frozen --no-dev --no-install-project".into()),
                 cache: "/root/.cache/uv",
                 project: project
-                    .installable
+                    .installable()
                     .then(|| "/opt/uv/bin/uv sync --frozen --no-dev --no-editable".to_string()),
             }
         }

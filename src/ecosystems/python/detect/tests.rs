@@ -43,7 +43,7 @@ fn reads_pep621_scripts_and_config() {
     ]);
     let py = read(&p, None).unwrap();
     assert_eq!(py.scripts, ["greet"]);
-    assert!(py.installable);
+    assert!(py.installable());
     assert_eq!(
         py.main_packages,
         [MainPackage {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ecosystems::python::detect::{AppObject, MainPackage, ScriptInfo};
+use crate::ecosystems::python::detect::{AppObject, MainPackage, NotInstalled, ScriptInfo};
 use crate::ecosystems::python::version::Version;
 use crate::settings::{AptRequest, Settings};
 
@@ -13,7 +13,7 @@ fn project() -> PythonProject {
         license: None,
         repository: None,
         installer: Installer::Nothing,
-        installable: false,
+        not_installed: Some(NotInstalled::NoBackend),
         scripts: vec![],
         main_packages: vec![],
         root_scripts: vec![],
@@ -135,7 +135,7 @@ fn entrypoint_in_the_readme_order() {
             |p| {
                 p.entrypoint = Some(vec!["/venv/bin/gunicorn".into(), "app:app".into()]);
                 p.scripts = vec!["cli".into()];
-                p.installable = true;
+                p.not_installed = None;
             },
             &["/venv/bin/gunicorn", "app:app"],
             &[],
@@ -145,7 +145,7 @@ fn entrypoint_in_the_readme_order() {
             "one console script",
             |p| {
                 p.scripts = vec!["serve".into()];
-                p.installable = true;
+                p.not_installed = None;
             },
             &["/venv/bin/serve"],
             &[],
@@ -263,7 +263,7 @@ fn a_package_under_src_that_is_not_installed_gets_pythonpath() {
         env.contains(&EnvVar::new("PYTHONPATH", "/app/src")),
         "{env:?}"
     );
-    p.installable = true;
+    p.not_installed = None;
     let env = image(&p).env;
     assert!(!env.iter().any(|e| e.name == "PYTHONPATH"), "{env:?}");
 }
@@ -277,7 +277,7 @@ fn entrypoint_errors_name_the_setting_and_the_choices() {
             && text.contains("set `entrypoint` in [tool.distroless] of pyproject.toml"),
         "{text}"
     );
-    p.installable = true;
+    p.not_installed = None;
     p.scripts = vec!["a".into(), "b".into()];
     let text = error(&p);
     assert!(
@@ -347,7 +347,7 @@ fn each_installer_copies_its_manifests_and_installs_from_them() {
 #[test]
 fn an_installable_project_is_installed_after_its_dependencies() {
     let mut p = project();
-    p.installable = true;
+    p.not_installed = None;
     p.scripts = vec!["serve".into()];
     p.installer = Installer::Uv;
     let py = plan(&p, &ProjectSettings::default(), true)
