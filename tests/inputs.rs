@@ -310,3 +310,39 @@ fn cargo_is_read_whatever_it_says_on_stderr() {
         stderr(&out)
     );
 }
+
+/// What cargo says on failure is quoted without a stack trace, even when
+/// the user's RUST_BACKTRACE asks for them: here rustup's proxy refuses a
+/// toolchain that rust-toolchain.toml pins and this machine lacks.
+#[test]
+#[ignore = "needs rustup, whose cargo proxy reads rust-toolchain.toml"]
+fn cargo_failing_is_quoted_without_a_stack_trace() {
+    let rustup = which::which("rustup").expect("rustup is on PATH");
+    let proxy = rustup.with_file_name("cargo");
+    let dir = common::project(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"pinned\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+        (
+            "rust-toolchain.toml",
+            "[toolchain]\nchannel = \"nightly-2001-01-01\"\n",
+        ),
+    ]);
+    let out = common::cmd()
+        .current_dir(dir.path())
+        .env("CARGO", &proxy)
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env("RUST_BACKTRACE", "1")
+        .args(["init", "--stdout"])
+        .output()
+        .unwrap();
+    let text = common::error(&out);
+    assert!(
+        text.contains("nightly-2001-01-01") && text.contains("is not installed"),
+        "{text}"
+    );
+    assert!(!text.contains("backtrace"), "{text}");
+}

@@ -56,6 +56,9 @@ pub fn start(manifest: &Path) -> Result<Started> {
     // characters). Asked for colour, it writes the line as it is; what it
     // says on failure is stripped here instead.
     cmd.env("CARGO_TERM_COLOR", "always");
+    // A user's RUST_BACKTRACE would have cargo or rustup print a stack
+    // trace under each error they report: errors are quoted, never traced.
+    cmd.env("RUST_LIB_BACKTRACE", "0");
     Ok(Started {
         manifest: manifest.to_path_buf(),
         dir: dir.to_path_buf(),
