@@ -1,6 +1,6 @@
 //! Python projects on the real binary: versions the build backend keeps
-//! elsewhere (dynamic, from git), uv workspaces, and console scripts that
-//! nothing installs.
+//! elsewhere (dynamic, from git), uv workspaces, console scripts that
+//! nothing installs, and dependencies fetched from version control.
 
 mod common;
 
@@ -273,4 +273,73 @@ fn a_console_script_of_a_project_that_is_not_installed_is_named_with_the_reason(
         dockerfile.contains("ENTRYPOINT [\"/venv/bin/serve\"]"),
         "{dockerfile}"
     );
+}
+
+#[test]
+fn a_dependency_fetched_from_git_gets_git_in_the_builder() {
+    // pip, uv and Poetry run `git clone` for it, and no builder image has git.
+    let app = (
+        "main.py",
+        "if __name__ == \"__main__\":\n    print(\"up\")\n",
+    );
+    let pep621 = |deps: &str| {
+        format!(
+            "[project]\nname = \"svc\"\nversion = \"1.0\"\nrequires-python = \">=3.11\"\ndependencies = [{deps}]\n"
+        )
+    };
+    let uv_lock = "version = 1\nrequires-python = \">=3.11\"\n\n[[package]]\nname = \"lib\"\nversion = \"1.0\"\nsource = { git = \"https://example.com/org/lib?rev=v1#0123abc\" }\n\n[[package]]\nname = \"svc\"\nversion = \"1.0\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"lib\" }]\n\n[package.metadata]\nrequires-dist = [{ name = \"lib\", git = \"https://example.com/org/lib?rev=v1\" }]\n";
+    let poetry = "[tool.poetry]\nname = \"svc\"\nversion = \"1.0\"\ndescription = \"\"\nauthors = []\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nlib = { git = \"https://example.com/org/lib.git\", tag = \"v1\" }\n";
+    let poetry_lock = "[[package]]\nname = \"lib\"\nversion = \"1.0\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[package.source]\ntype = \"git\"\nurl = \"https://example.com/org/lib.git\"\nreference = \"v1\"\nresolved_reference = \"0123abc\"\n\n[metadata]\nlock-version = \"2.1\"\npython-versions = \"^3.11\"\ncontent-hash = \"0\"\n";
+    let pipfile_lock = r#"{"_meta": {"requires": {"python_version": "3.13"}}, "default": {"lib": {"git": "https://example.com/org/lib.git", "ref": "0123abc"}}, "develop": {}}"#;
+    let git_dep = pep621("\"lib @ git+https://example.com/org/lib@v1\"");
+    let cases: Vec<(&str, tempfile::TempDir)> = vec![
+        (
+            "requirements.txt",
+            project(&[
+                ("requirements.txt", "-r base.txt\n"),
+                ("base.txt", "git+https://example.com/org/lib@v1#egg=lib\n"),
+                app,
+            ]),
+        ),
+        (
+            "[project] dependencies",
+            project(&[("pyproject.toml", &git_dep), app]),
+        ),
+        (
+            "uv.lock",
+            project(&[("pyproject.toml", &git_dep), ("uv.lock", uv_lock), app]),
+        ),
+        (
+            "poetry.lock",
+            project(&[
+                ("pyproject.toml", poetry),
+                ("poetry.lock", poetry_lock),
+                app,
+            ]),
+        ),
+        (
+            "Pipfile.lock",
+            project(&[
+                ("Pipfile", "[packages]\n"),
+                ("Pipfile.lock", pipfile_lock),
+                app,
+            ]),
+        ),
+    ];
+    let apt_installs_git = |dir: &tempfile::TempDir| {
+        let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+        common::Dockerfile::parse(&text)
+            .stage("builder")
+            .all("RUN")
+            .iter()
+            .any(|i| i.has_words(&["apt-get", "install"]) && i.words.iter().any(|w| w == "git"))
+    };
+    for (source, dir) in &cases {
+        ok(&init(dir, &[]));
+        assert!(apt_installs_git(dir), "{source}");
+    }
+    // A dependency from an index needs no git.
+    let indexed = project(&[("requirements.txt", "lib==1.0\n"), app]);
+    ok(&init(&indexed, &[]));
+    assert!(!apt_installs_git(&indexed));
 }

@@ -61,6 +61,8 @@ pub struct PythonProject {
     /// Why the project itself is not a package to install, if it is not
     /// (it is one with a build backend, and in Poetry's package mode).
     pub not_installed: Option<NotInstalled>,
+    /// The version control systems the installer fetches dependencies with.
+    pub vcs: Vec<super::vcs::Vcs>,
     /// `[project.scripts]` (or Poetry's `[tool.poetry.scripts]`), sorted.
     pub scripts: Vec<String>,
     /// Top-level packages (also under `src/`) with a `__main__.py`, sorted.
@@ -300,6 +302,7 @@ fn read_member(ws: super::workspace::Found, looked: Option<Looked>) -> Result<Py
     p.python_requirements
         .extend(super::pins::uv_lock(lock.as_ref())?);
     p.installer = Installer::Uv;
+    p.vcs = super::vcs::needed(&root, &p.installer, &[], lock.as_ref(), None)?;
     // Paths were checked in the member's folder; the context is the root.
     let in_member = |path: &str| format!("{}/{path}", ws.member);
     for i in &mut p.settings.include {
@@ -423,6 +426,7 @@ fn read_folder(
     }
     // Parsed once, for the check and for the Python version it pins.
     let uv_lock = project.read_toml("uv.lock")?;
+    let mut in_requirements = Vec::new();
     let installer = if let Some(lock) = &uv_lock {
         check_uv_lock(project, lock, "pyproject.toml", &name, &dependencies)?;
         Installer::Uv
@@ -434,6 +438,7 @@ fn read_folder(
     } else if project.exists("requirements.txt") {
         let r = requirements::read(project, "requirements.txt")?;
         dependency_names.extend(r.names);
+        in_requirements = r.vcs;
         Installer::Requirements {
             files: r.files,
             hashes: r.hashes,
@@ -443,6 +448,13 @@ fn read_folder(
     } else {
         Installer::Nothing
     };
+    let vcs = super::vcs::needed(
+        project,
+        &installer,
+        &in_requirements,
+        uv_lock.as_ref(),
+        pipfile_lock.as_ref().and_then(|l| l.as_ref().ok()),
+    )?;
     let not_installed = if !has_backend {
         Some(NotInstalled::NoBackend)
     } else if matches!(installer, Installer::Poetry) && !poetry_package_mode {
@@ -590,6 +602,7 @@ fn read_folder(
         repository,
         installer,
         not_installed,
+        vcs,
         scripts,
         main_packages: main_packages(project.root()),
         script_info: ["app.py", "main.py", "manage.py"]

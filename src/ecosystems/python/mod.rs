@@ -20,6 +20,7 @@ pub mod plan;
 pub mod requirements;
 pub mod section;
 pub mod specifiers;
+pub mod vcs;
 pub mod version;
 pub mod workspace;
 

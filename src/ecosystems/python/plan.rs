@@ -182,6 +182,15 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
                     .into_iter()
                     .flatten(),
             )
+            .chain(project.vcs.iter().map(|vcs| {
+                (
+                    vcs.package().to_string(),
+                    Need::Build(format!(
+                        "`{}`, which clones the dependencies fetched from it",
+                        vcs.client()
+                    )),
+                )
+            }))
             .chain(
                 settings
                     .apt

@@ -19,6 +19,8 @@ pub struct Requirements {
     pub hashes: bool,
     /// The normalised names of the requirements.
     pub names: Vec<String>,
+    /// The version control systems requirement URLs name.
+    pub vcs: Vec<super::vcs::Vcs>,
 }
 
 /// Reads a requirements file and its `-r`/`-c` includes; checks each line.
@@ -30,6 +32,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
     // Each file with the chain of files that included it, outermost first.
     let mut todo: Vec<(String, Vec<String>)> = vec![(first.to_string(), Vec::new())];
     let mut hashes = false;
+    let mut vcs = Vec::new();
     while let Some((file, chain)) = todo.pop() {
         if let Some(at) = chain.iter().position(|f| *f == file) {
             let mut cycle = chain[at..].to_vec();
@@ -128,6 +131,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 }
                 continue;
             }
+            vcs.extend(super::vcs::Vcs::of_requirement(entry));
             let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
             if !is_url {
                 // pip's per-line options (`--hash=…`) follow the requirement.
@@ -149,6 +153,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
         files,
         hashes,
         names,
+        vcs,
     })
 }
 

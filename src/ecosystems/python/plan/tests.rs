@@ -13,6 +13,7 @@ fn project() -> PythonProject {
         license: None,
         repository: None,
         installer: Installer::Nothing,
+        vcs: Vec::new(),
         not_installed: Some(NotInstalled::NoBackend),
         scripts: vec![],
         main_packages: vec![],

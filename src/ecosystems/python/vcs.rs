@@ -1,0 +1,156 @@
+//! Dependencies fetched from version control: pip, uv and Poetry run the
+//! system's own client (`git clone`) for them, and no builder image has
+//! one, so the build would fail minutes in on "Cannot find command 'git'".
+
+use anyhow::Result;
+
+use super::detect::Installer;
+use crate::folder::Folder;
+
+/// A version control system a dependency is fetched with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Vcs {
+    Git,
+    Mercurial,
+    Subversion,
+    Bazaar,
+}
+
+impl Vcs {
+    /// Each one with the URL scheme prefix pip reads (`git+https://…`) and
+    /// the key Pipfile.lock writes.
+    const ALL: [(Vcs, &'static str, &'static str); 4] = [
+        (Vcs::Git, "git+", "git"),
+        (Vcs::Mercurial, "hg+", "hg"),
+        (Vcs::Subversion, "svn+", "svn"),
+        (Vcs::Bazaar, "bzr+", "bzr"),
+    ];
+
+    /// Its client's command.
+    pub fn client(self) -> &'static str {
+        match self {
+            Vcs::Git => "git",
+            Vcs::Mercurial => "hg",
+            Vcs::Subversion => "svn",
+            Vcs::Bazaar => "bzr",
+        }
+    }
+
+    /// The Debian package with its client.
+    pub fn package(self) -> &'static str {
+        match self {
+            Vcs::Git => "git",
+            Vcs::Mercurial => "mercurial",
+            Vcs::Subversion => "subversion",
+            Vcs::Bazaar => "brz",
+        }
+    }
+
+    /// The system a requirement's URL names: a line that is a URL
+    /// (`git+https://…@v1#egg=x`) or a direct reference (`x @ git+https://…`).
+    pub fn of_requirement(text: &str) -> Option<Vcs> {
+        let text = text.trim();
+        let scheme = |url: &str| {
+            let url = url.trim_start().to_ascii_lowercase();
+            Vcs::ALL
+                .iter()
+                .find(|(_, prefix, _)| url.starts_with(prefix))
+                .map(|(vcs, _, _)| *vcs)
+        };
+        scheme(text).or_else(|| scheme(text.split_once('@')?.1))
+    }
+}
+
+/// The systems the installer fetches dependencies with, in order, once
+/// each: from the requirement lines pip reads (`in_requirements`, found
+/// in the requirements files, or the `[project] dependencies`), or from
+/// the lockfile it installs.
+pub fn needed(
+    project: &Folder,
+    installer: &Installer,
+    in_requirements: &[Vcs],
+    uv_lock: Option<&toml::Table>,
+    pipfile_lock: Option<&serde_json::Value>,
+) -> Result<Vec<Vcs>> {
+    let mut found: Vec<Vcs> = match installer {
+        Installer::Requirements { .. } => in_requirements.to_vec(),
+        Installer::Pyproject { dependencies } => dependencies
+            .iter()
+            .filter_map(|d| Vcs::of_requirement(d))
+            .collect(),
+        _ => Vec::new(),
+    };
+    // uv and Poetry lock git sources only; uv writes `source = { git = … }`,
+    // Poetry `[package.source] type = "git"`.
+    let packages = |lock: &toml::Table| -> Vec<toml::Value> {
+        lock.get("package")
+            .and_then(|p| p.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    if let (Installer::Uv, Some(lock)) = (installer, uv_lock) {
+        let git = packages(lock)
+            .iter()
+            .any(|p| p.get("source").and_then(|s| s.get("git")).is_some());
+        found.extend(git.then_some(Vcs::Git));
+    }
+    if matches!(installer, Installer::Poetry)
+        && let Some(lock) = project.read_toml("poetry.lock")?
+    {
+        let git = packages(&lock).iter().any(|p| {
+            p.get("source")
+                .and_then(|s| s.get("type"))
+                .and_then(|t| t.as_str())
+                == Some("git")
+        });
+        found.extend(git.then_some(Vcs::Git));
+    }
+    if let (Installer::Pipenv, Some(lock)) = (installer, pipfile_lock) {
+        let entries = ["default", "develop"]
+            .iter()
+            .filter_map(|section| lock.get(section).and_then(|s| s.as_object()))
+            .flat_map(|section| section.values());
+        for entry in entries {
+            found.extend(
+                Vcs::ALL
+                    .iter()
+                    .filter(|(_, _, key)| entry.get(key).is_some())
+                    .map(|(vcs, _, _)| *vcs),
+            );
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_requirement_names_its_version_control_by_its_url() {
+        for (line, vcs) in [
+            (
+                "git+https://github.com/org/lib@v1.2#egg=lib",
+                Some(Vcs::Git),
+            ),
+            ("lib @ git+ssh://git@github.com/org/lib.git", Some(Vcs::Git)),
+            ("lib[extra]@GIT+https://host/lib", Some(Vcs::Git)),
+            (
+                "hg+https://hg.example.com/lib#egg=lib",
+                Some(Vcs::Mercurial),
+            ),
+            (
+                "lib @ svn+https://svn.example.com/lib/trunk",
+                Some(Vcs::Subversion),
+            ),
+            ("bzr+lp:lib#egg=lib", Some(Vcs::Bazaar)),
+            ("lib @ https://host/lib-1.0-py3-none-any.whl", None),
+            ("flask>=3 ; python_version >= \"3.11\"", None),
+            ("./vendor/lib-1.0.tar.gz", None),
+        ] {
+            assert_eq!(Vcs::of_requirement(line), vcs, "{line}");
+        }
+    }
+}
