@@ -1,7 +1,8 @@
 //! Node projects built and run on a real engine, as a user would: `init`
 //! untouched, hadolint clean, the image answers as uid 65532 with no shell
 //! and no dev dependency, stops in under 2 s, and is no bigger than the
-//! nodejs base + the app with its production dependencies + 2 MiB.
+//! nodejs base + the app with its production dependencies + 2 MiB. A
+//! dependency fetched with git is cloned in the builder.
 //!
 //! Ignored unless asked for (`.ci/run` starts the engines and runs them):
 //! `CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored`.
@@ -265,5 +266,55 @@ fn next_standalone_app() {
     assert!(
         stop < Duration::from_secs(2),
         "{tag}: docker stop took {stop:?}"
+    );
+}
+
+/// A dependency that only a git repository holds: the builder installs
+/// git, and npm clones the commit package-lock.json records.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn npm_dependency_fetched_from_git() {
+    engine();
+    let repo = git_repository(&[
+        (
+            "package.json",
+            "{\"name\": \"gitlib\", \"version\": \"1.0.0\", \"main\": \"index.js\"}\n",
+        ),
+        ("index.js", "exports.word = \"cloned\";\n"),
+    ]);
+    let manifest = format!(
+        "{{\"name\": \"gitapp\", \"version\": \"1.0.0\", \"main\": \"server.js\", \"dependencies\": {{\"gitlib\": \"git+{}#main\"}}}}\n",
+        repo.url
+    );
+    let dir = common::project(&[
+        ("package.json", &manifest),
+        (
+            "server.js",
+            "const http = require(\"http\");\nconst { word } = require(\"gitlib\");\nhttp\n  .createServer((_req, res) => res.end(`gitlib ${word} as uid ${process.getuid()}`))\n  .listen(Number(process.env.PORT || 3000), \"0.0.0.0\");\n",
+        ),
+    ]);
+    // The lockfile as npm writes it, with the commit `main` names.
+    let out = std::process::Command::new("npm")
+        .current_dir(dir.path())
+        .args(["install", "--package-lock-only", "--ignore-scripts"])
+        .args(["--no-audit", "--no-fund"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "npm: {}", stderr(&out));
+    ok(&common::init_in(&dir, &[]));
+    common::hadolint(&dir.path().join("Dockerfile"));
+    let tag = "cargo-distroless-e2e/node-git-dep:latest";
+    build(dir.path(), None, tag);
+    let port = free_port();
+    let c = serve(tag, port);
+    let body = get(port, "/", &c);
+    assert!(
+        body.contains("gitlib cloned as uid 65532"),
+        "{tag}: {body:?}"
+    );
+    check_running(
+        tag,
+        &c,
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
     );
 }

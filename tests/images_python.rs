@@ -444,65 +444,19 @@ fn uwsgi_on_cpython_311_on_cc() {
     assert!(took < Duration::from_secs(2), "uWSGI took {took:?} to stop");
 }
 
-/// A git repository served over plain HTTP by this machine (git's "dumb"
-/// protocol needs only files), stopped when dropped.
-struct GitServer(std::process::Child);
-
-impl Drop for GitServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A requirement on a library that only a git repository holds: the
 /// builder installs git, and pip clones it there.
 #[test]
 #[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
 fn python_dependency_fetched_from_git() {
     engine();
-    let served = tempfile::tempdir().unwrap();
-    let work = served.path().join("work");
-    std::fs::create_dir_all(work.join("gitlib")).unwrap();
-    std::fs::write(
-        work.join("pyproject.toml"),
-        "[project]\nname = \"gitlib\"\nversion = \"1.0\"\n\n[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"setuptools.build_meta\"\n",
-    )
-    .unwrap();
-    std::fs::write(work.join("gitlib/__init__.py"), "WORD = \"cloned\"\n").unwrap();
-    let git = |dir: &std::path::Path, args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
-    git(&work, &["init", "-q", "-b", "main"]);
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-q", "-m", "gitlib 1.0"]);
-    git(
-        served.path(),
-        &["clone", "-q", "--bare", "work", "gitlib.git"],
-    );
-    git(&served.path().join("gitlib.git"), &["update-server-info"]);
-    let http = free_port();
-    let _server = GitServer(
-        std::process::Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &http.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(served.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 serves the repository"),
-    );
+    let repo = git_repository(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"gitlib\"\nversion = \"1.0\"\n\n[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+        ),
+        ("gitlib/__init__.py", "WORD = \"cloned\"\n"),
+    ]);
     // The poetry fixture's server, its lock and manifest replaced.
     let f = fixture("py-poetry");
     for gone in ["pyproject.toml", "poetry.lock"] {
@@ -511,7 +465,7 @@ fn python_dependency_fetched_from_git() {
     std::fs::remove_dir_all(f.path("scaffold")).unwrap();
     f.write(
         "requirements.txt",
-        &format!("gitlib @ git+http://127.0.0.1:{http}/gitlib.git@main\n"),
+        &format!("gitlib @ git+{}@main\n", repo.url),
     );
     f.write(
         "main.py",

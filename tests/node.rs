@@ -1,5 +1,5 @@
 //! Node projects on the real binary: what is refused, and how the error
-//! names the file, the key and the way out.
+//! names the file, the key and the way out; what the builder installs.
 
 mod common;
 
@@ -151,4 +151,47 @@ fn the_ecosystem_key_names_node_beside_a_cargo_project() {
         "{text}"
     );
     assert!(!f.path("Dockerfile").exists());
+}
+
+#[test]
+fn a_dependency_fetched_with_git_gets_git_in_the_builder() {
+    let apt_installs_git = |dir: &std::path::Path| {
+        let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+        common::Dockerfile::parse(&text).apt_installs("git")
+    };
+    let lock = ("package-lock.json", "{ \"lockfileVersion\": 3 }\n");
+    let with = |deps: &str| format!("{{ \"name\": \"app\", \"main\": \"index.js\", {deps} }}");
+    for (deps, git) in [
+        (
+            "\"dependencies\": { \"lib\": \"git+https://example.com/org/lib.git#v1\" }",
+            true,
+        ),
+        ("\"devDependencies\": { \"lib\": \"github:org/lib\" }", true),
+        (
+            "\"optionalDependencies\": { \"lib\": \"org/lib#v1\" }",
+            true,
+        ),
+        (
+            "\"dependencies\": { \"lib\": \"^1.2.0\", \"other\": \"npm:lib@^2\" }",
+            false,
+        ),
+    ] {
+        let dir = project(&[("package.json", &with(deps)), lock, ("index.js", "")]);
+        ok(&init(&dir, &[]));
+        assert_eq!(apt_installs_git(dir.path()), git, "{deps}");
+    }
+    // A workspace member's own dependency counts too.
+    let f = fixture("node-workspace");
+    ok(&f.run(&["init"]));
+    assert!(!apt_installs_git(&f.dir));
+    let member = f.read("packages/worker/package.json");
+    f.write(
+        "packages/worker/package.json",
+        &member.replace(
+            "\"@acme/greeting\": \"1.0.0\"",
+            "\"@acme/greeting\": \"1.0.0\", \"lib\": \"gitlab:org/lib\"",
+        ),
+    );
+    ok(&f.run(&["init"]));
+    assert!(apt_installs_git(&f.dir));
 }

@@ -328,11 +328,7 @@ fn a_dependency_fetched_from_git_gets_git_in_the_builder() {
     ];
     let apt_installs_git = |dir: &tempfile::TempDir| {
         let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
-        common::Dockerfile::parse(&text)
-            .stage("builder")
-            .all("RUN")
-            .iter()
-            .any(|i| i.has_words(&["apt-get", "install"]) && i.words.iter().any(|w| w == "git"))
+        common::Dockerfile::parse(&text).apt_installs("git")
     };
     for (source, dir) in &cases {
         ok(&init(dir, &[]));

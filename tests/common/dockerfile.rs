@@ -197,6 +197,13 @@ impl Dockerfile {
         self.stages.iter().any(|s| s.runs(seq))
     }
 
+    /// Whether some `RUN` installs this package with apt.
+    pub fn apt_installs(&self, package: &str) -> bool {
+        self.all("RUN")
+            .iter()
+            .any(|i| i.has_words(&["apt-get", "install"]) && i.words.iter().any(|w| w == package))
+    }
+
     /// Every word of every `RUN`, for a failure message or a search.
     pub fn run_words(&self) -> Vec<String> {
         self.all("RUN")

@@ -571,3 +571,68 @@ pub fn sections(tag: &str, path: &str) -> String {
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
 }
+
+/// A git repository of `files` on branch `main`, served over plain HTTP by
+/// this machine (git's "dumb" protocol needs only files) until dropped.
+pub struct GitRepository {
+    /// `http://127.0.0.1:PORT/lib.git`.
+    pub url: String,
+    server: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for GitRepository {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+pub fn git_repository(files: &[(&str, &str)]) -> GitRepository {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    for (name, text) in files {
+        let path = work.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let git = |at: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(at)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&work, &["init", "-q", "-b", "main"]);
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "lib"]);
+    git(dir.path(), &["clone", "-q", "--bare", "work", "lib.git"]);
+    git(&dir.path().join("lib.git"), &["update-server-info"]);
+    let port = free_port();
+    let server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the repository");
+    let url = format!("http://127.0.0.1:{port}/lib.git");
+    // Served once it answers (the GET retries while the server starts).
+    assert!(
+        super::http_get(port, "/lib.git/HEAD").is_some(),
+        "nothing serves {url}"
+    );
+    GitRepository {
+        url,
+        server,
+        _dir: dir,
+    }
+}

@@ -51,6 +51,8 @@ pub struct NodeProject {
     pub own: NodeConfig,
     /// Where the configuration is (or would be), for messages.
     pub config_origin: String,
+    /// It, or a member, depends on something fetched with git.
+    pub git: bool,
     /// `typescript` is a dependency, and so on: what the build needs.
     pub dev_dependencies: Vec<String>,
     /// The project has an .npmrc (which never reaches the build context).
@@ -273,6 +275,7 @@ pub fn read(project: &Folder, looked: Option<Looked>) -> Result<NodeProject> {
     dev_dependencies.sort();
     let (patterns, origin) = super::workspace::patterns(project, &pkg)?;
     let members = super::workspace::members(project, (&patterns, origin))?;
+    let members_git = members.iter().any(|m| m.git);
     if manager.manager == Manager::YarnBerry && manager.pnp {
         return Err(fail(
             "this yarn project uses Plug'n'Play (no node_modules), which the image cannot run without yarn's loader",
@@ -296,6 +299,7 @@ pub fn read(project: &Folder, looked: Option<Looked>) -> Result<NodeProject> {
         choices: parsed.project,
         own,
         config_origin: origin_text,
+        git: super::git::any(&pkg) || members_git,
         dev_dependencies,
         npmrc: project.exists(".npmrc"),
         next: next(project, &pkg)?,

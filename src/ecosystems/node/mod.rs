@@ -5,6 +5,7 @@
 pub const NAME: &str = "node";
 
 pub mod detect;
+pub mod git;
 pub mod inventory;
 pub mod managers;
 pub mod plan;

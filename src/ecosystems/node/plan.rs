@@ -95,13 +95,22 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             })
         })
         .transpose()?;
+    let git = (
+        "git".to_string(),
+        Need::Build("`git`, which clones the dependencies fetched from it".into()),
+    );
     let apt = common::apt_needs(
-        settings.init.then(common::init_package).into_iter().chain(
-            settings
-                .apt
-                .iter()
-                .map(|a| (a.name.clone(), Need::Setting(a.origin.clone()))),
-        ),
+        settings
+            .init
+            .then(common::init_package)
+            .into_iter()
+            .chain(project.git.then_some(git))
+            .chain(
+                settings
+                    .apt
+                    .iter()
+                    .map(|a| (a.name.clone(), Need::Setting(a.origin.clone()))),
+            ),
     );
     let build_script = project.scripts.iter().any(|(n, _)| n == "build");
     let members_build = project.members.iter().any(|m| m.build);

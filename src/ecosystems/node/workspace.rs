@@ -23,6 +23,8 @@ pub struct Member {
     pub bin: Option<String>,
     /// It has a `build` script.
     pub build: bool,
+    /// It depends on something fetched with git.
+    pub git: bool,
 }
 
 /// How deep member patterns are matched: `packages/*`, `apps/*/*`.
@@ -175,6 +177,7 @@ fn member(project: &Folder, dir: &str) -> Result<Option<Member>> {
         main: text_at(&["main"])?,
         bin,
         build: pkg.get("scripts").and_then(|s| s.get("build")).is_some(),
+        git: super::git::any(&pkg),
     }))
 }
 
