@@ -302,7 +302,12 @@ fn read_member(ws: super::workspace::Found, looked: Option<Looked>) -> Result<Py
     p.python_requirements
         .extend(super::pins::uv_lock(lock.as_ref())?);
     p.installer = Installer::Uv;
-    p.vcs = super::vcs::needed(&root, &p.installer, &[], lock.as_ref(), None)?;
+    let locks = super::pins::Locks {
+        uv: lock.as_ref(),
+        pipfile: None,
+        poetry: None,
+    };
+    p.vcs = super::vcs::needed(&p.installer, &[], &locks);
     // Paths were checked in the member's folder; the context is the root.
     let in_member = |path: &str| format!("{}/{path}", ws.member);
     for i in &mut p.settings.include {
@@ -448,13 +453,15 @@ fn read_folder(
     } else {
         Installer::Nothing
     };
-    let vcs = super::vcs::needed(
-        project,
-        &installer,
-        &in_requirements,
-        uv_lock.as_ref(),
-        pipfile_lock.as_ref().and_then(|l| l.as_ref().ok()),
-    )?;
+    let poetry_lock = project
+        .read_optional("poetry.lock")?
+        .and_then(|t| toml::from_str(&t).ok());
+    let locks = super::pins::Locks {
+        uv: uv_lock.as_ref(),
+        pipfile: pipfile_lock.as_ref().and_then(|l| l.as_ref().ok()),
+        poetry: poetry_lock.as_ref(),
+    };
+    let vcs = super::vcs::needed(&installer, &in_requirements, &locks);
     let not_installed = if !has_backend {
         Some(NotInstalled::NoBackend)
     } else if matches!(installer, Installer::Poetry) && !poetry_package_mode {
@@ -471,10 +478,6 @@ fn read_folder(
         .unwrap_or_default();
     scripts.sort();
 
-    let locks = super::pins::Locks {
-        uv: uv_lock.as_ref(),
-        pipfile: pipfile_lock.as_ref().and_then(|l| l.as_ref().ok()),
-    };
     let python_requirements = super::pins::read(project, py, locks)?;
 
     let config = read_config(project, pyproject, own)?;

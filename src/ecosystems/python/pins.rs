@@ -80,6 +80,8 @@ pub struct Locks<'a> {
     pub uv: Option<&'a toml::Table>,
     /// Pipfile.lock, if it is JSON.
     pub pipfile: Option<&'a serde_json::Value>,
+    /// poetry.lock, if it is TOML (a malformed one is Poetry's to report).
+    pub poetry: Option<&'a toml::Table>,
 }
 
 /// The pins of the project in `folder` (`py` is its pyproject.toml, or
@@ -115,8 +117,8 @@ pub fn read(folder: &Folder, py: &toml::Table, locks: Locks) -> Result<Vec<Pytho
         )?);
     }
     pins.extend(uv_lock(locks.uv)?);
-    if let Some(lock) = toml_of("poetry.lock")?
-        && let Some(req) = at(&lock, &["metadata", "python-versions"])
+    if let Some(lock) = locks.poetry
+        && let Some(req) = at(lock, &["metadata", "python-versions"])
         && req != "*"
     {
         pins.push(PythonPin::new(

@@ -2,10 +2,8 @@
 //! system's own client (`git clone`) for them, and no builder image has
 //! one, so the build would fail minutes in on "Cannot find command 'git'".
 
-use anyhow::Result;
-
 use super::detect::Installer;
-use crate::folder::Folder;
+use super::pins::Locks;
 
 /// A version control system a dependency is fetched with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,64 +62,56 @@ impl Vcs {
 /// The systems the installer fetches dependencies with, in order, once
 /// each: from the requirement lines pip reads (`in_requirements`, found
 /// in the requirements files, or the `[project] dependencies`), or from
-/// the lockfile it installs.
-pub fn needed(
-    project: &Folder,
-    installer: &Installer,
-    in_requirements: &[Vcs],
-    uv_lock: Option<&toml::Table>,
-    pipfile_lock: Option<&serde_json::Value>,
-) -> Result<Vec<Vcs>> {
+/// the lockfile it installs. uv and Poetry lock git sources only: uv
+/// writes `source = { git = … }`, Poetry `[package.source] type = "git"`.
+pub fn needed(installer: &Installer, in_requirements: &[Vcs], locks: &Locks) -> Vec<Vcs> {
+    fn packages(lock: Option<&toml::Table>) -> &[toml::Value] {
+        lock.and_then(|l| l.get("package"))
+            .and_then(|p| p.as_array())
+            .map_or(&[], Vec::as_slice)
+    }
+    let git_source = |p: &toml::Value, uv: bool| {
+        let source = p.get("source");
+        if uv {
+            source.and_then(|s| s.get("git")).is_some()
+        } else {
+            source.and_then(|s| s.get("type")).and_then(|t| t.as_str()) == Some("git")
+        }
+    };
     let mut found: Vec<Vcs> = match installer {
         Installer::Requirements { .. } => in_requirements.to_vec(),
         Installer::Pyproject { dependencies } => dependencies
             .iter()
             .filter_map(|d| Vcs::of_requirement(d))
             .collect(),
-        _ => Vec::new(),
-    };
-    // uv and Poetry lock git sources only; uv writes `source = { git = … }`,
-    // Poetry `[package.source] type = "git"`.
-    let packages = |lock: &toml::Table| -> Vec<toml::Value> {
-        lock.get("package")
-            .and_then(|p| p.as_array())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if let (Installer::Uv, Some(lock)) = (installer, uv_lock) {
-        let git = packages(lock)
+        Installer::Uv => packages(locks.uv)
             .iter()
-            .any(|p| p.get("source").and_then(|s| s.get("git")).is_some());
-        found.extend(git.then_some(Vcs::Git));
-    }
-    if matches!(installer, Installer::Poetry)
-        && let Some(lock) = project.read_toml("poetry.lock")?
-    {
-        let git = packages(&lock).iter().any(|p| {
-            p.get("source")
-                .and_then(|s| s.get("type"))
-                .and_then(|t| t.as_str())
-                == Some("git")
-        });
-        found.extend(git.then_some(Vcs::Git));
-    }
-    if let (Installer::Pipenv, Some(lock)) = (installer, pipfile_lock) {
-        let entries = ["default", "develop"]
+            .any(|p| git_source(p, true))
+            .then_some(Vcs::Git)
+            .into_iter()
+            .collect(),
+        Installer::Poetry => packages(locks.poetry)
             .iter()
-            .filter_map(|section| lock.get(section).and_then(|s| s.as_object()))
-            .flat_map(|section| section.values());
-        for entry in entries {
-            found.extend(
+            .any(|p| git_source(p, false))
+            .then_some(Vcs::Git)
+            .into_iter()
+            .collect(),
+        Installer::Pipenv => ["default", "develop"]
+            .iter()
+            .filter_map(|section| locks.pipfile?.get(section)?.as_object())
+            .flat_map(|section| section.values())
+            .flat_map(|entry| {
                 Vcs::ALL
                     .iter()
                     .filter(|(_, _, key)| entry.get(key).is_some())
-                    .map(|(vcs, _, _)| *vcs),
-            );
-        }
-    }
+                    .map(|(vcs, _, _)| *vcs)
+            })
+            .collect(),
+        Installer::Nothing => Vec::new(),
+    };
     found.sort();
     found.dedup();
-    Ok(found)
+    found
 }
 
 #[cfg(test)]
