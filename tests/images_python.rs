@@ -1,6 +1,6 @@
 //! Python projects built and run on a real engine: every installer, console
-//! scripts, servers, uv workspaces, uWSGI, writable folders, Django, and a
-//! dependency fetched with git.
+//! scripts, servers, uv workspaces, uWSGI, writable folders, Django, and
+//! dependencies fetched with git or installed from the project's folders.
 //!
 //! Ignored unless asked for (`.ci/run` starts the engines and runs them):
 //! `CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored`.
@@ -457,12 +457,7 @@ fn python_dependency_fetched_from_git() {
         ),
         ("gitlib/__init__.py", "WORD = \"cloned\"\n"),
     ]);
-    // The poetry fixture's server, its lock and manifest replaced.
-    let f = fixture("py-poetry");
-    for gone in ["pyproject.toml", "poetry.lock"] {
-        std::fs::remove_file(f.path(gone)).unwrap();
-    }
-    std::fs::remove_dir_all(f.path("scaffold")).unwrap();
+    let f = poetry_server_alone();
     f.write(
         "requirements.txt",
         &format!("gitlib @ git+{}@main\n", repo.url),
@@ -477,6 +472,45 @@ fn python_dependency_fetched_from_git() {
         free_port(),
         "[\"/venv/bin/python\",\"/app/main.py\"]",
         "git-dep: hello (cloned)",
+        PYTHON_RUNTIME,
+    );
+}
+
+/// The poetry fixture's stdlib server, without Poetry's files: a project
+/// for a requirements file of the test's own.
+fn poetry_server_alone() -> common::Fixture {
+    let f = fixture("py-poetry");
+    for gone in ["pyproject.toml", "poetry.lock"] {
+        std::fs::remove_file(f.path(gone)).unwrap();
+    }
+    std::fs::remove_dir_all(f.path("scaffold")).unwrap();
+    f
+}
+
+/// A requirement on a package the project holds (`./libs/greet`): it is
+/// in the builder before pip installs from it.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn python_dependency_from_a_folder_of_the_project() {
+    engine();
+    let f = poetry_server_alone();
+    std::fs::create_dir_all(f.path("libs/greet/greet")).unwrap();
+    f.write(
+        "libs/greet/pyproject.toml",
+        "[project]\nname = \"greet\"\nversion = \"1.0\"\n\n[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    f.write("libs/greet/greet/__init__.py", "WORD = \"local\"\n");
+    f.write("requirements.txt", "./libs/greet\n");
+    f.write(
+        "main.py",
+        "import greet\n\nfrom pyserve import serve\n\nserve(\"local-dep\", lambda: f\" ({greet.WORD})\")\n",
+    );
+    python_image(
+        f,
+        "py-local-dep",
+        free_port(),
+        "[\"/venv/bin/python\",\"/app/main.py\"]",
+        "local-dep: hello (local)",
         PYTHON_RUNTIME,
     );
 }

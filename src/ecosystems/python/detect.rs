@@ -21,7 +21,12 @@ use crate::settings::{self, Settings};
 pub enum Installer {
     /// `pip install -r` over these files (the first is the main one; the
     /// rest are its `-r`/`-c` includes), `--require-hashes` when hashed.
-    Requirements { files: Vec<String>, hashes: bool },
+    /// `local`: the project's files and folders lines install from.
+    Requirements {
+        files: Vec<String>,
+        hashes: bool,
+        local: Vec<String>,
+    },
     /// `uv sync --frozen` from uv.lock.
     Uv,
     /// `poetry install` from poetry.lock.
@@ -447,6 +452,7 @@ fn read_folder(
         Installer::Requirements {
             files: r.files,
             hashes: r.hashes,
+            local: r.local,
         }
     } else if !dependencies.is_empty() {
         Installer::Pyproject { dependencies }

@@ -18,7 +18,7 @@ pub fn build_facet(project: &PythonProject, python: &PythonBuild) -> BuildFacet 
 fn build_summary(project: &PythonProject, python: &PythonBuild) -> String {
     let version = &python.version;
     let from = match &project.installer {
-        Installer::Requirements { files, hashes } => format!(
+        Installer::Requirements { files, hashes, .. } => format!(
             "pip from {}{}",
             files.join(", "),
             if *hashes { " (hash-checked)" } else { "" }

@@ -385,6 +385,7 @@ fn dependencies_from(project: &PythonProject) -> String {
         Installer::Requirements {
             files,
             hashes: true,
+            ..
         } => format!("{}, hash-checked", files[0]),
         Installer::Requirements { files, .. } => files[0].clone(),
         Installer::Uv if project.uv_member.is_some() => "the workspace's lockfile uv.lock".into(),
@@ -404,10 +405,14 @@ fn steps(project: &PythonProject, env: &mut Vec<EnvVar>, warnings: &mut Vec<Stri
         .installable()
         .then(|| format!("{pip} install --no-deps ."));
     match &project.installer {
-        Installer::Requirements { files, hashes } => {
+        Installer::Requirements {
+            files,
+            hashes,
+            local,
+        } => {
             let hashes = if *hashes { " --require-hashes" } else { "" };
             Steps {
-                manifests: files.clone(),
+                manifests: files.iter().chain(local).cloned().collect(),
                 tool: None,
                 install: Some(format!("{pip} install{hashes} -r {}", files[0])),
                 cache: "/root/.cache/pip",

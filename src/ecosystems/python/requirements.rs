@@ -21,6 +21,9 @@ pub struct Requirements {
     pub names: Vec<String>,
     /// The version control systems requirement URLs name.
     pub vcs: Vec<super::vcs::Vcs>,
+    /// The project's own files and folders that lines install from
+    /// (`./wheels/x.whl`, `./libs/pkg`), relative to the root, where pip runs.
+    pub local: Vec<String>,
 }
 
 /// Reads a requirements file and its `-r`/`-c` includes; checks each line.
@@ -33,6 +36,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
     let mut todo: Vec<(String, Vec<String>)> = vec![(first.to_string(), Vec::new())];
     let mut hashes = false;
     let mut vcs = Vec::new();
+    let mut local: Vec<String> = Vec::new();
     while let Some((file, chain)) = todo.pop() {
         if let Some(at) = chain.iter().position(|f| *f == file) {
             let mut cycle = chain[at..].to_vec();
@@ -133,6 +137,28 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
             }
             vcs.extend(super::vcs::Vcs::of_requirement(entry));
             let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
+            if let Some(path) = local_path(entry) {
+                let path = normalise(path);
+                if let Err(rule) = grammar::project_path(&path) {
+                    return Err(fail(
+                        format!("{at}: `{entry}` installs from outside the project: {rule}"),
+                        "move the package into the project and name it from the project's root (`./libs/pkg`), where pip runs; the image build sees nothing else",
+                    ));
+                }
+                // A link that leaves the project: refused, its target unnamed.
+                crate::folder::no_links_out(project.root(), &[path.as_str()])?;
+                if !project.exists(&path) {
+                    return Err(fail(
+                        format!(
+                            "{at}: `{entry}` installs from {path}, which the project does not have"
+                        ),
+                        "name the file or folder from the project's root, where pip runs (`./libs/pkg`)",
+                    ));
+                }
+                if !local.contains(&path) {
+                    local.push(path);
+                }
+            }
             if !is_url {
                 // pip's per-line options (`--hash=…`) follow the requirement.
                 let requirement = entry.split(" -").next().unwrap_or(entry).trim();
@@ -154,7 +180,21 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
         hashes,
         names,
         vcs,
+        local,
     })
+}
+
+/// The path a line installs from, when it names a file or folder (`./x.whl`,
+/// `../libs/pkg[extra]`, `/abs/x.tar.gz`, `file:///abs/x.whl`): its first
+/// word, extras left off.
+fn local_path(entry: &str) -> Option<&str> {
+    let word = entry.split_whitespace().next()?;
+    let path = match word.strip_prefix("file://") {
+        Some(rest) => rest,
+        None if word.starts_with(['.', '/']) => word,
+        None => return None,
+    };
+    Some(path.split('[').next().unwrap_or(path))
 }
 
 /// `a/./b` → `a/b`; `a/../b` → `b`; a `..` that climbs above the start
@@ -243,6 +283,43 @@ mod tests {
         assert_eq!(r.names, ["flask", "requests"]);
         assert_eq!(r.files, ["requirements.txt", "base.txt"]);
         assert!(r.hashes);
+    }
+
+    #[test]
+    fn lines_that_install_from_the_project_name_what_the_build_copies_first() {
+        let (_d, p) = project(&[
+            (
+                "requirements.txt",
+                "./wheels/a-1.0-py3-none-any.whl\n./libs/b[extra] --hash=sha256:abc\n-r sub/more.txt\n",
+            ),
+            ("sub/more.txt", "./libs/c/../b\nflask==3.1.0\n"),
+            ("wheels/a-1.0-py3-none-any.whl", ""),
+            ("libs/b/pyproject.toml", ""),
+        ]);
+        let r = read(&p, "requirements.txt").unwrap();
+        // From the root, where pip runs, even in an included file.
+        assert_eq!(r.local, ["wheels/a-1.0-py3-none-any.whl", "libs/b"]);
+        assert_eq!(r.names, ["flask"]);
+        let (_d, p) = project(&[("requirements.txt", "./wheels/gone.whl\n")]);
+        let err = format!("{:#}", read(&p, "requirements.txt").unwrap_err());
+        assert!(
+            err.contains("installs from wheels/gone.whl, which the project does not have"),
+            "{err}"
+        );
+        for line in [
+            "../outside.whl",
+            "/abs/x.whl",
+            "file:///abs/x.whl",
+            "./a/../../x",
+        ] {
+            let (_d, p) = project(&[("requirements.txt", line)]);
+            let err = format!("{:#}", read(&p, "requirements.txt").unwrap_err());
+            assert!(
+                err.contains("requirements.txt:1")
+                    && err.contains("installs from outside the project"),
+                "{line}: {err}"
+            );
+        }
     }
 
     #[test]

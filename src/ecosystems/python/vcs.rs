@@ -65,18 +65,11 @@ impl Vcs {
 /// the lockfile it installs. uv and Poetry lock git sources only: uv
 /// writes `source = { git = … }`, Poetry `[package.source] type = "git"`.
 pub fn needed(installer: &Installer, in_requirements: &[Vcs], locks: &Locks) -> Vec<Vcs> {
-    fn packages(lock: Option<&toml::Table>) -> &[toml::Value] {
-        lock.and_then(|l| l.get("package"))
-            .and_then(|p| p.as_array())
-            .map_or(&[], Vec::as_slice)
-    }
-    let git_source = |p: &toml::Value, uv: bool| {
-        let source = p.get("source");
-        if uv {
-            source.and_then(|s| s.get("git")).is_some()
-        } else {
-            source.and_then(|s| s.get("type")).and_then(|t| t.as_str()) == Some("git")
-        }
+    // A lock's packages, and whether one comes from git.
+    let git_in = |lock: Option<&toml::Table>, from_git: fn(&toml::Value) -> bool| {
+        let packages = lock.and_then(|l| l.get("package")?.as_array());
+        let git = packages.is_some_and(|p| p.iter().any(|p| p.get("source").is_some_and(from_git)));
+        git.then_some(Vcs::Git).into_iter().collect()
     };
     let mut found: Vec<Vcs> = match installer {
         Installer::Requirements { .. } => in_requirements.to_vec(),
@@ -84,18 +77,10 @@ pub fn needed(installer: &Installer, in_requirements: &[Vcs], locks: &Locks) -> 
             .iter()
             .filter_map(|d| Vcs::of_requirement(d))
             .collect(),
-        Installer::Uv => packages(locks.uv)
-            .iter()
-            .any(|p| git_source(p, true))
-            .then_some(Vcs::Git)
-            .into_iter()
-            .collect(),
-        Installer::Poetry => packages(locks.poetry)
-            .iter()
-            .any(|p| git_source(p, false))
-            .then_some(Vcs::Git)
-            .into_iter()
-            .collect(),
+        Installer::Uv => git_in(locks.uv, |s| s.get("git").is_some()),
+        Installer::Poetry => git_in(locks.poetry, |s| {
+            s.get("type").and_then(|t| t.as_str()) == Some("git")
+        }),
         Installer::Pipenv => ["default", "develop"]
             .iter()
             .filter_map(|section| locks.pipfile?.get(section)?.as_object())

@@ -302,9 +302,10 @@ fn each_installer_copies_its_manifests_and_installs_from_them() {
             Installer::Requirements {
                 files: vec!["requirements.txt".into(), "base.txt".into()],
                 hashes: true,
+                local: vec!["libs/pkg".into()],
             },
             "requirements",
-            &["requirements.txt", "base.txt"],
+            &["requirements.txt", "base.txt", "libs/pkg"],
             "/venv/bin/pip install --require-hashes -r requirements.txt",
         ),
         (
