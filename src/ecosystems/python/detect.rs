@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+pub use super::installer::Installer;
+
 use super::config::{Looked, NO_CONFIG, read_config};
 use super::locks::{check_pipfile_lock, check_uv_lock};
 use super::requirements::{self, dep_name};
@@ -14,44 +16,6 @@ use crate::error::fail;
 use crate::folder::Folder;
 use crate::grammar;
 use crate::settings::{self, Settings};
-
-/// How the dependencies are installed: by the project's own tool, from its
-/// lockfile where it has one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Installer {
-    /// `pip install -r` over these files (the first is the main one; the
-    /// rest are its `-r`/`-c` includes), `--require-hashes` when hashed.
-    /// `local`: the project's files and folders lines install from.
-    Requirements {
-        files: Vec<String>,
-        hashes: bool,
-        local: Vec<String>,
-    },
-    /// `uv sync --frozen` from uv.lock.
-    Uv,
-    /// `poetry install` from poetry.lock.
-    Poetry,
-    /// `pip install --require-hashes` of Pipfile.lock's default packages.
-    Pipenv,
-    /// A PEP 621 project without a lockfile: its `[project] dependencies`.
-    Pyproject { dependencies: Vec<String> },
-    /// No dependencies declared anywhere.
-    Nothing,
-}
-
-impl Installer {
-    /// Its name in the render context.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Installer::Requirements { .. } => "requirements",
-            Installer::Uv => "uv",
-            Installer::Poetry => "poetry",
-            Installer::Pipenv => "pipenv",
-            Installer::Pyproject { .. } => "pyproject",
-            Installer::Nothing => "none",
-        }
-    }
-}
 
 /// A Python project as the plan needs it.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ pub mod django;
 pub mod drift;
 pub mod entrypoint;
 pub mod explain;
+pub mod installer;
 pub mod interpreters;
 pub mod inventory;
 mod locks;

@@ -2,7 +2,7 @@
 //! system's own client (`git clone`) for them, and no builder image has
 //! one, so the build would fail minutes in on "Cannot find command 'git'".
 
-use super::detect::Installer;
+use super::installer::Installer;
 use super::pins::Locks;
 
 /// A version control system a dependency is fetched with.
