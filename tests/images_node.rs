@@ -2,7 +2,8 @@
 //! untouched, hadolint clean, the image answers as uid 65532 with no shell
 //! and no dev dependency, stops in under 2 s, and is no bigger than the
 //! nodejs base + the app with its production dependencies + 2 MiB. A
-//! dependency fetched with git is cloned in the builder.
+//! dependency fetched with git is cloned in the builder; a start script
+//! that reads .env starts without it.
 //!
 //! Ignored unless asked for (`.ci/run` starts the engines and runs them):
 //! `CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored`.
@@ -294,19 +295,8 @@ fn npm_dependency_fetched_from_git() {
         ),
     ]);
     // The lockfile as npm writes it, with the commit `main` names.
-    let out = std::process::Command::new("npm")
-        .current_dir(dir.path())
-        .args(["install", "--package-lock-only", "--ignore-scripts"])
-        .args(["--no-audit", "--no-fund"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "npm: {}", stderr(&out));
-    ok(&common::init_in(&dir, &[]));
-    common::hadolint(&dir.path().join("Dockerfile"));
     let tag = "cargo-distroless-e2e/node-git-dep:latest";
-    build(dir.path(), None, tag);
-    let port = free_port();
-    let c = serve(tag, port);
+    let (_, port, c) = locked_built_and_served(&dir, tag);
     let body = get(port, "/", &c);
     assert!(
         body.contains("gitlib cloned as uid 65532"),
@@ -317,4 +307,58 @@ fn npm_dependency_fetched_from_git() {
         &c,
         r#"["/usr/bin/tini","--","/nodejs/bin/node","/app/server.js"]"#,
     );
+}
+
+/// A start script that reads .env with `--env-file`: .env stays out of the
+/// image (a secret), and the image still starts, without its variables.
+#[test]
+#[ignore = "needs a Docker engine: CARGO_DISTROLESS_E2E=1 cargo test -- --include-ignored"]
+fn npm_start_script_with_an_env_file_starts_without_it() {
+    engine();
+    let dir = common::project(&[
+        (
+            "package.json",
+            "{\"name\": \"envapp\", \"version\": \"1.0.0\", \"scripts\": {\"start\": \"node --env-file=.env server.js\"}}\n",
+        ),
+        (".env", "GREETING=from-dot-env\n"),
+        (
+            "server.js",
+            "const http = require(\"http\");\nhttp\n  .createServer((_req, res) => res.end(`greeting ${process.env.GREETING || \"unset\"} as uid ${process.getuid()}`))\n  .listen(Number(process.env.PORT || 3000), \"0.0.0.0\");\n",
+        ),
+    ]);
+    let tag = "cargo-distroless-e2e/node-env-file:latest";
+    let (said, port, c) = locked_built_and_served(&dir, tag);
+    assert!(said.contains("`--env-file-if-exists=.env`"), "{said}");
+    let body = get(port, "/", &c);
+    assert!(
+        body.contains("greeting unset as uid 65532"),
+        "{tag}: {body:?}"
+    );
+    let files = check_running(
+        tag,
+        &c,
+        r#"["/usr/bin/tini","--","/nodejs/bin/node","--env-file-if-exists=.env","/app/server.js"]"#,
+    );
+    assert!(
+        !files.lines().any(|l| l.ends_with(".env")),
+        "{tag} holds .env"
+    );
+}
+
+/// A project locked by npm on this machine, set up with `init` (what it
+/// said returned), linted, built and run on a free port.
+fn locked_built_and_served(dir: &tempfile::TempDir, tag: &str) -> (String, u16, Container) {
+    let out = std::process::Command::new("npm")
+        .current_dir(dir.path())
+        .args(["install", "--package-lock-only", "--ignore-scripts"])
+        .args(["--no-audit", "--no-fund"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "npm: {}", stderr(&out));
+    let said = ok(&common::init_in(dir, &[]));
+    common::hadolint(&dir.path().join("Dockerfile"));
+    build(dir.path(), None, tag);
+    let port = free_port();
+    let c = serve(tag, port);
+    (said, port, c)
 }

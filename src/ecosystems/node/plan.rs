@@ -390,7 +390,45 @@ fn apps(project: &NodeProject, warnings: &mut Vec<String>) -> Result<Vec<App>> {
             source,
         });
     }
+    if project.own.entrypoint.is_none() {
+        for app in &mut apps {
+            for file in env_files_if_present(&mut app.entrypoint) {
+                warnings.push(format!(
+                    "the start script's `--env-file {file}` becomes `--env-file-if-exists={file}`: {file} is kept out of the image as a secret, and node stops without it; pass its variables at run time (`docker run --env-file {file}`)"
+                ));
+            }
+        }
+    }
     Ok(apps)
+}
+
+/// Turns node's `--env-file` of a `.env` file, which the build context
+/// never holds (it is kept out as a secret), into `--env-file-if-exists`:
+/// node would otherwise stop at start on the missing file. Returns the
+/// files so read.
+fn env_files_if_present(entry: &mut Vec<String>) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < entry.len() {
+        let (file, apart) = match entry[i].strip_prefix("--env-file=") {
+            Some(file) => (file.to_string(), false),
+            None if entry[i] == "--env-file" && i + 1 < entry.len() => (entry[i + 1].clone(), true),
+            None => {
+                i += 1;
+                continue;
+            }
+        };
+        let name = file.rsplit('/').next().unwrap_or(&file);
+        if name == ".env" || name.starts_with(".env.") {
+            if apart {
+                entry.remove(i + 1);
+            }
+            entry[i] = format!("--env-file-if-exists={file}");
+            files.push(file);
+        }
+        i += 1;
+    }
+    files
 }
 
 /// How the image starts, with no shell: the `entrypoint` key; else the
@@ -512,6 +550,44 @@ fn cache_options(concurrent: bool, install: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dot_env_file_is_read_only_if_present() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (given, want, files) in [
+            (
+                &["node", "--env-file=.env", "/app/s.js"][..],
+                &["node", "--env-file-if-exists=.env", "/app/s.js"][..],
+                &[".env"][..],
+            ),
+            (
+                &[
+                    "node",
+                    "--env-file",
+                    "config/.env.production",
+                    "--inspect",
+                    "/app/s.js",
+                ],
+                &[
+                    "node",
+                    "--env-file-if-exists=config/.env.production",
+                    "--inspect",
+                    "/app/s.js",
+                ],
+                &["config/.env.production"],
+            ),
+            // A file of another name ships with the app, if the project has it.
+            (
+                &["node", "--env-file=app.env", "/app/s.js"],
+                &["node", "--env-file=app.env", "/app/s.js"],
+                &[],
+            ),
+        ] {
+            let mut entry = words(given);
+            assert_eq!(env_files_if_present(&mut entry), words(files));
+            assert_eq!(entry, words(want));
+        }
+    }
 
     #[test]
     fn plain_node_commands_become_exec_form() {
