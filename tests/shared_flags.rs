@@ -240,55 +240,57 @@ fn init_records_its_flags_and_check_agrees() {
 /// refused rather than passed over.
 #[test]
 fn settings_in_two_places_are_refused() {
-    for (name, file, text, said) in [
+    // Asked for by name (`--ecosystem`), the ecosystem looks for
+    // distroless.toml itself.
+    let node =
+        "\"distroless\" of package.json and distroless.toml both hold this project's settings";
+    let python =
+        "[tool.distroless] of pyproject.toml and distroless.toml both hold this project's settings";
+    for (name, file, text, said, args) in [
         (
             "node-express",
             "distroless.toml",
             "port = 3000\n",
-            "\"distroless\" of package.json and distroless.toml both hold this project's settings",
+            node,
+            &[][..],
         ),
         (
             "py-flask",
             "pyproject.toml",
             "[tool.distroless]\nport = 8000\n",
-            "[tool.distroless] of pyproject.toml and distroless.toml both hold this project's settings",
+            python,
+            &[],
         ),
         (
             "one-bin",
             "distroless.toml",
             "port = 3000\n",
             "distroless.toml sets `port` for a Cargo project",
+            &[],
         ),
-    ] {
-        let f = fixture(name);
-        f.write(file, text);
-        let err = common::error(&f.run(&["init"]));
-        assert!(
-            err.contains(said) && err.contains("distroless.toml") && err.contains("hint: move"),
-            "{name}: {err}"
-        );
-        assert!(!f.path("Dockerfile").exists(), "{name}: nothing written");
-    }
-    // Asked for by name, the ecosystem looks for distroless.toml itself.
-    for (name, ecosystem, file, text) in [
-        ("node-express", "node", "distroless.toml", "port = 3000\n"),
+        (
+            "node-express",
+            "distroless.toml",
+            "port = 3000\n",
+            node,
+            &["--ecosystem", "node"],
+        ),
         (
             "py-flask",
-            "python",
             "pyproject.toml",
             "[tool.distroless]\nport = 8000\n",
+            python,
+            &["--ecosystem", "python"],
         ),
     ] {
         let f = fixture(name);
         f.write(file, text);
-        if file != "distroless.toml" {
-            f.write("distroless.toml", "port = 3000\n");
-        }
-        let err = common::error(&f.run(&["init", "--ecosystem", ecosystem]));
+        let err = common::error(&f.run(&[&["init"][..], args].concat()));
         assert!(
-            err.contains("both hold this project's settings") && err.contains("hint: move"),
-            "{name}: {err}"
+            err.contains(said) && err.contains("distroless.toml") && err.contains("hint: move"),
+            "{name} {args:?}: {err}"
         );
+        assert!(!f.path("Dockerfile").exists(), "{name}: nothing written");
     }
     // A distroless.toml that only names the ecosystem is no settings.
     let f = fixture("one-bin");

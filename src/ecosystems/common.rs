@@ -88,6 +88,43 @@ impl std::fmt::Display for Need {
     }
 }
 
+/// A version control system whose client an installer runs for the
+/// dependencies fetched from it: no builder image has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Vcs {
+    Git,
+    Mercurial,
+    Subversion,
+    Bazaar,
+}
+
+impl Vcs {
+    /// Its client's command.
+    pub fn client(self) -> &'static str {
+        match self {
+            Vcs::Git => "git",
+            Vcs::Mercurial => "hg",
+            Vcs::Subversion => "svn",
+            Vcs::Bazaar => "bzr",
+        }
+    }
+
+    /// The Debian package with the client, and why the builder installs it.
+    pub fn apt_need(self) -> (String, Need) {
+        let package = match self {
+            Vcs::Git => "git",
+            Vcs::Mercurial => "mercurial",
+            Vcs::Subversion => "subversion",
+            Vcs::Bazaar => "brz",
+        };
+        let why = format!(
+            "`{}`, which clones the dependencies fetched from it",
+            self.client()
+        );
+        (package.to_string(), Need::Build(why))
+    }
+}
+
 /// A Debian package the builder installs, and every reason for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AptNeed {

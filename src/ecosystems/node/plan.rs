@@ -95,16 +95,12 @@ pub fn plan(project: &NodeProject, choices: &ProjectSettings, explain: bool) -> 
             })
         })
         .transpose()?;
-    let git = (
-        "git".to_string(),
-        Need::Build("`git`, which clones the dependencies fetched from it".into()),
-    );
     let apt = common::apt_needs(
         settings
             .init
             .then(common::init_package)
             .into_iter()
-            .chain(project.git.then_some(git))
+            .chain(project.git.then(|| common::Vcs::Git.apt_need()))
             .chain(
                 settings
                     .apt
@@ -402,8 +398,8 @@ fn apps(project: &NodeProject, warnings: &mut Vec<String>) -> Result<Vec<App>> {
     Ok(apps)
 }
 
-/// Turns node's `--env-file` of a `.env` file, which the build context
-/// never holds (it is kept out as a secret), into `--env-file-if-exists`:
+/// Turns node's `--env-file` of a file the build context never holds (the
+/// secret rules keep `.env` and its kind out) into `--env-file-if-exists`:
 /// node would otherwise stop at start on the missing file. Returns the
 /// files so read.
 fn env_files_if_present(entry: &mut Vec<String>) -> Vec<String> {
@@ -418,8 +414,7 @@ fn env_files_if_present(entry: &mut Vec<String>) -> Vec<String> {
                 continue;
             }
         };
-        let name = file.rsplit('/').next().unwrap_or(&file);
-        if name == ".env" || name.starts_with(".env.") {
+        if crate::secrets::excluded_as_secret(file.trim_start_matches("./")) {
             if apart {
                 entry.remove(i + 1);
             }

@@ -117,31 +117,29 @@ pub fn entrypoint(project: &PythonProject, port: u16) -> Result<Start> {
         return Err(ambiguous("packages with a __main__.py", &names));
     }
     let example = format!("entrypoint = [\"{python}\", \"-m\", \"myapp\"]");
-    match project.root_scripts.as_slice() {
-        [one] => Ok(serve_script(project, one, port)),
-        // Console scripts are declared, but nothing installs them.
-        [] if !project.scripts.is_empty() && !project.installable() => {
-            let reason = project
-                .not_installed
-                .expect("a project not installed has a reason");
-            Err(fail(
-                format!(
-                    "no entrypoint found in {}: console script `{}` is not installed, because {}",
-                    project.root.display(),
-                    project.scripts.join("`, `"),
-                    reason.why()
-                ),
-                format!("{}, or set `entrypoint` in {origin}", reason.fix()),
-            ))
-        }
-        [] => Err(fail(
+    // Console scripts are declared, but nothing installs them.
+    let unbuilt = project
+        .not_installed
+        .filter(|_| !project.scripts.is_empty());
+    match (project.root_scripts.as_slice(), unbuilt) {
+        ([one], _) => Ok(serve_script(project, one, port)),
+        ([], Some(reason)) => Err(fail(
+            format!(
+                "no entrypoint found in {}: console script `{}` is not installed, because {}",
+                project.root.display(),
+                project.scripts.join("`, `"),
+                reason.why()
+            ),
+            format!("{}, or set `entrypoint` in {origin}", reason.fix()),
+        )),
+        ([], None) => Err(fail(
             format!(
                 "no entrypoint found in {}: looked for a single [project.scripts] entry, a package with __main__.py, and app.py, main.py or manage.py",
                 project.root.display()
             ),
             format!("set `entrypoint` in {origin}, e.g. {example}"),
         )),
-        many => Err(ambiguous("scripts at the root", many)),
+        (many, _) => Err(ambiguous("scripts at the root", many)),
     }
 }
 

@@ -182,15 +182,7 @@ pub fn plan(project: &PythonProject, choices: &ProjectSettings, explain: bool) -
                     .into_iter()
                     .flatten(),
             )
-            .chain(project.vcs.iter().map(|vcs| {
-                (
-                    vcs.package().to_string(),
-                    Need::Build(format!(
-                        "`{}`, which clones the dependencies fetched from it",
-                        vcs.client()
-                    )),
-                )
-            }))
+            .chain(project.vcs.iter().map(|vcs| vcs.apt_need()))
             .chain(
                 settings
                     .apt

@@ -135,7 +135,7 @@ pub fn read(project: &Folder, first: &str) -> Result<Requirements> {
                 }
                 continue;
             }
-            vcs.extend(super::vcs::Vcs::of_requirement(entry));
+            vcs.extend(super::vcs::of_requirement(entry));
             let is_url = entry.contains("://") || entry.starts_with('.') || entry.starts_with('/');
             if let Some(path) = local_path(entry) {
                 let path = normalise(path);

@@ -4,59 +4,28 @@
 
 use super::installer::Installer;
 use super::pins::Locks;
+pub use crate::ecosystems::common::Vcs;
 
-/// A version control system a dependency is fetched with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Vcs {
-    Git,
-    Mercurial,
-    Subversion,
-    Bazaar,
-}
+/// Each system with the URL scheme prefix pip reads (`git+https://…`) and
+/// the key Pipfile.lock writes.
+const ALL: [(Vcs, &str, &str); 4] = [
+    (Vcs::Git, "git+", "git"),
+    (Vcs::Mercurial, "hg+", "hg"),
+    (Vcs::Subversion, "svn+", "svn"),
+    (Vcs::Bazaar, "bzr+", "bzr"),
+];
 
-impl Vcs {
-    /// Each one with the URL scheme prefix pip reads (`git+https://…`) and
-    /// the key Pipfile.lock writes.
-    const ALL: [(Vcs, &'static str, &'static str); 4] = [
-        (Vcs::Git, "git+", "git"),
-        (Vcs::Mercurial, "hg+", "hg"),
-        (Vcs::Subversion, "svn+", "svn"),
-        (Vcs::Bazaar, "bzr+", "bzr"),
-    ];
-
-    /// Its client's command.
-    pub fn client(self) -> &'static str {
-        match self {
-            Vcs::Git => "git",
-            Vcs::Mercurial => "hg",
-            Vcs::Subversion => "svn",
-            Vcs::Bazaar => "bzr",
-        }
-    }
-
-    /// The Debian package with its client.
-    pub fn package(self) -> &'static str {
-        match self {
-            Vcs::Git => "git",
-            Vcs::Mercurial => "mercurial",
-            Vcs::Subversion => "subversion",
-            Vcs::Bazaar => "brz",
-        }
-    }
-
-    /// The system a requirement's URL names: a line that is a URL
-    /// (`git+https://…@v1#egg=x`) or a direct reference (`x @ git+https://…`).
-    pub fn of_requirement(text: &str) -> Option<Vcs> {
-        let text = text.trim();
-        let scheme = |url: &str| {
-            let url = url.trim_start().to_ascii_lowercase();
-            Vcs::ALL
-                .iter()
-                .find(|(_, prefix, _)| url.starts_with(prefix))
-                .map(|(vcs, _, _)| *vcs)
-        };
-        scheme(text).or_else(|| scheme(text.split_once('@')?.1))
-    }
+/// The system a requirement's URL names: a line that is a URL
+/// (`git+https://…@v1#egg=x`) or a direct reference (`x @ git+https://…`).
+pub fn of_requirement(text: &str) -> Option<Vcs> {
+    let text = text.trim();
+    let scheme = |url: &str| {
+        let url = url.trim_start().to_ascii_lowercase();
+        ALL.iter()
+            .find(|(_, prefix, _)| url.starts_with(prefix))
+            .map(|(vcs, _, _)| *vcs)
+    };
+    scheme(text).or_else(|| scheme(text.split_once('@')?.1))
 }
 
 /// The systems the installer fetches dependencies with, in order, once
@@ -75,7 +44,7 @@ pub fn needed(installer: &Installer, in_requirements: &[Vcs], locks: &Locks) -> 
         Installer::Requirements { .. } => in_requirements.to_vec(),
         Installer::Pyproject { dependencies } => dependencies
             .iter()
-            .filter_map(|d| Vcs::of_requirement(d))
+            .filter_map(|d| of_requirement(d))
             .collect(),
         Installer::Uv => git_in(locks.uv, |s| s.get("git").is_some()),
         Installer::Poetry => git_in(locks.poetry, |s| {
@@ -86,8 +55,7 @@ pub fn needed(installer: &Installer, in_requirements: &[Vcs], locks: &Locks) -> 
             .filter_map(|section| locks.pipfile?.get(section)?.as_object())
             .flat_map(|section| section.values())
             .flat_map(|entry| {
-                Vcs::ALL
-                    .iter()
+                ALL.iter()
                     .filter(|(_, _, key)| entry.get(key).is_some())
                     .map(|(vcs, _, _)| *vcs)
             })
@@ -125,7 +93,7 @@ mod tests {
             ("flask>=3 ; python_version >= \"3.11\"", None),
             ("./vendor/lib-1.0.tar.gz", None),
         ] {
-            assert_eq!(Vcs::of_requirement(line), vcs, "{line}");
+            assert_eq!(of_requirement(line), vcs, "{line}");
         }
     }
 }
